@@ -1,0 +1,88 @@
+//! Command-line interface: clap definitions and dispatch.
+//!
+//! Each subcommand lives in its own file with its arguments and a few
+//! parsing tests. Arguments are parsed here without any I/O; the inventory
+//! is loaded once in [`run`], and only `plan`, `drift` and `apply` open
+//! connections.
+
+pub mod check;
+pub mod progress;
+pub mod render;
+pub mod run;
+pub mod select;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes, shown in `--help`.
+pub const EXIT_CODES: &str = "Exit codes (every subcommand):
+  0  everything is in sync, or was applied and verified
+  1  harden could not do its job: bad inventory or flags, unreachable host,
+     failed or rolled-back change, internal error
+  2  harden did its job and found something: drift (drift), changes to make (plan)";
+
+/// harden makes a company's security measures (GDPR Art. 32 TOM) true on
+/// its servers and proves, every night, that they still are.
+#[derive(Debug, Parser)]
+#[command(name = "harden", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// Inventory file (TOML); relative paths inside it are relative to it.
+    #[arg(
+        short = 'i',
+        long,
+        env = "HARDEN_INVENTORY",
+        default_value = "inventory.toml",
+        global = true
+    )]
+    pub inventory: PathBuf,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate the inventory and render every host offline (no network).
+    Check(check::Args),
+    /// Write every host's rendered files under a directory (no network).
+    Render(render::Args),
+    /// Show the changes apply would make, as unified diffs (read-only).
+    Plan(run::CommonArgs),
+    /// Report drift from the inventory (read-only; exit 2 on drift).
+    Drift(run::CommonArgs),
+    /// Make hosts match the inventory: validate, activate, verify.
+    Apply(run::ApplyArgs),
+}
+
+/// Runs the parsed command and returns the process exit code.
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Check(a) => check::run(&cli.inventory, &a),
+        Command::Render(a) => render::run(&cli.inventory, &a),
+        Command::Plan(a) => run::run(&cli.inventory, crate::engine::run::Mode::Plan, &a, None),
+        Command::Drift(a) => run::run(&cli.inventory, crate::engine::run::Mode::Drift, &a, None),
+        Command::Apply(a) => run::run(
+            &cli.inventory,
+            crate::engine::run::Mode::Apply,
+            &a.common,
+            Some(&a),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inventory_flag_and_env() {
+        let c = Cli::try_parse_from(["harden", "-i", "x.toml", "check"]).unwrap();
+        assert_eq!(c.inventory, PathBuf::from("x.toml"));
+        let c = Cli::try_parse_from(["harden", "drift", "--inventory", "y.toml"]).unwrap();
+        assert_eq!(c.inventory, PathBuf::from("y.toml"));
+        assert!(Cli::try_parse_from(["harden", "frobnicate"]).is_err());
+    }
+}

@@ -1,0 +1,251 @@
+//! `plan`, `drift` and `apply`: one code path, three modes.
+//!
+//! All three connect, gather facts and check every host (phase one);
+//! `apply` then asks for confirmation (or `--yes`) and carries out the
+//! changes (phase two). The report is written once, in the chosen format,
+//! to stdout or `--output`; progress goes to stderr.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+use crate::engine::run::{self, Mode, Options};
+use crate::inventory::{self, Inventory};
+use crate::report::{self, model, Format};
+use crate::transport::ClientConfig;
+
+/// Flags shared by `plan`, `drift` and `apply`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CommonArgs {
+    /// Only these hosts: comma-separated names or globs (`otc-*`).
+    #[arg(long)]
+    pub limit: Option<String>,
+    /// Hosts handled in parallel.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: u16,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to this file instead of stdout.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// List in-sync checks too.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Plain progress lines even on a terminal.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Upper bound, in seconds, for one remote command.
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(5..=3600))]
+    pub command_timeout: u64,
+}
+
+/// Flags of `apply`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ApplyArgs {
+    /// Shared flags.
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Apply without asking (required when stdin is not a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Seconds after which a firewall or sshd change that no fresh
+    /// connection confirmed is rolled back by the host itself.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(3..=600))]
+    pub rollback_after: u64,
+    /// Skip the lock-out pre-checks (e.g. harden's own address missing
+    /// from controller_sources). The rollback guard still protects you.
+    #[arg(long)]
+    pub no_preflight: bool,
+}
+
+/// Loads the inventory, printing warnings.
+pub fn load(path: &Path) -> Result<Inventory> {
+    let inv = inventory::load(path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(inv)
+}
+
+fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    crate::timefmt::rfc3339(secs)
+}
+
+/// Runs one of the three modes; returns the exit code.
+pub fn run(
+    inv_path: &Path,
+    mode: Mode,
+    args: &CommonArgs,
+    apply: Option<&ApplyArgs>,
+) -> Result<u8> {
+    let inv = Arc::new(load(inv_path)?);
+    for w in &inv.warnings {
+        eprintln!("{w}");
+    }
+    let hosts = super::select::hosts(&inv, args.limit.as_deref())?;
+    let dir = crate::transport::run_dir()
+        .context("creating a private runtime directory (set HARDEN_RUNTIME_DIR)")?;
+    let run_id = format!(
+        "{}-{:08x}",
+        now_rfc3339().replace([':', '-'], ""),
+        run::rand_u64() as u32
+    );
+    let opts = Arc::new(Options {
+        jobs: args.jobs as usize,
+        rollback_after: Duration::from_secs(apply.map(|a| a.rollback_after).unwrap_or(30)),
+        preflight: !apply.is_some_and(|a| a.no_preflight),
+        client: ClientConfig {
+            dir: dir.path().to_path_buf(),
+            certificate: None,
+            identity: None,
+            command_timeout: Duration::from_secs(args.command_timeout),
+        },
+        run_id,
+    });
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let started = Instant::now();
+    let started_at = now_rfc3339();
+    let ui = super::progress::Ui::new(
+        hosts.iter().map(|&i| inv.hosts[i].name.clone()).collect(),
+        args.no_progress,
+    );
+    let reports = rt.block_on(async {
+        let phase_one = run::check_all(inv.clone(), &hosts, opts.clone(), ui.clone()).await;
+        if mode != Mode::Apply {
+            let mut out = Vec::new();
+            for r in phase_one {
+                match r {
+                    Ok(c) => {
+                        out.push(c.report(&inv));
+                        c.close().await;
+                    }
+                    Err(rep) => out.push(rep),
+                }
+            }
+            return Ok(out);
+        }
+        let pending = phase_one
+            .iter()
+            .filter(|r| r.as_ref().is_ok_and(|c| c.needs_apply()))
+            .count();
+        if pending > 0 && !apply.is_some_and(|a| a.yes) {
+            let preview = model::Report {
+                format_version: model::FORMAT_VERSION,
+                harden_version: env!("CARGO_PKG_VERSION"),
+                command: "plan",
+                inventory: inv.source.path.display().to_string(),
+                started: started_at.clone(),
+                duration_ms: 0,
+                hosts: phase_one
+                    .iter()
+                    .map(|r| match r {
+                        Ok(c) => c.report(&inv),
+                        Err(rep) => rep.clone(),
+                    })
+                    .collect(),
+            };
+            let confirmed = confirm(&preview, pending);
+            if !confirmed {
+                for r in phase_one.into_iter().flatten() {
+                    r.close().await;
+                }
+                bail!("not applied: confirmation declined (pass --yes to apply without asking)");
+            }
+        }
+        Ok(run::apply_all(inv.clone(), phase_one, opts.clone(), ui.clone()).await)
+    });
+    ui.finish();
+    drop(rt);
+    let hosts_reports = reports?;
+    let report = model::Report {
+        format_version: model::FORMAT_VERSION,
+        harden_version: env!("CARGO_PKG_VERSION"),
+        command: match mode {
+            Mode::Plan => "plan",
+            Mode::Drift => "drift",
+            Mode::Apply => "apply",
+        },
+        inventory: inv.source.path.display().to_string(),
+        started: started_at,
+        duration_ms: started.elapsed().as_millis() as u64,
+        hosts: hosts_reports,
+    };
+    let verbose = args.verbose;
+    match &args.output {
+        Some(p) => {
+            let mut f = std::fs::File::create(p)
+                .with_context(|| format!("creating report file {}", p.display()))?;
+            report::write(&report, args.format, verbose, &mut f)
+                .with_context(|| format!("writing {}", p.display()))?;
+            eprintln!("{}", report::text::summary(&report));
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            report::write(&report, args.format, verbose, &mut lock)
+                .context("writing the report")?;
+        }
+    }
+    Ok(report.exit_code())
+}
+
+fn confirm(preview: &model::Report, pending: usize) -> bool {
+    if !std::io::stdin().is_terminal() {
+        eprintln!("harden: refusing to apply without --yes: stdin is not a terminal");
+        return false;
+    }
+    let mut err = std::io::stderr();
+    let _ = report::text::write(preview, false, &mut err);
+    eprint!("\nApply these changes to {pending} host(s)? Only 'yes' is accepted: ");
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer).is_ok() && answer.trim() == "yes"
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    #[test]
+    fn apply_flags() {
+        let c = Cli::try_parse_from([
+            "harden",
+            "apply",
+            "--yes",
+            "--limit",
+            "otc-*",
+            "--jobs",
+            "4",
+            "--rollback-after",
+            "5",
+        ])
+        .unwrap();
+        let Command::Apply(a) = c.command else {
+            panic!("not apply")
+        };
+        assert!(a.yes);
+        assert_eq!(a.common.limit.as_deref(), Some("otc-*"));
+        assert_eq!((a.common.jobs, a.rollback_after), (4, 5));
+        assert!(Cli::try_parse_from(["harden", "apply", "--rollback-after", "1"]).is_err());
+        assert!(Cli::try_parse_from(["harden", "drift", "--jobs", "0"]).is_err());
+    }
+
+    #[test]
+    fn drift_formats() {
+        for f in ["text", "json", "junit", "html"] {
+            assert!(
+                Cli::try_parse_from(["harden", "drift", "--format", f]).is_ok(),
+                "{f}"
+            );
+        }
+        assert!(Cli::try_parse_from(["harden", "drift", "--format", "yaml"]).is_err());
+    }
+}

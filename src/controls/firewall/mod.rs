@@ -1,0 +1,223 @@
+//! Firewall control: one nftables table per host, `inet harden`.
+//!
+//! It turns the host's `allow` entries and the inventory's controller
+//! sources into a default-drop input chain for IPv4 and IPv6, plus the
+//! maintenance-window sets whose elements expire in the kernel. Drift is
+//! read from the live kernel state: the live table is compared with the
+//! desired file loaded into a throw-away network namespace on the same
+//! host (`unshare -n`), so both sides are printed by the same nft and no
+//! version-specific canonical form has to be guessed. Other tables are
+//! never flushed or changed.
+
+pub mod live;
+pub mod ports;
+pub mod render;
+
+use crate::controls::{Control, Desired, HostCtx, ManagedFile, RenderError};
+use crate::engine::facts::{sh_quote, Facts, Probe};
+use crate::report::model::{Finding, Fix};
+
+pub use render::{RULES_PATH, TABLE};
+
+const TOM_PORTS: &str = "TOM-1.2-ports";
+const TOM_WINDOW: &str = "TOM-1.2-mgmt-window";
+
+/// Probe ids.
+const LIVE: &str = "firewall.live";
+const CANON: &str = "firewall.canonical";
+const JSON: &str = "firewall.json";
+
+/// The maintenance sets and the address family of each.
+pub const MGMT_SETS: [(&str, bool); 2] = [("mgmt_v4", true), ("mgmt_v6", false)];
+
+/// The nftables control.
+pub struct Firewall;
+
+impl Control for Firewall {
+    fn id(&self) -> &'static str {
+        "firewall"
+    }
+
+    fn probes(&self, ctx: &HostCtx<'_>) -> Result<Vec<Probe>, RenderError> {
+        let rules = render::ruleset(ctx)?;
+        Ok(vec![
+            Probe::cmd(LIVE, format!("nft list table inet {TABLE}")),
+            // Load the desired rules into an empty network namespace and
+            // list them back: the reference listing, printed by this host's nft.
+            Probe::cmd(
+                CANON,
+                format!(
+                    "printf '%s' {} | unshare -n sh -c 'nft -f - && nft list table inet {TABLE}'",
+                    sh_quote(&rules)
+                ),
+            ),
+            Probe::cmd(JSON, "nft -j list ruleset"),
+            Probe::cmd(ports::PROBE, ports::SCRIPT),
+        ])
+    }
+
+    fn desired(&self, ctx: &HostCtx<'_>, facts: &Facts) -> Result<Desired, RenderError> {
+        let rules = render::ruleset(ctx)?;
+        let mut d = Desired {
+            files: vec![
+                ManagedFile::root(RULES_PATH, rules, 0o600, TOM_PORTS).validated_by("nft -c -f {}")
+            ],
+            guard: true,
+            ..Default::default()
+        };
+        d.activate.push(format!(
+            "if [ -f {RULES_PATH} ]; then nft -f {RULES_PATH}; else nft delete table inet {TABLE} 2>/dev/null || true; fi"
+        ));
+        if let Some(live) = facts.cmd(JSON).and_then(|c| live::parse(&c.stdout).ok()) {
+            let wanted_chains = ["input"];
+            for c in live
+                .chains
+                .iter()
+                .filter(|c| !wanted_chains.contains(&c.name.as_str()))
+            {
+                d.activate.push(format!(
+                    "nft delete chain inet {TABLE} {} 2>/dev/null || true",
+                    sh_quote(&c.name)
+                ));
+            }
+            for s in live
+                .sets
+                .iter()
+                .filter(|s| !MGMT_SETS.iter().any(|(n, _)| *n == s.name))
+            {
+                d.activate.push(format!(
+                    "nft delete set inet {TABLE} {} 2>/dev/null || true",
+                    sh_quote(&s.name)
+                ));
+            }
+            for (name, _) in MGMT_SETS {
+                for e in live.set(name).map(|s| s.elems.as_slice()).unwrap_or(&[]) {
+                    if window_problem(ctx, e).is_some() {
+                        d.activate.push(format!(
+                            "nft delete element inet {TABLE} {name} '{{ {} . {} }}' 2>/dev/null || true",
+                            e.source, e.port
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some(addr) = facts.base.client_addr {
+            let h = ctx.host;
+            if !h.controller_sources.iter().any(|c| c.contains(addr)) {
+                d.preflight.push(format!(
+                    "the host sees harden connecting from {addr}, which controller_sources ({}) does not include: the new firewall would cut harden off",
+                    h.controller_sources.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                ));
+            }
+        }
+        Ok(d)
+    }
+
+    fn check(&self, ctx: &HostCtx<'_>, _desired: &Desired, facts: &Facts) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let item = format!("table inet {TABLE}");
+        let table = Finding::new("firewall", "nft-table", item, TOM_PORTS);
+        match (facts.cmd(LIVE), facts.cmd(CANON)) {
+            (_, Some(c)) if !c.ok() => out.push(table.failed(format!(
+                "cannot build the reference listing (nft in an empty network namespace): {}",
+                c.stderr.trim()
+            ))),
+            (Some(l), Some(c)) if l.ok() => {
+                let want = live::normalise_listing(&c.stdout);
+                let have = live::normalise_listing(&l.stdout);
+                if want == have {
+                    out.push(table.ok("loaded as rendered"));
+                } else {
+                    let diff = crate::report::diff::unified(&have, &want, "live", "desired");
+                    out.push(
+                        table
+                            .drift("as rendered", "differs", Fix::Activate)
+                            .with_message("the live table differs from the rendered rules")
+                            .with_diff(Some(diff)),
+                    );
+                }
+            }
+            (Some(_), Some(_)) => out.push(
+                table
+                    .drift("loaded", "absent", Fix::Activate)
+                    .with_message("harden's table is not loaded: input is not filtered"),
+            ),
+            _ => out.push(table.failed("live table was not probed")),
+        }
+        match facts.cmd(JSON).map(|c| live::parse(&c.stdout)) {
+            Some(Ok(live)) => {
+                window_findings(ctx, &live, &mut out);
+                if !live.other_tables.is_empty() {
+                    out.push(
+                        Finding::new(
+                            "firewall",
+                            "other-tables",
+                            "other nftables tables",
+                            TOM_PORTS,
+                        )
+                        .info(format!("left untouched: {}", live.other_tables.join(", "))),
+                    );
+                }
+            }
+            Some(Err(e)) => out.push(
+                Finding::new("firewall", "nft-json", "nft -j list ruleset", TOM_PORTS).failed(e),
+            ),
+            None => {}
+        }
+        out.extend(ports::check(ctx, facts));
+        out
+    }
+}
+
+/// Why a live maintenance element is not allowed, if it is not.
+pub fn window_problem(ctx: &HostCtx<'_>, e: &live::Elem) -> Option<String> {
+    if e.timeout.is_none() {
+        return Some("has no timeout: it would never close".into());
+    }
+    let inside = ctx
+        .host
+        .management_sources
+        .iter()
+        .any(|m| m.prefix <= e.source.prefix && m.contains(e.source.addr));
+    if !inside {
+        return Some(format!("{} is outside management_sources", e.source));
+    }
+    None
+}
+
+fn window_findings(ctx: &HostCtx<'_>, live: &live::Live, out: &mut Vec<Finding>) {
+    for (name, _) in MGMT_SETS {
+        let Some(set) = live.set(name) else { continue };
+        for e in &set.elems {
+            let item = format!("{name} {} . {}", e.source, e.port);
+            let f = Finding::new("firewall", "maintenance-window", item, TOM_WINDOW);
+            match window_problem(ctx, e) {
+                Some(why) => out.push(
+                    f.drift(
+                        "timeout, source in management_sources",
+                        why.clone(),
+                        Fix::Activate,
+                    )
+                    .with_message(format!("maintenance element {why}")),
+                ),
+                None => out.push(f.info(format!(
+                    "maintenance window open, closes in {}s{}",
+                    e.expires.unwrap_or(0),
+                    e.comment.as_deref().map(|c| format!(" ({c})")).unwrap_or_default()
+                ))),
+            }
+        }
+        for odd in &set.odd_elems {
+            out.push(
+                Finding::new(
+                    "firewall",
+                    "maintenance-window",
+                    format!("{name} {odd}"),
+                    TOM_WINDOW,
+                )
+                .drift("prefix . port with timeout", odd.clone(), Fix::None)
+                .with_message("unreadable element in a maintenance set; remove it by hand"),
+            );
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! Renders a host's nftables ruleset from its roles and `allow` entries.
+//!
+//! The output is one table, `inet harden`, for IPv4 and IPv6 at once. Every
+//! value put into the file comes from parsed types (`Cidr`, `PortRange`,
+//! `Proto`) or is sanitised here, so the inventory cannot inject nft syntax.
+
+use serde::Serialize;
+
+use crate::controls::{templates, HostCtx, RenderError};
+use crate::inventory::Cidr;
+
+/// Name of the table harden owns.
+pub const TABLE: &str = "harden";
+/// Path of the rendered ruleset on the host.
+pub const RULES_PATH: &str = "/etc/harden/firewall.nft";
+
+#[derive(Serialize)]
+struct AllowCtx {
+    proto: &'static str,
+    port: String,
+    any: bool,
+    v4: Vec<String>,
+    v6: Vec<String>,
+    comment: String,
+}
+
+#[derive(Serialize)]
+struct Ctx {
+    host: String,
+    table: &'static str,
+    mgmt_port: u16,
+    controller_v4: Vec<String>,
+    controller_v6: Vec<String>,
+    log_prefix: String,
+    icmp_rate: u32,
+    allow: Vec<AllowCtx>,
+}
+
+fn split(list: &[Cidr]) -> (Vec<String>, Vec<String>) {
+    let v4 = list
+        .iter()
+        .filter(|c| c.is_v4())
+        .map(Cidr::to_string)
+        .collect();
+    let v6 = list
+        .iter()
+        .filter(|c| !c.is_v4())
+        .map(Cidr::to_string)
+        .collect();
+    (v4, v6)
+}
+
+/// Keeps a comment inside nft's 128-byte limit and free of quotes.
+fn comment(text: &str) -> String {
+    let clean: String = text
+        .chars()
+        .map(|c| {
+            if c == '"' || c == '\\' || c.is_control() {
+                '\''
+            } else {
+                c
+            }
+        })
+        .collect();
+    let mut out = String::new();
+    for c in clean.chars() {
+        if out.len() + c.len_utf8() > 120 {
+            break;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The ruleset file for the host.
+pub fn ruleset(ctx: &HostCtx<'_>) -> Result<String, RenderError> {
+    let h = ctx.host;
+    let (controller_v4, controller_v6) = split(&h.controller_sources);
+    let allow = h
+        .allow
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let (v4, v6) = a.from.as_deref().map(split).unwrap_or_default();
+            let mut text = format!("harden: allow[{i}]");
+            if let Some(c) = &a.comment {
+                text.push(' ');
+                text.push_str(c);
+            } else if !a.from_written.is_empty() {
+                text.push_str(" from ");
+                text.push_str(&a.from_written.join(", "));
+            }
+            AllowCtx {
+                proto: a.proto.as_str(),
+                port: a.port.to_string(),
+                any: a.from.is_none(),
+                v4,
+                v6,
+                comment: comment(&text),
+            }
+        })
+        .collect();
+    templates::render(
+        "firewall/harden.nft",
+        &Ctx {
+            host: h.name.clone(),
+            table: TABLE,
+            mgmt_port: h.conn.port,
+            controller_v4,
+            controller_v6,
+            log_prefix: h.firewall.log_prefix.clone(),
+            icmp_rate: h.firewall.icmp_rate,
+            allow,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::load_str;
+    use std::path::Path;
+
+    const INV: &str = r#"
+[defaults]
+controller_sources = ["10.213.0.2", "fd00:213::2"]
+management_sources = ["198.51.100.0/28"]
+known_hosts = "known_hosts"
+
+[[hosts]]
+name = "db"
+address = "10.213.0.11"
+provider = "telekom"
+environment = "production"
+roles = ["data"]
+allow = [ { port = 5432, from = ["app", "10.0.2.0/24"] } ]
+
+[[hosts]]
+name = "app"
+address = "10.213.0.12"
+extra_addresses = ["fd00:213::12"]
+provider = "telekom"
+environment = "production"
+roles = ["app"]
+
+[[hosts]]
+name = "gw"
+address = "10.213.0.13"
+provider = "hetzner"
+environment = "production"
+roles = ["gatekeeper"]
+allow = [ { port = 443, comment = "tls \"in\"" }, { port = "60000-61000", proto = "udp", from = ["app"] } ]
+"#;
+
+    #[test]
+    fn renders_allow_rules_per_family() {
+        let inv = load_str(Path::new("t.toml"), INV.into()).unwrap();
+        let db = ruleset(&HostCtx {
+            inv: &inv,
+            host: inv.host("db").unwrap(),
+        })
+        .unwrap();
+        assert!(db.contains("tcp dport 22 ip saddr { 10.213.0.2 } ct state new counter log prefix \"harden-mgmt: \" accept"), "{db}");
+        assert!(
+            db.contains("tcp dport 22 ip6 saddr { fd00:213::2 } ct state new"),
+            "{db}"
+        );
+        assert!(db.contains("tcp dport 5432 ip saddr { 10.0.2.0/24, 10.213.0.12 } accept comment \"harden: allow[0] from app, 10.0.2.0/24\""), "{db}");
+        assert!(
+            db.contains("tcp dport 5432 ip6 saddr { fd00:213::12 } accept"),
+            "{db}"
+        );
+        assert!(db.contains("policy drop;"));
+        assert!(db.contains("flush chain inet harden input"));
+        assert!(!db.contains("dport 443"));
+        let gw = ruleset(&HostCtx {
+            inv: &inv,
+            host: inv.host("gw").unwrap(),
+        })
+        .unwrap();
+        assert!(
+            gw.contains("tcp dport 443 accept comment \"harden: allow[0] tls 'in'\""),
+            "{gw}"
+        );
+        assert!(
+            gw.contains("udp dport 60000-61000 ip saddr { 10.213.0.12 } accept"),
+            "{gw}"
+        );
+    }
+
+    #[test]
+    fn comments_are_bounded() {
+        assert!(comment(&"x".repeat(500)).len() <= 120);
+        assert_eq!(comment("a\"b\\c\nd"), "a'b'c'd");
+    }
+}

@@ -1,0 +1,229 @@
+//! sshd control: a hardened sshd_config, checked through `sshd -T`.
+//!
+//! The whole `/etc/ssh/sshd_config` is rendered (no `Include`), with crypto
+//! picked for the host's OpenSSH version. Drift reads the effective
+//! configuration with `sshd -T`, not the file, so a setting changed by a
+//! Match block or an included drop-in is seen; unmanaged drop-ins in
+//! `/etc/ssh/sshd_config.d` are reported and moved aside by apply (kept
+//! under /var/lib/harden/quarantine, never deleted). Apply validates with
+//! `sshd -t` before the swap and reloads with systemd or, without it, with
+//! SIGHUP to the pid in /run/sshd.pid.
+
+pub mod crypto;
+pub mod settings;
+
+use serde::Serialize;
+
+use crate::controls::{templates, Control, Desired, HostCtx, ManagedFile, Quarantine, RenderError};
+use crate::engine::facts::{Facts, Probe};
+use crate::inventory::LegacyClient;
+use crate::report::model::{Finding, Fix};
+use crypto::{Supported, Version};
+use settings::{Flavour, Section};
+
+/// Path of the main config.
+pub const CONFIG: &str = "/etc/ssh/sshd_config";
+/// Drop-in directory that harden keeps empty.
+pub const DROPINS: &str = "/etc/ssh/sshd_config.d";
+const HOSTKEY_PUB: &str = "/etc/ssh/ssh_host_ed25519_key.pub";
+
+const VERSION: &str = "sshd.version";
+const ALGOS: &str = "sshd.algorithms";
+const EFFECTIVE: &str = "sshd.effective";
+
+/// The OpenSSH assumed when rendering offline (Debian 12).
+pub const ASSUMED_VERSION: Version = Version::new(9, 2);
+
+/// Reloads the running sshd, with or without systemd.
+pub const RELOAD: &str = r#"if [ -d /run/systemd/system ] && systemctl is-active --quiet ssh.service 2>/dev/null; then systemctl reload ssh.service; elif [ -d /run/systemd/system ] && systemctl is-active --quiet sshd.service 2>/dev/null; then systemctl reload sshd.service; elif [ -s /run/sshd.pid ] && kill -0 "$(cat /run/sshd.pid)" 2>/dev/null; then kill -HUP "$(cat /run/sshd.pid)"; else echo "cannot find the running sshd (no active ssh/sshd unit, no live pid in /run/sshd.pid)" >&2; exit 1; fi"#;
+
+/// The sshd control.
+pub struct Sshd;
+
+#[derive(Serialize)]
+struct Ctx<'a> {
+    host: &'a str,
+    rationale: &'a str,
+    sections: &'a [Section],
+    legacy_clients: &'a [LegacyClient],
+    extra: &'a [String],
+}
+
+/// Version, flavour and supported algorithms as found (or assumed).
+fn platform(facts: &Facts) -> Result<(Version, Flavour, Supported), RenderError> {
+    if facts.assumed {
+        return Ok((
+            ASSUMED_VERSION,
+            Flavour { debian: true },
+            Supported::default(),
+        ));
+    }
+    let banner = facts
+        .cmd(VERSION)
+        .map(|c| format!("{}{}", c.stdout, c.stderr))
+        .unwrap_or_default();
+    let version = Version::parse(&banner).ok_or_else(|| {
+        RenderError(format!(
+            "cannot tell the OpenSSH version (sshd -V / ssh -V printed `{}`); is openssh-server installed?",
+            banner.trim()
+        ))
+    })?;
+    let supported = facts
+        .cmd(ALGOS)
+        .map(|c| Supported::parse(&c.stdout))
+        .unwrap_or_default();
+    Ok((
+        version,
+        Flavour {
+            debian: banner.contains("Debian"),
+        },
+        supported,
+    ))
+}
+
+impl Control for Sshd {
+    fn id(&self) -> &'static str {
+        "sshd"
+    }
+
+    fn probes(&self, _ctx: &HostCtx<'_>) -> Result<Vec<Probe>, RenderError> {
+        Ok(vec![
+            Probe::cmd(VERSION, "sshd -V 2>&1 | head -n1; ssh -V"),
+            Probe::cmd(
+                ALGOS,
+                "ssh -Q kex; echo --; ssh -Q cipher; echo --; ssh -Q mac; echo --; ssh -Q key",
+            ),
+            Probe::cmd(
+                EFFECTIVE,
+                "sshd -T -C user=root,host=harden.invalid,addr=203.0.113.10,laddr=0.0.0.0,lport=22",
+            ),
+            Probe::Dir(DROPINS.into()),
+            Probe::File(HOSTKEY_PUB.into()),
+        ])
+    }
+
+    fn desired(&self, ctx: &HostCtx<'_>, facts: &Facts) -> Result<Desired, RenderError> {
+        let h = ctx.host;
+        let (version, flavour, supported) = platform(facts)?;
+        let crypto = crypto::choose(version, &supported, !h.sshd.legacy_kex_clients.is_empty());
+        let sections = settings::sections(h, &crypto, flavour);
+        let managed = settings::managed_keywords(&sections);
+        for line in &h.sshd.extra {
+            let kw = line
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if kw.is_empty() || managed.contains(&kw) || kw == "match" || kw == "include" {
+                return Err(RenderError(format!(
+                    "{}: sshd.extra line `{line}` sets `{kw}`, which harden manages (or is Match/Include); use the dedicated inventory key instead",
+                    h.name
+                )));
+            }
+        }
+        let mut rationale = crypto.rationale.clone();
+        if facts.assumed {
+            rationale
+                .push_str(" (rendered offline: version assumed, `harden plan` uses the host's)");
+        }
+        let text = templates::render(
+            "sshd/sshd_config",
+            &Ctx {
+                host: &h.name,
+                rationale: &rationale,
+                sections: &sections,
+                legacy_clients: &h.sshd.legacy_kex_clients,
+                extra: &h.sshd.extra,
+            },
+        )?;
+        let mut d = Desired {
+            files: vec![
+                ManagedFile::root(CONFIG, text + "\n", 0o600, "TOM-1.2-critical-login")
+                    .validated_by("sshd -t -f {}"),
+            ],
+            activate: vec![RELOAD.to_string()],
+            guard: true,
+            notes: vec![crypto.rationale],
+            ..Default::default()
+        };
+        for f in facts.dir(DROPINS) {
+            d.quarantine.push(Quarantine {
+                path: f.path.clone(),
+            });
+        }
+        if !facts.assumed && !facts.file(HOSTKEY_PUB).present {
+            d.preflight.push(format!(
+                "{HOSTKEY_PUB} is missing: generate it (ssh-keygen -t ed25519 -f /etc/ssh/ssh_host_ed25519_key -N '') and add it to known_hosts first"
+            ));
+        }
+        Ok(d)
+    }
+
+    fn check(&self, ctx: &HostCtx<'_>, _desired: &Desired, facts: &Facts) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for f in facts.dir(DROPINS) {
+            let active: Vec<String> = f
+                .text()
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_string)
+                .collect();
+            out.push(
+                Finding::new("sshd", "sshd-dropin", f.path.clone(), "TOM-1.2-critical-login")
+                    .drift("absent", if active.is_empty() { "present (comments only)".to_string() } else { active.join("; ") }, Fix::Quarantine)
+                    .with_message("unmanaged drop-in: it could weaken sshd if included; apply moves it to /var/lib/harden/quarantine"),
+            );
+        }
+        let Ok((version, flavour, supported)) = platform(facts) else {
+            return out;
+        };
+        let Some(eff) = facts.cmd(EFFECTIVE) else {
+            return out;
+        };
+        if !eff.ok() {
+            out.push(
+                Finding::new(
+                    "sshd",
+                    "sshd-effective",
+                    "sshd -T",
+                    "TOM-1.2-critical-login",
+                )
+                .drift(
+                    "valid configuration",
+                    eff.stderr.trim().to_string(),
+                    Fix::File,
+                )
+                .with_message("sshd rejects its current configuration"),
+            );
+            return out;
+        }
+        let h = ctx.host;
+        let crypto = crypto::choose(version, &supported, !h.sshd.legacy_kex_clients.is_empty());
+        let mut seen = std::collections::HashMap::<String, Vec<String>>::new();
+        for line in eff.stdout.lines() {
+            if let Some((k, v)) = line.split_once(' ') {
+                seen.entry(k.to_string())
+                    .or_default()
+                    .push(v.trim().to_string());
+            }
+        }
+        for section in settings::sections(h, &crypto, flavour) {
+            for s in section.settings {
+                let key = s.key.to_ascii_lowercase();
+                let actual = seen
+                    .get(&key)
+                    .map(|v| v.join(" | "))
+                    .unwrap_or_else(|| "(not set)".into());
+                out.push(
+                    Finding::new("sshd", "sshd-effective", s.key.clone(), s.tom).compare(
+                        s.effective.clone(),
+                        actual,
+                        Fix::File,
+                    ),
+                );
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,373 @@
+//! Facts: everything the controls need to know about a host, gathered in
+//! one remote shell run.
+//!
+//! Controls name what they need as [`Probe`]s; the engine deduplicates them,
+//! turns them into a single POSIX `sh` script, runs it once per host and
+//! parses the framed output back into [`Facts`]. File contents and command
+//! output travel base64-encoded between random-nonce markers, so nothing a
+//! host prints can be mistaken for the framing.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Something a control needs to read from a host.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Probe {
+    /// A file: presence, mode, owner, group and content.
+    File(String),
+    /// Every entry of a directory (not recursive).
+    Dir(String),
+    /// A shell snippet; its stdout, stderr and exit code are kept under `id`.
+    Cmd {
+        /// Key under which the result is stored.
+        id: String,
+        /// POSIX shell code, run with stdin closed.
+        script: String,
+    },
+}
+
+impl Probe {
+    /// A command probe.
+    pub fn cmd(id: &str, script: impl Into<String>) -> Self {
+        Probe::Cmd {
+            id: id.to_string(),
+            script: script.into(),
+        }
+    }
+}
+
+/// What was found at a path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileFact {
+    /// The path.
+    pub path: String,
+    /// Whether it exists (as a regular file).
+    pub present: bool,
+    /// Whether something other than a regular file is there.
+    pub not_regular: bool,
+    /// Octal permission bits.
+    pub mode: u32,
+    /// Owner name.
+    pub owner: String,
+    /// Group name.
+    pub group: String,
+    /// Content.
+    pub content: Vec<u8>,
+}
+
+impl FileFact {
+    fn absent(path: &str) -> Self {
+        FileFact {
+            path: path.to_string(),
+            present: false,
+            not_regular: false,
+            mode: 0,
+            owner: String::new(),
+            group: String::new(),
+            content: Vec::new(),
+        }
+    }
+
+    /// Content as text (lossy).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.content).into_owned()
+    }
+}
+
+/// The result of a command probe.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CmdFact {
+    /// Exit code.
+    pub rc: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl CmdFact {
+    /// True when the command exited 0.
+    pub fn ok(&self) -> bool {
+        self.rc == 0
+    }
+}
+
+/// Facts every run gathers, whatever the controls ask for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BaseFacts {
+    /// Address the host sees harden connecting from (`$SSH_CONNECTION`).
+    pub client_addr: Option<std::net::IpAddr>,
+    /// Effective uid of the probe (0 expected).
+    pub uid: Option<u32>,
+    /// systemd is PID 1.
+    pub systemd: bool,
+    /// `uname -n`.
+    pub hostname: String,
+}
+
+/// Everything known about one host.
+#[derive(Clone, Debug, Default)]
+pub struct Facts {
+    /// Always-gathered basics.
+    pub base: BaseFacts,
+    files: BTreeMap<String, FileFact>,
+    dirs: BTreeMap<String, Vec<FileFact>>,
+    cmds: BTreeMap<String, CmdFact>,
+    /// True for facts that were not read from a host (offline `render`).
+    pub assumed: bool,
+}
+
+impl Facts {
+    /// Empty facts for offline rendering.
+    pub fn assumed() -> Self {
+        Facts {
+            assumed: true,
+            ..Default::default()
+        }
+    }
+
+    /// The file at `path` (absent when it was not probed or does not exist).
+    pub fn file(&self, path: &str) -> FileFact {
+        self.files
+            .get(path)
+            .cloned()
+            .unwrap_or_else(|| FileFact::absent(path))
+    }
+
+    /// Entries of a probed directory.
+    pub fn dir(&self, path: &str) -> &[FileFact] {
+        self.dirs.get(path).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// A command result, if the command was probed.
+    pub fn cmd(&self, id: &str) -> Option<&CmdFact> {
+        self.cmds.get(id)
+    }
+
+    /// Sets a command result (tests and offline rendering).
+    pub fn set_cmd(&mut self, id: &str, fact: CmdFact) {
+        self.cmds.insert(id.to_string(), fact);
+    }
+
+    /// Sets a file (tests).
+    pub fn set_file(&mut self, path: &str, content: &str, mode: u32) {
+        self.files.insert(
+            path.to_string(),
+            FileFact {
+                path: path.to_string(),
+                present: true,
+                not_regular: false,
+                mode,
+                owner: "root".into(),
+                group: "root".into(),
+                content: content.as_bytes().to_vec(),
+            },
+        );
+    }
+}
+
+/// Quotes a string for a POSIX shell.
+pub fn sh_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+const BASE_ID: &str = "harden.base";
+
+/// Builds the one script that answers all probes.
+pub fn script(probes: &BTreeSet<Probe>, nonce: &str) -> String {
+    let mut s = String::new();
+    s.push_str(&format!(
+        r#"export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+umask 077
+T=$(mktemp -d) || exit 97
+trap 'rm -rf "$T"' EXIT
+M='@@{nonce}'
+hf() {{ if [ -f "$1" ] && [ ! -L "$1" ]; then echo "$M file $(stat -c '%a %U %G' "$1") $1"; base64 -w0 <"$1"; echo; elif [ -e "$1" ] || [ -L "$1" ]; then echo "$M other - - - $1"; else echo "$M absent - - - $1"; fi; }}
+hd() {{ echo "$M dir - - - $1"; if [ -d "$1" ]; then for x in "$1"/* "$1"/.[!.]*; do if [ -e "$x" ] || [ -L "$x" ]; then hf "$x"; fi; done; fi; echo "$M enddir - - - $1"; }}
+hc() {{ ( eval "$2" ) >"$T/o" 2>"$T/e" </dev/null; rc=$?; echo "$M cmd $rc - - $1"; base64 -w0 <"$T/o"; echo; base64 -w0 <"$T/e"; echo; }}
+hc {BASE_ID} 'echo "conn=$SSH_CONNECTION"; echo "uid=$(id -u)"; if [ -d /run/systemd/system ]; then echo systemd=1; else echo systemd=0; fi; echo "hostname=$(uname -n)"'
+"#
+    ));
+    for p in probes {
+        match p {
+            Probe::File(path) => s.push_str(&format!("hf {}\n", sh_quote(path))),
+            Probe::Dir(path) => s.push_str(&format!("hd {}\n", sh_quote(path))),
+            Probe::Cmd { id, script } => {
+                s.push_str(&format!("hc {} {}\n", sh_quote(id), sh_quote(script)))
+            }
+        }
+    }
+    s.push_str("echo \"$M end - - - .\"\n");
+    s
+}
+
+/// Why probe output could not be understood.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ParseError(pub String);
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot parse the host's probe output: {}", self.0)
+    }
+}
+
+fn b64(s: &str) -> Result<Vec<u8>, ParseError> {
+    use base64ct::Encoding;
+    base64ct::Base64::decode_vec(s.trim()).map_err(|e| ParseError(format!("bad base64: {e}")))
+}
+
+/// Parses the output of [`script`].
+pub fn parse(out: &str, nonce: &str) -> Result<Facts, ParseError> {
+    let marker = format!("@@{nonce} ");
+    let mut facts = Facts::default();
+    let mut lines = out.lines();
+    let mut cur_dir: Option<String> = None;
+    let mut ended = false;
+    while let Some(line) = lines.next() {
+        let Some(rest) = line.strip_prefix(&marker) else {
+            continue;
+        };
+        let mut parts = rest.splitn(5, ' ');
+        let kind = parts.next().unwrap_or("");
+        let a = parts.next().unwrap_or("");
+        let b = parts.next().unwrap_or("");
+        let c = parts.next().unwrap_or("");
+        let path = parts.next().unwrap_or("").to_string();
+        let fact = match kind {
+            "file" => {
+                let content = b64(lines.next().unwrap_or(""))?;
+                Some(FileFact {
+                    path: path.clone(),
+                    present: true,
+                    not_regular: false,
+                    mode: u32::from_str_radix(a, 8)
+                        .map_err(|_| ParseError(format!("bad mode `{a}` for {path}")))?,
+                    owner: b.to_string(),
+                    group: c.to_string(),
+                    content,
+                })
+            }
+            "other" => Some(FileFact {
+                not_regular: true,
+                ..FileFact::absent(&path)
+            }),
+            "absent" => Some(FileFact::absent(&path)),
+            "dir" => {
+                facts.dirs.insert(path.clone(), Vec::new());
+                cur_dir = Some(path);
+                None
+            }
+            "enddir" => {
+                cur_dir = None;
+                None
+            }
+            "cmd" => {
+                let stdout =
+                    String::from_utf8_lossy(&b64(lines.next().unwrap_or(""))?).into_owned();
+                let stderr =
+                    String::from_utf8_lossy(&b64(lines.next().unwrap_or(""))?).into_owned();
+                let rc = a
+                    .parse()
+                    .map_err(|_| ParseError(format!("bad exit code `{a}`")))?;
+                facts.cmds.insert(path, CmdFact { rc, stdout, stderr });
+                None
+            }
+            "end" => {
+                ended = true;
+                None
+            }
+            other => return Err(ParseError(format!("unknown record `{other}`"))),
+        };
+        if let Some(f) = fact {
+            match &cur_dir {
+                Some(d) => facts.dirs.entry(d.clone()).or_default().push(f),
+                None => {
+                    facts.files.insert(f.path.clone(), f);
+                }
+            }
+        }
+    }
+    if !ended {
+        return Err(ParseError(
+            "output ended early (the probe script was cut off)".into(),
+        ));
+    }
+    let base = facts
+        .cmds
+        .remove(BASE_ID)
+        .ok_or_else(|| ParseError("base facts missing".into()))?;
+    for line in base.stdout.lines() {
+        match line.split_once('=') {
+            Some(("conn", v)) => {
+                facts.base.client_addr = v.split_whitespace().next().and_then(|a| a.parse().ok())
+            }
+            Some(("uid", v)) => facts.base.uid = v.trim().parse().ok(),
+            Some(("systemd", v)) => facts.base.systemd = v.trim() == "1",
+            Some(("hostname", v)) => facts.base.hostname = v.trim().to_string(),
+            _ => {}
+        }
+    }
+    Ok(facts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_is_shell_safe() {
+        assert_eq!(sh_quote("/etc/ssh/sshd_config"), "/etc/ssh/sshd_config");
+        assert_eq!(sh_quote("a b"), "'a b'");
+        assert_eq!(sh_quote("it's"), "'it'\\''s'");
+        assert_eq!(sh_quote(""), "''");
+    }
+
+    #[test]
+    fn runs_the_script_locally_and_parses_it() {
+        let dir = std::env::temp_dir().join(format!("harden-facts-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("d")).unwrap();
+        std::fs::write(dir.join("f.txt"), "hello\n@@fake marker\n").unwrap();
+        std::fs::write(dir.join("d/one.conf"), "x").unwrap();
+        let f = dir.join("f.txt").display().to_string();
+        let d = dir.join("d").display().to_string();
+        let probes: BTreeSet<Probe> = [
+            Probe::File(f.clone()),
+            Probe::File("/nonexistent/harden".into()),
+            Probe::Dir(d.clone()),
+            Probe::cmd("echo", "printf 'out'; printf 'err' >&2; exit 3"),
+        ]
+        .into_iter()
+        .collect();
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(script(&probes, "n0nce"))
+            .output()
+            .unwrap();
+        let facts = parse(&String::from_utf8_lossy(&out.stdout), "n0nce").unwrap();
+        let file = facts.file(&f);
+        assert!(file.present);
+        assert_eq!(file.text(), "hello\n@@fake marker\n");
+        assert!(!facts.file("/nonexistent/harden").present);
+        assert_eq!(facts.dir(&d).len(), 1);
+        assert_eq!(facts.dir(&d)[0].text(), "x");
+        let c = facts.cmd("echo").unwrap();
+        assert_eq!(
+            (c.rc, c.stdout.as_str(), c.stderr.as_str()),
+            (3, "out", "err")
+        );
+        assert!(facts.base.uid.is_some());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn truncated_output_is_an_error() {
+        let e = parse("@@n file 644 root root /x\naGk=\n", "n").unwrap_err();
+        assert!(e.0.contains("ended early"), "{e}");
+    }
+}

@@ -1,0 +1,479 @@
+//! Runs `plan`, `drift` and `apply` across hosts: one code path.
+//!
+//! Phase one (all modes) connects to each host once, gathers its facts in
+//! one round trip and evaluates every control. Phase two (apply only, after
+//! the caller's confirmation) carries out exactly the changes phase one
+//! found, control by control, guarded against lock-out, then probes again
+//! and reports what is still off. Hosts run in parallel up to `jobs`, each
+//! inside its own task with a time limit, so one slow or failing host never
+//! stops the others; a panic becomes that host's error.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
+
+use super::check::{self, ControlState};
+use super::facts;
+use super::guard;
+use super::script;
+use crate::controls::HostCtx;
+use crate::inventory::Inventory;
+use crate::report::model::{Finding, HostReport, HostStatus, Status};
+use crate::transport::{ClientConfig, Conn};
+
+/// What the run may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Show changes (read-only).
+    Plan,
+    /// Report drift (read-only).
+    Drift,
+    /// Make changes.
+    Apply,
+}
+
+/// Run settings.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Parallel hosts.
+    pub jobs: usize,
+    /// Seconds after which an unconfirmed guarded change rolls back.
+    pub rollback_after: Duration,
+    /// Refuse controls whose pre-flight checks fail.
+    pub preflight: bool,
+    /// Transport settings.
+    pub client: ClientConfig,
+    /// Unique id of this run.
+    pub run_id: String,
+}
+
+/// Receives progress messages (the CLI draws them).
+pub trait Progress: Send + Sync {
+    /// A host reached a new step.
+    fn step(&self, host: &str, msg: &str);
+    /// A host finished.
+    fn done(&self, host: &str, msg: &str);
+}
+
+/// A host after phase one.
+pub struct Checked {
+    /// Index into `inv.hosts`.
+    pub index: usize,
+    conn: Option<Conn>,
+    /// Per-control state.
+    pub controls: Vec<ControlState>,
+    started: Instant,
+}
+
+impl Checked {
+    /// True when apply has work on this host.
+    pub fn needs_apply(&self) -> bool {
+        self.controls.iter().any(ControlState::needs_apply)
+    }
+
+    /// The read-only report for this host.
+    pub fn report(&self, inv: &Inventory) -> HostReport {
+        let host = &inv.hosts[self.index];
+        let findings: Vec<Finding> = self
+            .controls
+            .iter()
+            .flat_map(|c| c.findings.iter().cloned())
+            .collect();
+        let drift = findings.iter().any(|f| f.status == Status::Drift);
+        let failed = findings.iter().any(|f| f.status == Status::Failed);
+        HostReport {
+            host: host.name.clone(),
+            address: host.address.to_string(),
+            status: if failed {
+                HostStatus::Failed
+            } else if drift {
+                HostStatus::Drift
+            } else {
+                HostStatus::InSync
+            },
+            error: failed.then(|| "some checks could not be run".to_string()),
+            findings,
+            changes_applied: 0,
+            duration_ms: self.started.elapsed().as_millis() as u64,
+        }
+    }
+
+    /// Closes the connection.
+    pub async fn close(mut self) {
+        if let Some(c) = self.conn.take() {
+            c.close().await;
+        }
+    }
+}
+
+/// Either a checked host or its failure report.
+pub type PhaseOne = Result<Checked, HostReport>;
+
+async fn gather(inv: &Inventory, index: usize, conn: &Conn) -> Result<facts::Facts, String> {
+    let ctx = HostCtx {
+        inv,
+        host: &inv.hosts[index],
+    };
+    let probes = check::probes(&ctx)?;
+    let nonce = format!("{:016x}", rand_u64());
+    let out = conn
+        .exec(&facts::script(&probes, &nonce))
+        .await
+        .map_err(|e| e.to_string())?;
+    if out.rc != 0 {
+        return Err(format!(
+            "probe script exited {}: {}",
+            out.rc,
+            out.stderr.trim()
+        ));
+    }
+    facts::parse(&out.stdout, &nonce).map_err(|e| e.to_string())
+}
+
+/// A random u64 from the OS (nonces, run ids).
+pub fn rand_u64() -> u64 {
+    let mut b = [0u8; 8];
+    if getrandom::fill(&mut b).is_err() {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        return t.as_nanos() as u64 ^ u64::from(std::process::id());
+    }
+    u64::from_le_bytes(b)
+}
+
+async fn check_one(
+    inv: Arc<Inventory>,
+    index: usize,
+    opts: Arc<Options>,
+    ui: Arc<dyn Progress>,
+) -> PhaseOne {
+    let started = Instant::now();
+    let host = &inv.hosts[index];
+    let fail = |e: String| {
+        HostReport::failed(
+            &host.name,
+            host.address.to_string(),
+            e,
+            started.elapsed().as_millis() as u64,
+        )
+    };
+    ui.step(&host.name, "connecting");
+    let conn = Conn::connect(host, &opts.client, "main")
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    ui.step(&host.name, "reading facts");
+    let facts = match gather(&inv, index, &conn).await {
+        Ok(f) => f,
+        Err(e) => {
+            conn.close().await;
+            return Err(fail(format!("{}: {e}", host.name)));
+        }
+    };
+    if facts.base.uid != Some(0) {
+        conn.close().await;
+        return Err(fail(format!(
+            "{}: commands run as uid {:?}, not root; connect as root or give {} passwordless sudo",
+            host.name, facts.base.uid, host.conn.user
+        )));
+    }
+    let ctx = HostCtx { inv: &inv, host };
+    match check::evaluate(&ctx, &facts) {
+        Ok(controls) => Ok(Checked {
+            index,
+            conn: Some(conn),
+            controls,
+            started,
+        }),
+        Err(e) => {
+            conn.close().await;
+            Err(fail(format!("{}: {e}", host.name)))
+        }
+    }
+}
+
+/// Phase one for the selected hosts, in inventory order.
+pub async fn check_all(
+    inv: Arc<Inventory>,
+    hosts: &[usize],
+    opts: Arc<Options>,
+    ui: Arc<dyn Progress>,
+) -> Vec<PhaseOne> {
+    let sem = Arc::new(Semaphore::new(opts.jobs.max(1)));
+    let mut tasks = Vec::new();
+    for &i in hosts {
+        let (inv2, opts2, ui2, sem2) = (inv.clone(), opts.clone(), ui.clone(), sem.clone());
+        let limit = inv.hosts[i].conn.connect_timeout
+            + opts.client.command_timeout
+            + Duration::from_secs(10);
+        tasks.push(tokio::spawn(async move {
+            let _permit = sem2.acquire_owned().await;
+            let name = inv2.hosts[i].name.clone();
+            let addr = inv2.hosts[i].address.to_string();
+            match tokio::time::timeout(limit, check_one(inv2, i, opts2, ui2)).await {
+                Ok(r) => r,
+                Err(_) => Err(HostReport::failed(
+                    &name,
+                    addr,
+                    format!("{name}: no result within {}s", limit.as_secs()),
+                    limit.as_millis() as u64,
+                )),
+            }
+        }));
+    }
+    let mut out = Vec::new();
+    for (t, &i) in tasks.into_iter().zip(hosts) {
+        out.push(t.await.unwrap_or_else(|e| {
+            let h = &inv.hosts[i];
+            Err(HostReport::failed(
+                &h.name,
+                h.address.to_string(),
+                format!("{}: internal error: {e}", h.name),
+                0,
+            ))
+        }));
+    }
+    for r in &out {
+        match r {
+            Ok(c) => {
+                let rep = c.report(&inv);
+                ui.done(&rep.host, &summary(&rep));
+            }
+            Err(rep) => ui.done(&rep.host, rep.error.as_deref().unwrap_or("failed")),
+        }
+    }
+    out
+}
+
+fn summary(r: &HostReport) -> String {
+    match r.status {
+        HostStatus::InSync => "in sync".into(),
+        HostStatus::Drift => format!("{} drifting", r.count(Status::Drift)),
+        HostStatus::Changed => format!("{} changed", r.changes_applied),
+        HostStatus::RolledBack => "rolled back".into(),
+        HostStatus::Failed => r.error.clone().unwrap_or_else(|| "failed".into()),
+    }
+}
+
+async fn apply_one(
+    inv: Arc<Inventory>,
+    mut checked: Checked,
+    opts: Arc<Options>,
+    ui: Arc<dyn Progress>,
+) -> HostReport {
+    let host = &inv.hosts[checked.index];
+    let mut report = checked.report(&inv);
+    if !checked.needs_apply() {
+        checked.close().await;
+        return report;
+    }
+    let Some(mut conn) = checked.conn.take() else {
+        report.status = HostStatus::Failed;
+        report.error = Some(format!("{}: connection lost", host.name));
+        return report;
+    };
+    if !conn.alive().await {
+        match Conn::connect(host, &opts.client, "main2").await {
+            Ok(c) => conn = c,
+            Err(e) => {
+                report.status = HostStatus::Failed;
+                report.error = Some(e.to_string());
+                return report;
+            }
+        }
+    }
+    let mut applied = 0usize;
+    let mut error: Option<String> = None;
+    let mut rolled_back = false;
+    for state in checked.controls.iter().filter(|c| c.needs_apply()) {
+        let id = state.control.id();
+        if opts.preflight && !state.desired.preflight.is_empty() {
+            error = Some(format!(
+                "{}: {id}: refusing to apply: {}",
+                host.name,
+                state.desired.preflight.join("; ")
+            ));
+            break;
+        }
+        ui.step(&host.name, &format!("applying {id}"));
+        let files = state.changed_files();
+        let plan = script::Plan {
+            run: &opts.run_id,
+            control: id,
+            files: files.clone(),
+            desired: &state.desired,
+            guard_secs: state.desired.guard.then(|| opts.rollback_after.as_secs()),
+        };
+        let out = match conn.exec(&script::apply(&plan)).await {
+            Ok(o) => o,
+            Err(e) => {
+                error = Some(format!("{id}: {e}"));
+                break;
+            }
+        };
+        match out.rc {
+            0 => {}
+            script::EXIT_INVALID => {
+                error = Some(format!(
+                    "{}: {id}: validation failed, nothing activated: {}",
+                    host.name,
+                    out.stderr.trim()
+                ));
+                break;
+            }
+            script::EXIT_ACTIVATE => {
+                error = Some(format!(
+                    "{}: {id}: activation failed, previous state restored: {}",
+                    host.name,
+                    out.stderr.trim()
+                ));
+                break;
+            }
+            script::EXIT_LOCKED => {
+                error = Some(format!(
+                    "{}: {id}: another harden run holds the host lock",
+                    host.name
+                ));
+                break;
+            }
+            rc => {
+                error = Some(format!(
+                    "{}: {id}: apply script exited {rc}: {}",
+                    host.name,
+                    out.stderr.trim()
+                ));
+                break;
+            }
+        }
+        if state.desired.guard {
+            ui.step(
+                &host.name,
+                &format!("confirming {id} with a fresh connection"),
+            );
+            match guard::confirm(host, &opts, id).await {
+                guard::Outcome::Confirmed => {}
+                guard::Outcome::RolledBack(why) => {
+                    rolled_back = true;
+                    error = Some(format!("{}: {id}: {why}", host.name));
+                    break;
+                }
+                guard::Outcome::Unknown(why) => {
+                    error = Some(format!("{}: {id}: {why}", host.name));
+                    break;
+                }
+            }
+        }
+        applied += files.len().max(1);
+    }
+    let _ = conn.exec(&script::prune(10)).await;
+    // Probe again: the report shows the host as it is now, not as planned.
+    ui.step(&host.name, "verifying");
+    let before: Vec<Finding> = report.findings.clone();
+    let after = async {
+        if !conn.alive().await {
+            conn = Conn::connect(host, &opts.client, "verify")
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        let f = gather(&inv, checked.index, &conn).await?;
+        check::evaluate(&HostCtx { inv: &inv, host }, &f)
+    }
+    .await;
+    conn.close().await;
+    match after {
+        Ok(states) => {
+            let mut findings: Vec<Finding> = states.into_iter().flat_map(|s| s.findings).collect();
+            for f in &mut findings {
+                let was_drift = before.iter().any(|b| {
+                    b.control == f.control
+                        && b.check == f.check
+                        && b.item == f.item
+                        && b.status == Status::Drift
+                });
+                if was_drift && f.status == Status::InSync && error.is_none() {
+                    f.status = Status::Changed;
+                }
+            }
+            let still = findings
+                .iter()
+                .filter(|f| f.status == Status::Drift)
+                .count();
+            report.findings = findings;
+            if error.is_none() && still > 0 {
+                error = Some(format!(
+                    "{}: {still} check(s) still drifting after apply",
+                    host.name
+                ));
+            }
+        }
+        Err(e) => {
+            error.get_or_insert(format!("{}: verifying after apply: {e}", host.name));
+        }
+    }
+    report.changes_applied = applied;
+    report.status = match (&error, rolled_back) {
+        (_, true) => HostStatus::RolledBack,
+        (Some(_), false) => HostStatus::Failed,
+        (None, false) => HostStatus::Changed,
+    };
+    report.error = error;
+    report.duration_ms = checked.started.elapsed().as_millis() as u64;
+    report
+}
+
+/// Phase two: apply on every checked host that needs it.
+pub async fn apply_all(
+    inv: Arc<Inventory>,
+    phase_one: Vec<PhaseOne>,
+    opts: Arc<Options>,
+    ui: Arc<dyn Progress>,
+) -> Vec<HostReport> {
+    let sem = Arc::new(Semaphore::new(opts.jobs.max(1)));
+    let mut tasks = Vec::new();
+    for r in phase_one {
+        match r {
+            Err(rep) => tasks.push((rep.host.clone(), None, Some(rep))),
+            Ok(c) => {
+                let (inv2, opts2, ui2, sem2) = (inv.clone(), opts.clone(), ui.clone(), sem.clone());
+                let name = inv.hosts[c.index].name.clone();
+                let limit = opts.client.command_timeout * 4
+                    + opts.rollback_after * 2
+                    + Duration::from_secs(60);
+                let t = tokio::spawn(async move {
+                    let _permit = sem2.acquire_owned().await;
+                    let name = inv2.hosts[c.index].name.clone();
+                    let addr = inv2.hosts[c.index].address.to_string();
+                    match tokio::time::timeout(limit, apply_one(inv2, c, opts2, ui2)).await {
+                        Ok(r) => r,
+                        Err(_) => HostReport::failed(
+                            &name,
+                            addr,
+                            format!("{name}: apply did not finish within {}s", limit.as_secs()),
+                            limit.as_millis() as u64,
+                        ),
+                    }
+                });
+                tasks.push((name, Some(t), None));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (name, task, done) in tasks {
+        let rep = match (task, done) {
+            (Some(t), _) => t.await.unwrap_or_else(|e| {
+                HostReport::failed(
+                    &name,
+                    String::new(),
+                    format!("{name}: internal error: {e}"),
+                    0,
+                )
+            }),
+            (None, Some(r)) => r,
+            (None, None) => continue,
+        };
+        ui.done(&rep.host, &summary(&rep));
+        out.push(rep);
+    }
+    out
+}

@@ -1,0 +1,652 @@
+//! Reading an inventory: TOML syntax, schema, defaults and name resolution.
+//!
+//! Loading runs in three passes and reports every problem of a pass before
+//! stopping: syntax (the TOML parser), schema (serde, strict about unknown
+//! keys, stops at the first error because serde does), then resolution of
+//! each host (addresses, prefixes, ports, `from` names, defaults), which
+//! collects all problems. Policy rules run last, in `validate.rs`.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::model::*;
+use super::net::{Cidr, PortRange};
+use super::schema::*;
+use super::source::{Diagnostic, KeyPath, Severity, Source};
+use super::validate;
+
+/// Why an inventory could not be loaded.
+#[derive(Debug)]
+pub enum LoadError {
+    /// The file could not be read.
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The OS error.
+        err: std::io::Error,
+    },
+    /// The file has errors (warnings may be included).
+    Invalid(Vec<Diagnostic>),
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::Io { path, err } => write!(
+                f,
+                "cannot read inventory {}: {err} (pass --inventory FILE or set HARDEN_INVENTORY)",
+                path.display()
+            ),
+            LoadError::Invalid(d) => {
+                let errors = d.iter().filter(|d| d.severity == Severity::Error).count();
+                for diag in d {
+                    writeln!(f, "{diag}")?;
+                }
+                write!(f, "inventory has {errors} error(s)")
+            }
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// Loads and validates the inventory at `path`.
+pub fn load(path: &Path) -> Result<Inventory, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|err| LoadError::Io {
+        path: path.to_path_buf(),
+        err,
+    })?;
+    load_str(path, text)
+}
+
+/// Loads an inventory from text; `path` is used for messages and as the
+/// base of relative paths.
+pub fn load_str(path: &Path, text: String) -> Result<Inventory, LoadError> {
+    let src = Source::new(path, text);
+    let raw = parse(&src)?;
+    let dir = path
+        .parent()
+        .map(|p| {
+            if p.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                p
+            }
+        })
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    let mut diags = Vec::new();
+    let hosts = resolve(&src, &dir, &raw, &mut diags);
+    if diags.iter().any(|d| d.severity == Severity::Error) {
+        return Err(LoadError::Invalid(diags));
+    }
+    let mut inv = Inventory {
+        source: src,
+        dir,
+        hosts,
+        warnings: Vec::new(),
+    };
+    diags.extend(validate::policy(&inv));
+    if diags.iter().any(|d| d.severity == Severity::Error) {
+        return Err(LoadError::Invalid(diags));
+    }
+    inv.warnings = diags;
+    Ok(inv)
+}
+
+fn parse(src: &Source) -> Result<RawInventory, LoadError> {
+    let (_, errors) = toml::de::DeTable::parse_recoverable(&src.text);
+    if !errors.is_empty() {
+        let diags = errors
+            .iter()
+            .map(|e| {
+                Diagnostic::at_span(
+                    src,
+                    "(syntax)".into(),
+                    e.span(),
+                    "inv-syntax",
+                    e.message().trim().to_string(),
+                    "fix the TOML syntax at the marked position",
+                )
+            })
+            .collect();
+        return Err(LoadError::Invalid(diags));
+    }
+    let de = toml::de::Deserializer::parse(&src.text).map_err(|e| {
+        LoadError::Invalid(vec![Diagnostic::at_span(
+            src,
+            "(syntax)".into(),
+            e.span(),
+            "inv-syntax",
+            e.message().trim().to_string(),
+            "fix the TOML syntax at the marked position",
+        )])
+    })?;
+    serde_path_to_error::deserialize::<_, RawInventory>(de).map_err(|e| {
+        let key = KeyPath::parse(&e.path().to_string());
+        let inner = e.inner();
+        let msg = inner.message().trim().to_string();
+        let span = inner.span().or_else(|| src.span_of(&key));
+        let help = schema_help(&msg);
+        LoadError::Invalid(vec![Diagnostic::at_span(
+            src,
+            key.to_string(),
+            span,
+            "inv-schema",
+            msg,
+            help,
+        )])
+    })
+}
+
+fn schema_help(msg: &str) -> String {
+    if msg.starts_with("unknown field") {
+        "remove the key or correct its spelling; the valid keys are listed above (docs/inventory.md)".into()
+    } else if msg.starts_with("unknown variant") {
+        "use one of the values listed above".into()
+    } else if msg.starts_with("missing field") {
+        "add the key (docs/inventory.md lists every key)".into()
+    } else {
+        "see docs/inventory.md for the type this key takes".into()
+    }
+}
+
+/// Collects diagnostics for one host while resolving it.
+struct Ctx<'a> {
+    src: &'a Source,
+    diags: &'a mut Vec<Diagnostic>,
+}
+
+impl Ctx<'_> {
+    fn err(
+        &mut self,
+        path: &KeyPath,
+        code: &'static str,
+        msg: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.diags
+            .push(Diagnostic::at(self.src, path, code, msg, help));
+    }
+
+    fn cidr(&mut self, path: &KeyPath, s: &str) -> Option<Cidr> {
+        Cidr::parse(s)
+            .map_err(|e| {
+                self.err(
+                    path,
+                    "inv-bad-cidr",
+                    e,
+                    "write an address (10.0.0.5) or a prefix (10.0.0.0/24, 2001:db8::/48)",
+                )
+            })
+            .ok()
+    }
+
+    fn cidrs(&mut self, path: &KeyPath, list: &[String]) -> Vec<Cidr> {
+        list.iter()
+            .enumerate()
+            .filter_map(|(i, s)| self.cidr(&path.index(i), s))
+            .collect()
+    }
+
+    fn port(&mut self, path: &KeyPath, v: &toml::Value) -> Option<PortRange> {
+        let parsed = match v {
+            toml::Value::Integer(i) if (1..=65535).contains(i) => Ok(PortRange::single(*i as u16)),
+            toml::Value::Integer(i) => Err(format!("port {i} is out of range")),
+            toml::Value::String(s) => PortRange::parse(s),
+            other => Err(format!(
+                "expected a port number, found {}",
+                other.type_str()
+            )),
+        };
+        match parsed {
+            Ok(p) => Some(p),
+            Err(e) => {
+                self.err(
+                    path,
+                    "inv-bad-port",
+                    e,
+                    "valid: 1-65535, or a range such as \"8000-8100\"",
+                );
+                None
+            }
+        }
+    }
+
+    fn seconds(&mut self, path: &KeyPath, v: &toml::Value) -> Option<Duration> {
+        match v {
+            toml::Value::Integer(i) if (1..=600).contains(i) => {
+                Some(Duration::from_secs(*i as u64))
+            }
+            _ => {
+                self.err(
+                    path,
+                    "inv-bad-value",
+                    format!("`{v}` is not a number of seconds"),
+                    "valid: 1-600",
+                );
+                None
+            }
+        }
+    }
+}
+
+fn resolve(src: &Source, dir: &Path, raw: &RawInventory, diags: &mut Vec<Diagnostic>) -> Vec<Host> {
+    let mut cx = Ctx { src, diags };
+    let d = &raw.defaults;
+    let dpath = KeyPath::root().key("defaults");
+
+    // First pass: names and addresses, so `from` lists can refer to any host.
+    let mut names: HashMap<String, (usize, Vec<IpAddr>)> = HashMap::new();
+    let mut by_addr: HashMap<IpAddr, usize> = HashMap::new();
+    for (i, h) in raw.hosts.iter().enumerate() {
+        let hp = KeyPath::root().key("hosts").index(i);
+        let Some(name) = h.name.clone() else {
+            cx.err(
+                &hp,
+                "inv-missing-key",
+                "host has no `name`",
+                "add name = \"otc-db-1\" (unique, letters, digits, '-', '.', '_')",
+            );
+            continue;
+        };
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
+        {
+            cx.err(
+                &hp.key("name"),
+                "inv-bad-name",
+                format!("host name `{name}` is not allowed"),
+                "use letters, digits, '-', '.' and '_' only",
+            );
+        }
+        let mut addrs = Vec::new();
+        match h.address.as_deref().map(str::parse::<IpAddr>) {
+            Some(Ok(a)) => addrs.push(a),
+            Some(Err(_)) => cx.err(
+                &hp.key("address"),
+                "inv-bad-address",
+                format!(
+                    "`{}` is not an IP address",
+                    h.address.as_deref().unwrap_or_default()
+                ),
+                "write an IPv4 or IPv6 address; harden does not resolve DNS names",
+            ),
+            None => cx.err(
+                &hp,
+                "inv-missing-key",
+                format!("host `{name}` has no `address`"),
+                "add address = \"10.0.0.5\"",
+            ),
+        }
+        for (j, a) in h.extra_addresses.iter().enumerate() {
+            match a.parse::<IpAddr>() {
+                Ok(a) => addrs.push(a),
+                Err(_) => cx.err(
+                    &hp.key("extra_addresses").index(j),
+                    "inv-bad-address",
+                    format!("`{a}` is not an IP address"),
+                    "write an IPv4 or IPv6 address",
+                ),
+            }
+        }
+        for a in &addrs {
+            if let Some(prev) = by_addr.insert(*a, i) {
+                if prev != i {
+                    let first = src
+                        .span_of(&KeyPath::root().key("hosts").index(prev))
+                        .map(|s| src.line_col(s.start).0)
+                        .unwrap_or(0);
+                    cx.err(
+                        &hp.key("address"),
+                        "inv-duplicate-address",
+                        format!("address {a} is also used by hosts[{prev}] (line {first})"),
+                        "every host needs its own address",
+                    );
+                }
+            }
+        }
+        if let Some((prev, _)) = names.get(&name) {
+            let first = src
+                .span_of(&KeyPath::root().key("hosts").index(*prev))
+                .map(|s| src.line_col(s.start).0)
+                .unwrap_or(0);
+            cx.err(
+                &hp.key("name"),
+                "inv-duplicate-host",
+                format!("host name `{name}` is already used by hosts[{prev}] (line {first})"),
+                "host names must be unique",
+            );
+        } else {
+            names.insert(name, (i, addrs));
+        }
+    }
+
+    let d_ctl = d
+        .controller_sources
+        .as_ref()
+        .map(|l| cx.cidrs(&dpath.key("controller_sources"), l));
+    let d_mgmt = d
+        .management_sources
+        .as_ref()
+        .map(|l| cx.cidrs(&dpath.key("management_sources"), l));
+    let d_port = d
+        .ssh_port
+        .as_ref()
+        .and_then(|v| cx.port(&dpath.key("ssh_port"), v))
+        .map(|p| p.start);
+    let d_timeout = d
+        .connect_timeout
+        .as_ref()
+        .and_then(|v| cx.seconds(&dpath.key("connect_timeout"), v));
+
+    let mut hosts = Vec::new();
+    for (i, h) in raw.hosts.iter().enumerate() {
+        let hp = KeyPath::root().key("hosts").index(i);
+        let Some(name) = h.name.clone() else { continue };
+        let Some((_, addrs)) = names.get(&name).filter(|(idx, _)| *idx == i).cloned() else {
+            continue;
+        };
+        let Some(&address) = addrs.first() else {
+            continue;
+        };
+        let provider = h.provider.or_else(|| {
+            cx.err(
+                &hp,
+                "inv-missing-key",
+                format!("host `{name}` has no `provider`"),
+                "add provider = \"telekom\" or \"hetzner\"",
+            );
+            None
+        });
+        let environment = h.environment.or_else(|| {
+            cx.err(
+                &hp,
+                "inv-missing-key",
+                format!("host `{name}` has no `environment`"),
+                "add environment = \"production\" or \"test\"",
+            );
+            None
+        });
+        if h.roles.is_empty() {
+            cx.err(
+                &hp,
+                "inv-missing-key",
+                format!("host `{name}` has no `roles`"),
+                "add roles = [\"data\"] (data | app | gatekeeper | loadbalancer)",
+            );
+        }
+
+        let mut allow = Vec::new();
+        for (j, a) in h.allow.iter().enumerate() {
+            let ap = hp.key("allow").index(j);
+            let port = match &a.port {
+                Some(v) => cx.port(&ap.key("port"), v),
+                None => {
+                    cx.err(
+                        &ap,
+                        "inv-missing-key",
+                        "allow entry has no `port`",
+                        "add port = 443 or port = \"8000-8100\"",
+                    );
+                    None
+                }
+            };
+            let from = a.from.as_ref().map(|list| {
+                let mut out = Vec::new();
+                for (k, s) in list.iter().enumerate() {
+                    if let Some((_, ips)) = names.get(s) {
+                        out.extend(ips.iter().map(|ip| Cidr::host(*ip)));
+                    } else if looks_like_address(s) {
+                        out.extend(cx.cidr(&ap.key("from").index(k), s));
+                    } else {
+                        let mut known: Vec<&str> = names.keys().map(String::as_str).collect();
+                        known.sort_unstable();
+                        cx.err(
+                            &ap.key("from").index(k),
+                            "inv-unknown-host",
+                            format!("`{s}` is neither a host of this inventory nor an address"),
+                            format!("use a CIDR prefix or one of: {}", known.join(", ")),
+                        );
+                    }
+                }
+                out.sort();
+                out.dedup();
+                out
+            });
+            if let Some(port) = port {
+                allow.push(Allow {
+                    port,
+                    proto: a.proto.unwrap_or(Proto::Tcp),
+                    from,
+                    from_written: a.from.clone().unwrap_or_default(),
+                    comment: a.comment.clone(),
+                });
+            }
+        }
+
+        let controller_sources = match &h.controller_sources {
+            Some(l) => cx.cidrs(&hp.key("controller_sources"), l),
+            None => d_ctl.clone().unwrap_or_default(),
+        };
+        let management_sources = match &h.management_sources {
+            Some(l) => cx.cidrs(&hp.key("management_sources"), l),
+            None => d_mgmt.clone().unwrap_or_default(),
+        };
+        let port = h
+            .ssh_port
+            .as_ref()
+            .and_then(|v| cx.port(&hp.key("ssh_port"), v))
+            .map(|p| p.start)
+            .or(d_port)
+            .unwrap_or(22);
+        let timeout = h
+            .connect_timeout
+            .as_ref()
+            .and_then(|v| cx.seconds(&hp.key("connect_timeout"), v))
+            .or(d_timeout)
+            .unwrap_or(Duration::from_secs(10));
+        let known_hosts = h.known_hosts.clone().or_else(|| d.known_hosts.clone());
+        let Some(known_hosts) = known_hosts else {
+            cx.err(&hp, "inv-missing-key", format!("no `known_hosts` for host `{name}`"), "set known_hosts = \"known_hosts\" in [defaults]; harden never trusts an unknown host key");
+            continue;
+        };
+        let identity = h
+            .identity
+            .clone()
+            .or_else(|| d.identity.clone())
+            .map(|p| dir.join(p));
+        let sshd = merge_sshd(
+            &mut cx,
+            &dpath.key("sshd"),
+            d.sshd.as_ref(),
+            &hp.key("sshd"),
+            h.sshd.as_ref(),
+        );
+        let firewall = merge_firewall(
+            &mut cx,
+            &hp.key("firewall"),
+            d.firewall.as_ref(),
+            h.firewall.as_ref(),
+        );
+        let (Some(provider), Some(environment)) = (provider, environment) else {
+            continue;
+        };
+        hosts.push(Host {
+            index: i,
+            name,
+            address,
+            addresses: addrs,
+            provider,
+            environment,
+            tenant: h.tenant.clone(),
+            roles: h.roles.clone(),
+            allow,
+            conn: Connection {
+                user: h
+                    .ssh_user
+                    .clone()
+                    .or_else(|| d.ssh_user.clone())
+                    .unwrap_or_else(|| "root".into()),
+                port,
+                known_hosts: dir.join(known_hosts),
+                identity,
+                connect_timeout: timeout,
+            },
+            controller_sources,
+            management_sources,
+            sshd,
+            firewall,
+        });
+    }
+    hosts
+}
+
+/// True for text that is meant as an address or prefix rather than a name.
+fn looks_like_address(s: &str) -> bool {
+    s.contains(':')
+        || s.split('/').next().is_some_and(|a| {
+            a.split('.').count() == 4 && a.split('.').all(|p| p.chars().all(|c| c.is_ascii_digit()))
+        })
+}
+
+fn merge_sshd(
+    cx: &mut Ctx<'_>,
+    dpath: &KeyPath,
+    d: Option<&RawSshd>,
+    hpath: &KeyPath,
+    h: Option<&RawSshd>,
+) -> SshdSettings {
+    let def = SshdSettings::default();
+    let pick = |f: &dyn Fn(&RawSshd) -> Option<u32>| -> (Option<u32>, KeyPath) {
+        if let Some(v) = h.and_then(f) {
+            (Some(v), hpath.clone())
+        } else {
+            (d.and_then(f), dpath.clone())
+        }
+    };
+    let mut ranged =
+        |name: &str, f: &dyn Fn(&RawSshd) -> Option<u32>, lo: u32, hi: u32, dflt: u32| -> u32 {
+            match pick(f) {
+                (Some(v), p) if v < lo || v > hi => {
+                    cx.err(
+                        &p.key(name),
+                        "inv-bad-value",
+                        format!("{name} = {v} is outside the safe range"),
+                        format!("valid: {lo}-{hi}"),
+                    );
+                    dflt
+                }
+                (Some(v), _) => v,
+                (None, _) => dflt,
+            }
+        };
+    let login_grace_time = ranged(
+        "login_grace_time",
+        &|s| s.login_grace_time,
+        5,
+        120,
+        def.login_grace_time,
+    );
+    let max_auth_tries = ranged(
+        "max_auth_tries",
+        &|s| s.max_auth_tries,
+        1,
+        6,
+        def.max_auth_tries,
+    );
+    let client_alive_interval = ranged(
+        "client_alive_interval",
+        &|s| s.client_alive_interval,
+        0,
+        3600,
+        def.client_alive_interval,
+    );
+    let b = |f: &dyn Fn(&RawSshd) -> Option<bool>, dflt: bool| {
+        h.and_then(f).or_else(|| d.and_then(f)).unwrap_or(dflt)
+    };
+    let legacy = h
+        .and_then(|s| s.legacy_kex_clients.clone())
+        .or_else(|| d.and_then(|s| s.legacy_kex_clients.clone()))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| LegacyClient {
+            name: c.name,
+            reason: c.reason,
+        })
+        .collect();
+    let max_startups = h
+        .and_then(|s| s.max_startups.clone())
+        .or_else(|| d.and_then(|s| s.max_startups.clone()))
+        .unwrap_or(def.max_startups);
+    if !max_startups.split(':').all(|p| p.parse::<u32>().is_ok())
+        || max_startups.split(':').count() > 3
+    {
+        let p = if h.and_then(|s| s.max_startups.as_ref()).is_some() {
+            hpath
+        } else {
+            dpath
+        };
+        cx.err(
+            &p.key("max_startups"),
+            "inv-bad-value",
+            format!("max_startups `{max_startups}` is not `N` or `start:rate:full`"),
+            "e.g. \"10:30:60\"",
+        );
+    }
+    let mut extra: Vec<String> = d.and_then(|s| s.extra.clone()).unwrap_or_default();
+    extra.extend(h.and_then(|s| s.extra.clone()).unwrap_or_default());
+    SshdSettings {
+        legacy_kex_clients: legacy,
+        allow_tcp_forwarding: b(&|s| s.allow_tcp_forwarding, def.allow_tcp_forwarding),
+        allow_agent_forwarding: b(&|s| s.allow_agent_forwarding, def.allow_agent_forwarding),
+        x11_forwarding: b(&|s| s.x11_forwarding, def.x11_forwarding),
+        login_grace_time,
+        max_auth_tries,
+        max_startups,
+        client_alive_interval,
+        extra,
+    }
+}
+
+fn merge_firewall(
+    cx: &mut Ctx<'_>,
+    hpath: &KeyPath,
+    d: Option<&RawFirewall>,
+    h: Option<&RawFirewall>,
+) -> FirewallSettings {
+    let def = FirewallSettings::default();
+    let icmp_rate = h
+        .and_then(|f| f.icmp_rate)
+        .or_else(|| d.and_then(|f| f.icmp_rate))
+        .unwrap_or(def.icmp_rate);
+    if !(1..=1000).contains(&icmp_rate) {
+        cx.err(
+            &hpath.key("icmp_rate"),
+            "inv-bad-value",
+            format!("icmp_rate = {icmp_rate} is outside 1-1000"),
+            "valid: 1-1000 packets per second",
+        );
+    }
+    let log_prefix = h
+        .and_then(|f| f.log_prefix.clone())
+        .or_else(|| d.and_then(|f| f.log_prefix.clone()))
+        .unwrap_or(def.log_prefix);
+    if log_prefix.len() > 60 || log_prefix.contains(['"', '\\', '\n']) {
+        cx.err(
+            &hpath.key("log_prefix"),
+            "inv-bad-value",
+            "log_prefix must be at most 60 characters without quotes or backslashes",
+            "e.g. \"harden-mgmt: \"",
+        );
+    }
+    FirewallSettings {
+        icmp_rate,
+        log_prefix,
+    }
+}

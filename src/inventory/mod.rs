@@ -1,0 +1,18 @@
+//! The inventory: which hosts exist, what they do and who may reach them.
+//!
+//! `schema` is the TOML syntax, `load` turns it into the resolved `model`
+//! (defaults applied, names resolved), `validate` holds the policy rules and
+//! `source` locates every problem in the file. Nothing here does network I/O.
+
+pub mod load;
+pub mod model;
+pub mod net;
+pub mod schema;
+pub mod source;
+pub mod validate;
+
+pub use load::{load, load_str, LoadError};
+pub use model::*;
+pub use net::{Cidr, PortRange};
+pub use schema::{Environment, Proto, Provider, Role};
+pub use source::{Diagnostic, KeyPath, Severity, Source};

@@ -1,0 +1,300 @@
+//! Policy rules: inventory content that parses but breaks a TOM promise.
+//!
+//! Each rule has a stable code (`pol-…`), a severity and the TOM measure it
+//! protects; [`CODES`] is the catalogue docs/inventory.md is written from.
+//! Rules read only the resolved [`Inventory`] and never do I/O, so
+//! `harden check` can run them in CI without reaching any host.
+
+use super::model::{Host, Inventory};
+use super::net::Cidr;
+use super::schema::{Provider, Role};
+use super::source::{Diagnostic, KeyPath};
+
+/// One entry of the diagnostic catalogue.
+pub struct CodeInfo {
+    /// Stable id.
+    pub code: &'static str,
+    /// `error` or `warning`.
+    pub severity: &'static str,
+    /// TOM measure, when the code is a policy rule.
+    pub tom: Option<&'static str>,
+    /// One line: what it means.
+    pub description: &'static str,
+}
+
+/// Every code an inventory diagnostic can carry. Codes are never renamed.
+pub const CODES: &[CodeInfo] = &[
+    CodeInfo {
+        code: "inv-syntax",
+        severity: "error",
+        tom: None,
+        description: "the file is not valid TOML",
+    },
+    CodeInfo {
+        code: "inv-schema",
+        severity: "error",
+        tom: None,
+        description: "unknown key, wrong type or unknown value",
+    },
+    CodeInfo {
+        code: "inv-missing-key",
+        severity: "error",
+        tom: None,
+        description: "a required key is missing",
+    },
+    CodeInfo {
+        code: "inv-bad-name",
+        severity: "error",
+        tom: None,
+        description: "a host name has characters other than letters, digits, '-', '.', '_'",
+    },
+    CodeInfo {
+        code: "inv-bad-address",
+        severity: "error",
+        tom: None,
+        description: "an address is not an IPv4/IPv6 address",
+    },
+    CodeInfo {
+        code: "inv-bad-cidr",
+        severity: "error",
+        tom: None,
+        description: "a source is not an address or prefix, or has host bits set",
+    },
+    CodeInfo {
+        code: "inv-bad-port",
+        severity: "error",
+        tom: None,
+        description: "a port is not 1-65535 or a range",
+    },
+    CodeInfo {
+        code: "inv-bad-value",
+        severity: "error",
+        tom: None,
+        description: "a setting is outside its safe range",
+    },
+    CodeInfo {
+        code: "inv-duplicate-host",
+        severity: "error",
+        tom: None,
+        description: "two hosts have the same name",
+    },
+    CodeInfo {
+        code: "inv-duplicate-address",
+        severity: "error",
+        tom: None,
+        description: "two hosts have the same address",
+    },
+    CodeInfo {
+        code: "inv-unknown-host",
+        severity: "error",
+        tom: None,
+        description: "a `from` entry names no host of the inventory",
+    },
+    CodeInfo {
+        code: "pol-no-controller",
+        severity: "error",
+        tom: Some("TOM-1.2-mgmt-window"),
+        description: "no controller_sources: harden would lock itself out",
+    },
+    CodeInfo {
+        code: "pol-mgmt-open-to-all",
+        severity: "error",
+        tom: Some("TOM-1.2-mgmt-window"),
+        description: "controller_sources or management_sources contain 0.0.0.0/0 or ::/0",
+    },
+    CodeInfo {
+        code: "pol-mgmt-port-in-allow",
+        severity: "error",
+        tom: Some("TOM-1.2-mgmt-window"),
+        description: "an allow entry opens the management port; use maintenance windows",
+    },
+    CodeInfo {
+        code: "pol-data-host-public",
+        severity: "error",
+        tom: Some("TOM-1.2-ports"),
+        description: "a data host serves a port to anyone",
+    },
+    CodeInfo {
+        code: "pol-data-host-location",
+        severity: "error",
+        tom: Some("TOM-1.2-disk-encryption"),
+        description: "a data host is not at Telekom (data must stay in the encrypted OTC estate)",
+    },
+    CodeInfo {
+        code: "pol-prod-test-mix",
+        severity: "error",
+        tom: Some("TOM-1.4-prod-test"),
+        description: "a production host accepts a test host (or the reverse)",
+    },
+    CodeInfo {
+        code: "pol-tenant-mix",
+        severity: "error",
+        tom: Some("TOM-1.4-dedicated-servers"),
+        description: "a host accepts a host of another tenant",
+    },
+    CodeInfo {
+        code: "pol-plaintext-port",
+        severity: "warning",
+        tom: Some("TOM-2.1-transport-encryption"),
+        description: "a well-known plaintext port (80, 21, 23, 25, 110, 143) is allowed",
+    },
+    CodeInfo {
+        code: "pol-any-source",
+        severity: "warning",
+        tom: Some("TOM-1.2-ports"),
+        description: "a non-gatekeeper host serves a port to anyone",
+    },
+];
+
+/// Runs every policy rule.
+pub fn policy(inv: &Inventory) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for h in &inv.hosts {
+        let hp = KeyPath::root().key("hosts").index(h.index);
+        mgmt_rules(inv, h, &hp, &mut out);
+        allow_rules(inv, h, &hp, &mut out);
+        if h.has_role(Role::Data) && h.provider != Provider::Telekom {
+            out.push(Diagnostic::at(&inv.source, &hp.key("provider"), "pol-data-host-location",
+                format!("data host `{}` is at {}", h.name, h.provider),
+                "data-holding systems run at Open Telekom Cloud with encrypted disks; put gatekeepers at Hetzner")
+                .tom("TOM-1.2-disk-encryption"));
+        }
+    }
+    out
+}
+
+fn mgmt_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Vec<Diagnostic>) {
+    let src = &inv.source;
+    if h.controller_sources.is_empty() {
+        out.push(Diagnostic::at(src, hp, "pol-no-controller",
+            format!("host `{}` has no controller_sources", h.name),
+            "set controller_sources in [defaults] to the address(es) harden connects from, or harden would lock itself out")
+            .tom("TOM-1.2-mgmt-window"));
+    }
+    for (key, list) in [
+        ("controller_sources", &h.controller_sources),
+        ("management_sources", &h.management_sources),
+    ] {
+        if list.iter().any(Cidr::is_any) {
+            out.push(
+                Diagnostic::at(
+                    src,
+                    &hp.key(key),
+                    "pol-mgmt-open-to-all",
+                    format!(
+                        "{key} of `{}` opens the management port to the whole internet",
+                        h.name
+                    ),
+                    "list the management networks explicitly (e.g. 198.51.100.0/28)",
+                )
+                .tom("TOM-1.2-mgmt-window"),
+            );
+        }
+    }
+}
+
+fn allow_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Vec<Diagnostic>) {
+    let src = &inv.source;
+    for (j, a) in h.allow.iter().enumerate() {
+        let ap = hp.key("allow").index(j);
+        if a.proto.as_str() == "tcp" && a.port.contains(h.conn.port) {
+            out.push(Diagnostic::at(src, &ap.key("port"), "pol-mgmt-port-in-allow",
+                format!("allow opens the management port {} on `{}`", h.conn.port, h.name),
+                "remove it: the management port is open to controller_sources only; use `harden maintenance open` for people")
+                .tom("TOM-1.2-mgmt-window"));
+        }
+        let public =
+            a.from.is_none() || a.from.as_ref().is_some_and(|f| f.iter().any(Cidr::is_any));
+        if public && h.has_role(Role::Data) {
+            out.push(Diagnostic::at(src, &ap, "pol-data-host-public",
+                format!("data host `{}` serves port {} to anyone", h.name, a.port),
+                "add from = [\"<app host>\", \"10.0.2.0/24\"]: data hosts are reached only through named hosts")
+                .tom("TOM-1.2-ports"));
+        } else if public && !h.has_role(Role::Gatekeeper) && !h.has_role(Role::Loadbalancer) {
+            out.push(
+                Diagnostic::at(
+                    src,
+                    &ap,
+                    "pol-any-source",
+                    format!(
+                        "`{}` serves port {} to anyone but is not a gatekeeper or load balancer",
+                        h.name, a.port
+                    ),
+                    "add a `from` list, or give the host the gatekeeper/loadbalancer role",
+                )
+                .tom("TOM-1.2-ports")
+                .warning(),
+            );
+        }
+        if [80u16, 21, 23, 25, 110, 143]
+            .iter()
+            .any(|p| a.port.contains(*p))
+        {
+            out.push(
+                Diagnostic::at(
+                    src,
+                    &ap.key("port"),
+                    "pol-plaintext-port",
+                    format!("port {} on `{}` is usually plaintext", a.port, h.name),
+                    "serve TLS only (e.g. 443); keep 80 only for a redirect to https",
+                )
+                .tom("TOM-2.1-transport-encryption")
+                .warning(),
+            );
+        }
+        for (k, name) in a.from_written.iter().enumerate() {
+            let Some(other) = inv.host(name) else {
+                continue;
+            };
+            let fp = ap.key("from").index(k);
+            if other.environment != h.environment {
+                out.push(
+                    Diagnostic::at(
+                        src,
+                        &fp,
+                        "pol-prod-test-mix",
+                        format!(
+                            "{} host `{}` accepts {} host `{}`",
+                            h.environment, h.name, other.environment, other.name
+                        ),
+                        "production and test systems run separately: remove the entry",
+                    )
+                    .tom("TOM-1.4-prod-test"),
+                );
+            }
+            if let (Some(t1), Some(t2)) = (&h.tenant, &other.tenant) {
+                if t1 != t2 {
+                    out.push(
+                        Diagnostic::at(
+                            src,
+                            &fp,
+                            "pol-tenant-mix",
+                            format!(
+                                "host `{}` (tenant {t1}) accepts `{}` (tenant {t2})",
+                                h.name, other.name
+                            ),
+                            "customer projects are kept apart: remove the entry or fix the tenant",
+                        )
+                        .tom("TOM-1.4-dedicated-servers"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_described() {
+        let mut seen = std::collections::HashSet::new();
+        for c in CODES {
+            assert!(seen.insert(c.code), "duplicate code {}", c.code);
+            assert!(!c.description.is_empty());
+            assert!(c.code.starts_with("inv-") || c.code.starts_with("pol-"));
+            assert_eq!(c.code.starts_with("pol-"), c.tom.is_some(), "{}", c.code);
+        }
+    }
+}

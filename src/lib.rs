@@ -1,0 +1,20 @@
+//! harden makes a company's GDPR Art. 32 technical measures true on its
+//! servers and proves, every night, that they still are.
+//!
+//! The pipeline: the [`inventory`] (TOML) is parsed, resolved and checked
+//! against policy; each of the [`controls`] renders the desired state of a
+//! host from it (nftables rules, sshd configuration, …); the [`engine`]
+//! gathers the host's facts over one SSH connection ([`transport`]),
+//! compares, and in `apply` validates, activates and verifies the changes
+//! with an automatic rollback against lock-out; the result is a [`report`]
+//! in text, JSON, JUnit or HTML. `plan`, `drift` and `apply` are one code
+//! path that differs only in whether changes are made.
+
+pub mod cli;
+pub mod controls;
+pub mod engine;
+pub mod inventory;
+pub mod lab;
+pub mod report;
+pub mod timefmt;
+pub mod transport;

@@ -1,0 +1,315 @@
+//! The report model every output format is drawn from.
+//!
+//! A [`Finding`] is one typed check on one host: what was expected, what was
+//! found, and the TOM measure it protects. Findings are data, never errors:
+//! a host that could not be checked gets a [`HostReport::error`] instead.
+//! JSON output serialises these types directly, so field names here are the
+//! documented contract (`format_version` bumps when one changes meaning).
+
+use serde::Serialize;
+
+/// Version of the JSON report format.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The state of one check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Observed equals desired.
+    InSync,
+    /// Observed differs from desired (nothing was changed).
+    Drift,
+    /// It differed and harden changed it.
+    Changed,
+    /// It could not be checked or changed.
+    Failed,
+    /// Worth knowing, not a violation (e.g. an open maintenance window).
+    Info,
+}
+
+impl Status {
+    /// The symbol used in text output.
+    pub fn symbol(&self) -> &'static str {
+        match self {
+            Status::InSync => " ",
+            Status::Drift => "~",
+            Status::Changed => "+",
+            Status::Failed => "!",
+            Status::Info => "i",
+        }
+    }
+}
+
+/// What `apply` can do about a drifting finding.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Fix {
+    /// Nothing (report only).
+    #[default]
+    None,
+    /// Write the managed file.
+    File,
+    /// Run the control's activation (reload / re-load rules).
+    Activate,
+    /// Move an unmanaged file out of the way (kept, not deleted).
+    Quarantine,
+}
+
+/// One typed check on one host.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    /// Host name.
+    pub host: String,
+    /// Control id (`firewall`, `sshd`, …).
+    pub control: &'static str,
+    /// Check kind (`file`, `sshd-effective`, `nft-table`, …).
+    pub check: &'static str,
+    /// The item checked (a path, a setting, a port).
+    pub item: String,
+    /// Outcome.
+    pub status: Status,
+    /// Desired value (short form).
+    pub expected: String,
+    /// Observed value (short form).
+    pub actual: String,
+    /// TOM measure protected.
+    pub tom: &'static str,
+    /// Unified diff for content checks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+    /// Human explanation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// How apply repairs it.
+    #[serde(skip)]
+    pub fix: Fix,
+}
+
+impl Finding {
+    /// A new finding; `host` is filled in by the engine.
+    pub fn new(
+        control: &'static str,
+        check: &'static str,
+        item: impl Into<String>,
+        tom: &'static str,
+    ) -> Self {
+        Finding {
+            host: String::new(),
+            control,
+            check,
+            item: item.into(),
+            status: Status::InSync,
+            expected: String::new(),
+            actual: String::new(),
+            tom,
+            diff: None,
+            message: None,
+            fix: Fix::None,
+        }
+    }
+
+    /// Sets expected and actual and derives the status from their equality.
+    pub fn compare(
+        mut self,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+        fix: Fix,
+    ) -> Self {
+        self.expected = expected.into();
+        self.actual = actual.into();
+        if self.expected == self.actual {
+            self.status = Status::InSync;
+        } else {
+            self.status = Status::Drift;
+            self.fix = fix;
+        }
+        self
+    }
+
+    /// Marks the finding as drift with a fix.
+    pub fn drift(
+        mut self,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+        fix: Fix,
+    ) -> Self {
+        self.expected = expected.into();
+        self.actual = actual.into();
+        self.status = Status::Drift;
+        self.fix = fix;
+        self
+    }
+
+    /// Marks the finding as in sync.
+    pub fn ok(mut self, value: impl Into<String>) -> Self {
+        let v = value.into();
+        self.expected = v.clone();
+        self.actual = v;
+        self.status = Status::InSync;
+        self
+    }
+
+    /// Marks the finding as information.
+    pub fn info(mut self, message: impl Into<String>) -> Self {
+        self.status = Status::Info;
+        self.message = Some(message.into());
+        self
+    }
+
+    /// Marks the finding as failed.
+    pub fn failed(mut self, message: impl Into<String>) -> Self {
+        self.status = Status::Failed;
+        self.message = Some(message.into());
+        self
+    }
+
+    /// Adds an explanation.
+    pub fn with_message(mut self, m: impl Into<String>) -> Self {
+        self.message = Some(m.into());
+        self
+    }
+
+    /// Adds a diff.
+    pub fn with_diff(mut self, d: Option<String>) -> Self {
+        self.diff = d;
+        self
+    }
+}
+
+/// Overall state of one host after a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HostStatus {
+    /// Nothing to do.
+    InSync,
+    /// Drift found (plan/drift).
+    Drift,
+    /// Changes applied and verified.
+    Changed,
+    /// A change cut harden off and was rolled back on the host.
+    RolledBack,
+    /// The host could not be checked or changed.
+    Failed,
+}
+
+/// One host's part of a report.
+#[derive(Clone, Debug, Serialize)]
+pub struct HostReport {
+    /// Host name.
+    pub host: String,
+    /// Address connected to.
+    pub address: String,
+    /// Outcome.
+    pub status: HostStatus,
+    /// Why the host failed, when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Every check, in-sync ones included.
+    pub findings: Vec<Finding>,
+    /// Number of changes applied.
+    pub changes_applied: usize,
+    /// Wall time for this host.
+    pub duration_ms: u64,
+}
+
+impl HostReport {
+    /// A host that failed before any check could run.
+    pub fn failed(host: &str, address: String, error: String, duration_ms: u64) -> Self {
+        HostReport {
+            host: host.to_string(),
+            address,
+            status: HostStatus::Failed,
+            error: Some(error),
+            findings: Vec::new(),
+            changes_applied: 0,
+            duration_ms,
+        }
+    }
+
+    /// Findings with a given status.
+    pub fn count(&self, s: Status) -> usize {
+        self.findings.iter().filter(|f| f.status == s).count()
+    }
+}
+
+/// The result of one `plan`, `drift` or `apply` run.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// JSON format version.
+    pub format_version: u32,
+    /// harden version.
+    pub harden_version: &'static str,
+    /// `plan`, `drift` or `apply`.
+    pub command: &'static str,
+    /// Inventory path.
+    pub inventory: String,
+    /// Start time (RFC 3339, UTC).
+    pub started: String,
+    /// Wall time of the run.
+    pub duration_ms: u64,
+    /// Per-host results, in inventory order.
+    pub hosts: Vec<HostReport>,
+}
+
+impl Report {
+    /// Exit code: 0 clean or applied, 2 drift found, 1 any error.
+    pub fn exit_code(&self) -> u8 {
+        if self
+            .hosts
+            .iter()
+            .any(|h| matches!(h.status, HostStatus::Failed | HostStatus::RolledBack))
+        {
+            1
+        } else if self.hosts.iter().any(|h| h.status == HostStatus::Drift) {
+            2
+        } else {
+            0
+        }
+    }
+
+    /// All findings of all hosts.
+    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
+        self.hosts.iter().flat_map(|h| h.findings.iter())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host(status: HostStatus) -> HostReport {
+        HostReport {
+            status,
+            ..HostReport::failed("h", "10.0.0.1".into(), String::new(), 0)
+        }
+    }
+
+    #[test]
+    fn exit_codes_follow_the_worst_host() {
+        let mut r = Report {
+            format_version: FORMAT_VERSION,
+            harden_version: "t",
+            command: "drift",
+            inventory: "i".into(),
+            started: "now".into(),
+            duration_ms: 0,
+            hosts: vec![host(HostStatus::InSync)],
+        };
+        assert_eq!(r.exit_code(), 0);
+        r.hosts.push(host(HostStatus::Drift));
+        assert_eq!(r.exit_code(), 2);
+        r.hosts.push(host(HostStatus::Failed));
+        assert_eq!(r.exit_code(), 1);
+        r.hosts = vec![host(HostStatus::Changed)];
+        assert_eq!(r.exit_code(), 0);
+        r.hosts = vec![host(HostStatus::RolledBack)];
+        assert_eq!(r.exit_code(), 1);
+    }
+
+    #[test]
+    fn compare_sets_status_and_fix() {
+        let f = Finding::new("sshd", "x", "k", "TOM").compare("no", "yes", Fix::Activate);
+        assert_eq!((f.status, f.fix), (Status::Drift, Fix::Activate));
+        let f = Finding::new("sshd", "x", "k", "TOM").compare("no", "no", Fix::Activate);
+        assert_eq!((f.status, f.fix), (Status::InSync, Fix::None));
+    }
+}
