@@ -52,7 +52,7 @@ pub struct Supported {
     pub ciphers: Vec<String>,
     /// `ssh -Q mac`.
     pub macs: Vec<String>,
-    /// `ssh -Q key`.
+    /// `ssh -Q key-sig` (signature algorithms, certificates included).
     pub keys: Vec<String>,
 }
 

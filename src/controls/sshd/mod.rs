@@ -91,7 +91,7 @@ impl Control for Sshd {
             Probe::cmd(VERSION, "sshd -V 2>&1 | head -n1; ssh -V"),
             Probe::cmd(
                 ALGOS,
-                "ssh -Q kex; echo --; ssh -Q cipher; echo --; ssh -Q mac; echo --; ssh -Q key",
+                "ssh -Q kex; echo --; ssh -Q cipher; echo --; ssh -Q mac; echo --; ssh -Q key-sig 2>/dev/null || ssh -Q key",
             ),
             Probe::cmd(
                 EFFECTIVE,
@@ -209,7 +209,7 @@ impl Control for Sshd {
             }
         }
         for section in settings::sections(h, &crypto, flavour) {
-            for s in section.settings {
+            for s in section.settings.into_iter().filter(|s| !s.effective.is_empty()) {
                 let key = s.key.to_ascii_lowercase();
                 let actual = seen
                     .get(&key)

@@ -18,7 +18,8 @@ pub struct Setting {
     pub key: String,
     /// Value as written.
     pub value: String,
-    /// Value as `sshd -T` prints it (keys are lowercased there).
+    /// Value as `sshd -T` prints it (keys are lowercased there); empty for
+    /// keywords `sshd -T` does not print.
     pub effective: String,
     /// TOM measure the setting protects.
     pub tom: &'static str,
@@ -101,7 +102,10 @@ pub fn sections(host: &Host, crypto: &Crypto, flavour: Flavour) -> Vec<Section> 
         s("Subsystem", "sftp internal-sftp", LOGIN),
     ];
     if flavour.debian {
-        misc.push(s("DebianBanner", "no", LOGIN));
+        // Debian-only keyword; `sshd -T` does not print it.
+        let mut banner = s("DebianBanner", "no", LOGIN);
+        banner.effective = String::new();
+        misc.push(banner);
     }
     vec![
         Section {
