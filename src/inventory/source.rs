@@ -152,7 +152,7 @@ impl Source {
             let next = match (cur.map(|c| c.get_ref()), seg) {
                 (None, Seg::Key(k)) => root.get(k.as_str()),
                 (Some(DeValue::Table(t)), Seg::Key(k)) => t.get(k.as_str()),
-                (Some(DeValue::Array(a)), Seg::Index(i)) => a.iter().nth(*i),
+                (Some(DeValue::Array(a)), Seg::Index(i)) => a.get(*i),
                 _ => None,
             };
             match next {
