@@ -178,7 +178,7 @@ HARDEN_ROLLBACK_EOF
 {{ echo 'restore() {{'; cat <<'HARDEN_RESTORE_EOF'
 {restore}HARDEN_RESTORE_EOF
 echo '}}'; }} > "$S/restore.sh"
-setsid sh "$S/rollback.sh" "$S" </dev/null >/dev/null 2>&1 &
+setsid sh "$S/rollback.sh" "$S" </dev/null >/dev/null 2>&1 9>&- &
 echo $! > "$S/guard.pid"
 "#,
             act = activate_lines(p),

@@ -1,0 +1,193 @@
+//! `harden-lab`: brings up lab hosts (network namespaces with real sshd on
+//! an overlay of `/`) for the demo, the benchmark and manual exploration,
+//! and provides the tiny TCP tools the tests use inside namespaces.
+//!
+//! Must run as root. It never changes the machine's own namespace: see
+//! `harden::lab` for the safety rules.
+
+use std::io::Read;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use harden::lab::Lab;
+
+#[derive(Parser)]
+#[command(name = "harden-lab", about = "Lab hosts for harden: network namespaces with real sshd")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Bring up three hosts, run `harden apply --yes` then `harden drift`, tear down.
+    Demo {
+        /// Keep the lab running afterwards (remove it with `harden-lab down ID`).
+        #[arg(long)]
+        keep: bool,
+    },
+    /// Bring up N hosts and keep them; prints the lab id, inventory and controller namespace.
+    Up {
+        /// Number of hosts.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=200))]
+        count: u16,
+    },
+    /// Remove a lab started with `up` or `demo --keep`.
+    Down {
+        /// Lab id.
+        id: String,
+    },
+    /// Connect to ADDR PORT: exit 0 connected, 1 refused, 2 timed out.
+    Connect {
+        /// Address.
+        addr: String,
+        /// Port.
+        port: u16,
+        /// Give up after this many milliseconds.
+        #[arg(long, default_value_t = 1500)]
+        timeout_ms: u64,
+    },
+    /// Accept TCP connections on PORT (IPv4 and IPv6) forever.
+    Listen {
+        /// Port.
+        port: u16,
+    },
+}
+
+fn demo_inventory(lab: &Lab) -> String {
+    format!(
+        r#"# Demo estate: a Telekom data host, a Telekom app host, a Hetzner gatekeeper.
+{}
+[[hosts]]
+name = "otc-db-1"
+address = "10.213.0.11"
+extra_addresses = ["fd00:213::11"]
+provider = "telekom"
+environment = "production"
+tenant = "clinic-a"
+roles = ["data"]
+allow = [ {{ port = 5432, from = ["otc-app-1"], comment = "postgres from the app" }} ]
+
+[[hosts]]
+name = "otc-app-1"
+address = "10.213.0.12"
+extra_addresses = ["fd00:213::12"]
+provider = "telekom"
+environment = "production"
+tenant = "clinic-a"
+roles = ["app"]
+allow = [ {{ port = 8443, from = ["hz-gw-1"], comment = "TLS from the gatekeeper" }} ]
+
+[[hosts]]
+name = "hz-gw-1"
+address = "10.213.0.13"
+extra_addresses = ["fd00:213::13"]
+provider = "hetzner"
+environment = "production"
+tenant = "clinic-a"
+roles = ["gatekeeper"]
+allow = [ {{ port = 443, comment = "public TLS" }} ]
+"#,
+        lab.defaults_toml()
+    )
+}
+
+fn harden_bin() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join("harden")))
+        .unwrap_or_else(|| PathBuf::from("harden"))
+}
+
+fn run_harden(lab: &Lab, inv: &std::path::Path, args: &[&str]) -> Option<i32> {
+    println!("\n$ harden -i {} {}", inv.display(), args.join(" "));
+    Command::new("ip")
+        .args(["netns", "exec", &lab.controller_ns()])
+        .arg(harden_bin())
+        .arg("-i")
+        .arg(inv)
+        .args(args)
+        .status()
+        .ok()
+        .and_then(|s| s.code())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Cmd::Connect { addr, port, timeout_ms } => {
+            let ip = match addr.parse() {
+                Ok(ip) => ip,
+                Err(_) => return ExitCode::from(3),
+            };
+            match TcpStream::connect_timeout(&SocketAddr::new(ip, port), Duration::from_millis(timeout_ms)) {
+                Ok(_) => ExitCode::SUCCESS,
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => ExitCode::from(1),
+                Err(_) => ExitCode::from(2),
+            }
+        }
+        Cmd::Listen { port } => {
+            let l = TcpListener::bind(("::", port)).or_else(|_| TcpListener::bind(("0.0.0.0", port)));
+            let Ok(l) = l else { return ExitCode::from(1) };
+            for mut s in l.incoming().flatten() {
+                let _ = s.set_read_timeout(Some(Duration::from_millis(100)));
+                let _ = s.read(&mut [0u8; 16]);
+            }
+            ExitCode::SUCCESS
+        }
+        Cmd::Down { id } => {
+            harden::lab::sweep_id(&id);
+            println!("lab {id} removed");
+            ExitCode::SUCCESS
+        }
+        Cmd::Up { count } => {
+            let names: Vec<String> = (1..=count).map(|i| format!("host-{i}")).collect();
+            let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+            match Lab::up(&refs) {
+                Ok(mut lab) => {
+                    lab.keep();
+                    let mut inv = lab.defaults_toml();
+                    for h in &lab.hosts {
+                        inv.push_str(&format!(
+                            "\n[[hosts]]\nname = \"{}\"\naddress = \"{}\"\nprovider = \"telekom\"\nenvironment = \"production\"\nroles = [\"app\"]\nallow = [ {{ port = 8443, from = [\"10.213.0.0/24\"] }} ]\n",
+                            h.name, h.addr
+                        ));
+                    }
+                    let p = lab.write_inventory("inventory.toml", &inv);
+                    println!("id={}\ninventory={}\ncontroller_ns={}", lab.id, p.display(), lab.controller_ns());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("harden-lab: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Cmd::Demo { keep } => {
+            let mut lab = match Lab::up(&["otc-db-1", "otc-app-1", "hz-gw-1"]) {
+                Ok(l) => l,
+                Err(e) => {
+                    eprintln!("harden-lab: {e}");
+                    return ExitCode::from(1);
+                }
+            };
+            println!("lab {} up: 3 hosts (network namespaces with their own sshd and nftables)", lab.id);
+            let inv = lab.write_inventory("inventory.toml", &demo_inventory(&lab));
+            let apply = run_harden(&lab, &inv, &["apply", "--yes"]);
+            let drift = run_harden(&lab, &inv, &["drift"]);
+            println!("\napply exited {apply:?}, drift exited {drift:?}");
+            if keep {
+                lab.keep();
+                println!("lab kept: harden-lab down {}  (inventory {})", lab.id, inv.display());
+            }
+            if apply == Some(0) && drift == Some(0) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
