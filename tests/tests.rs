@@ -1,1 +1,10 @@
-//! Integration tests (see lab.rs).
+//! Integration tests: the real `harden` binary against lab hosts (network
+//! namespaces with real sshd and nftables; see `harden::lab`), plus the
+//! offline commands. One test binary, themed files.
+
+mod util;
+
+mod apply;
+mod firewall;
+mod inventory;
+mod sshd;

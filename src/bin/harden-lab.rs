@@ -15,7 +15,10 @@ use clap::{Parser, Subcommand};
 use harden::lab::Lab;
 
 #[derive(Parser)]
-#[command(name = "harden-lab", about = "Lab hosts for harden: network namespaces with real sshd")]
+#[command(
+    name = "harden-lab",
+    about = "Lab hosts for harden: network namespaces with real sshd"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -118,19 +121,27 @@ fn run_harden(lab: &Lab, inv: &std::path::Path, args: &[&str]) -> Option<i32> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.cmd {
-        Cmd::Connect { addr, port, timeout_ms } => {
+        Cmd::Connect {
+            addr,
+            port,
+            timeout_ms,
+        } => {
             let ip = match addr.parse() {
                 Ok(ip) => ip,
                 Err(_) => return ExitCode::from(3),
             };
-            match TcpStream::connect_timeout(&SocketAddr::new(ip, port), Duration::from_millis(timeout_ms)) {
+            match TcpStream::connect_timeout(
+                &SocketAddr::new(ip, port),
+                Duration::from_millis(timeout_ms),
+            ) {
                 Ok(_) => ExitCode::SUCCESS,
                 Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => ExitCode::from(1),
                 Err(_) => ExitCode::from(2),
             }
         }
         Cmd::Listen { port } => {
-            let l = TcpListener::bind(("::", port)).or_else(|_| TcpListener::bind(("0.0.0.0", port)));
+            let l =
+                TcpListener::bind(("::", port)).or_else(|_| TcpListener::bind(("0.0.0.0", port)));
             let Ok(l) = l else { return ExitCode::from(1) };
             for mut s in l.incoming().flatten() {
                 let _ = s.set_read_timeout(Some(Duration::from_millis(100)));
@@ -157,7 +168,12 @@ fn main() -> ExitCode {
                         ));
                     }
                     let p = lab.write_inventory("inventory.toml", &inv);
-                    println!("id={}\ninventory={}\ncontroller_ns={}", lab.id, p.display(), lab.controller_ns());
+                    println!(
+                        "id={}\ninventory={}\ncontroller_ns={}",
+                        lab.id,
+                        p.display(),
+                        lab.controller_ns()
+                    );
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
@@ -174,14 +190,21 @@ fn main() -> ExitCode {
                     return ExitCode::from(1);
                 }
             };
-            println!("lab {} up: 3 hosts (network namespaces with their own sshd and nftables)", lab.id);
+            println!(
+                "lab {} up: 3 hosts (network namespaces with their own sshd and nftables)",
+                lab.id
+            );
             let inv = lab.write_inventory("inventory.toml", &demo_inventory(&lab));
             let apply = run_harden(&lab, &inv, &["apply", "--yes"]);
             let drift = run_harden(&lab, &inv, &["drift"]);
             println!("\napply exited {apply:?}, drift exited {drift:?}");
             if keep {
                 lab.keep();
-                println!("lab kept: harden-lab down {}  (inventory {})", lab.id, inv.display());
+                println!(
+                    "lab kept: harden-lab down {}  (inventory {})",
+                    lab.id,
+                    inv.display()
+                );
             }
             if apply == Some(0) && drift == Some(0) {
                 ExitCode::SUCCESS

@@ -111,7 +111,7 @@ rm -rf "$S" && mkdir -p "$S/new" "$S/old" "$S/q" || exit 1
             "if [ -e {t} ]; then cp -p {t} \"$S/old/{i}\" || exit 1; else : > \"$S/old/{i}.absent\"; fi\n"
         ));
     }
-    s.push_str(&format!("restore() {{\n{}}}\n", restore_lines(p)));
+    s.push_str(&format!("restore() {{\n:\n{}}}\n", restore_lines(p)));
     let swap = |i: usize, f: &ManagedFile| {
         let t = sh_quote(&f.path);
         format!(
@@ -175,7 +175,7 @@ restore
 ok=0
 {act}echo "rolled back at $(date -u +%FT%TZ)" > "$S/rolled-back"
 HARDEN_ROLLBACK_EOF
-{{ echo 'restore() {{'; cat <<'HARDEN_RESTORE_EOF'
+{{ echo 'restore() {{'; echo ':'; cat <<'HARDEN_RESTORE_EOF'
 {restore}HARDEN_RESTORE_EOF
 echo '}}'; }} > "$S/restore.sh"
 setsid sh "$S/rollback.sh" "$S" </dev/null >/dev/null 2>&1 9>&- &

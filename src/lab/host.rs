@@ -42,7 +42,8 @@ impl Host {
     /// The host's ed25519 public host key (`type base64`).
     pub fn host_key(&self) -> Result<String, LabError> {
         let p = self.upper("/etc/ssh/ssh_host_ed25519_key.pub");
-        let s = std::fs::read_to_string(&p).map_err(|e| LabError(format!("{}: reading {}: {e}", self.name, p.display())))?;
+        let s = std::fs::read_to_string(&p)
+            .map_err(|e| LabError(format!("{}: reading {}: {e}", self.name, p.display())))?;
         Ok(s.split_whitespace().take(2).collect::<Vec<_>>().join(" "))
     }
 
@@ -51,7 +52,15 @@ impl Host {
     pub fn sh(&self, script: &str) -> Result<std::process::Output, LabError> {
         let merged = self.dir.join("merged");
         Command::new("nsenter")
-            .args(["-t", &self.anchor_pid.to_string(), "-m", "-n", "-u", "--", "chroot"])
+            .args([
+                "-t",
+                &self.anchor_pid.to_string(),
+                "-m",
+                "-n",
+                "-u",
+                "--",
+                "chroot",
+            ])
             .arg(&merged)
             .args(["/bin/sh", "-c", script])
             .stdin(Stdio::null())
@@ -75,9 +84,17 @@ impl Host {
 }
 
 /// Starts the host's namespaces and sshd; returns once sshd listens.
-pub fn start(name: &str, ns: &str, dir: &Path, lab_pubkey: &str, addr: &str, addr6: &str) -> Result<Host, LabError> {
+pub fn start(
+    name: &str,
+    ns: &str,
+    dir: &Path,
+    lab_pubkey: &str,
+    addr: &str,
+    addr6: &str,
+) -> Result<Host, LabError> {
     for d in ["upper", "work", "merged"] {
-        std::fs::create_dir_all(dir.join(d)).map_err(|e| LabError(format!("creating {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir.join(d))
+            .map_err(|e| LabError(format!("creating {}: {e}", dir.display())))?;
     }
     let m = dir.join("merged");
     let m = m.display();
@@ -101,14 +118,26 @@ exec sleep infinity
 "#,
         d = dir.display(),
     );
-    std::fs::write(dir.join("setup.sh"), &script).map_err(|e| LabError(format!("writing setup.sh: {e}")))?;
+    std::fs::write(dir.join("setup.sh"), &script)
+        .map_err(|e| LabError(format!("writing setup.sh: {e}")))?;
     let child = Command::new("ip")
-        .args(["netns", "exec", ns, "unshare", "-m", "-u", "--propagation", "private", "sh"])
+        .args([
+            "netns",
+            "exec",
+            ns,
+            "unshare",
+            "-m",
+            "-u",
+            "--propagation",
+            "private",
+            "sh",
+        ])
         .arg(dir.join("setup.sh"))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::from(
-            std::fs::File::create(dir.join("setup.log")).map_err(|e| LabError(format!("setup.log: {e}")))?,
+            std::fs::File::create(dir.join("setup.log"))
+                .map_err(|e| LabError(format!("setup.log: {e}")))?,
         ))
         .spawn()
         .map_err(|e| LabError(format!("{name}: starting: {e}")))?;
@@ -135,10 +164,18 @@ pub fn wait_ready(h: &mut Host, limit: Duration) -> Result<(), LabError> {
         if let Some(c) = h.anchor.as_mut() {
             if let Ok(Some(st)) = c.try_wait() {
                 let why = std::fs::read_to_string(h.dir.join("setup.log")).unwrap_or_default();
-                return Err(LabError(format!("{}: setup exited ({st}): {}", h.name, why.trim())));
+                return Err(LabError(format!(
+                    "{}: setup exited ({st}): {}",
+                    h.name,
+                    why.trim()
+                )));
             }
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    Err(LabError(format!("{}: sshd did not start within {}s", h.name, limit.as_secs())))
+    Err(LabError(format!(
+        "{}: sshd did not start within {}s",
+        h.name,
+        limit.as_secs()
+    )))
 }

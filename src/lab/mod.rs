@@ -113,30 +113,52 @@ impl Lab {
 
     /// A host by name.
     pub fn host(&self, name: &str) -> &Host {
-        self.hosts.iter().find(|h| h.name == name).unwrap_or_else(|| panic!("no lab host {name}"))
+        self.hosts
+            .iter()
+            .find(|h| h.name == name)
+            .unwrap_or_else(|| panic!("no lab host {name}"))
     }
 
     /// Starts a lab with the named hosts (addresses 10.213.0.11, .12, …).
     pub fn up(names: &[&str]) -> Result<Lab, LabError> {
         sweep();
         static N: AtomicU32 = AtomicU32::new(0);
-        let id = format!("hl{}x{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst));
+        let id = format!(
+            "hl{}x{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        );
         let dir = Path::new(ROOT).join(&id);
-        std::fs::create_dir_all(&dir).map_err(|e| LabError(format!("creating {}: {e}", dir.display())))?;
-        std::fs::write(dir.join("owner.pid"), std::process::id().to_string()).map_err(|e| LabError(e.to_string()))?;
-        let mut lab = Lab { id, dir, hosts: Vec::new(), keep: false };
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| LabError(format!("creating {}: {e}", dir.display())))?;
+        std::fs::write(dir.join("owner.pid"), std::process::id().to_string())
+            .map_err(|e| LabError(e.to_string()))?;
+        let mut lab = Lab {
+            id,
+            dir,
+            hosts: Vec::new(),
+            keep: false,
+        };
         lab.build(names)?;
         Ok(lab)
     }
 
     fn build(&mut self, names: &[&str]) -> Result<(), LabError> {
         let key = self.key();
-        net::run(Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-C", "harden-lab", "-f"]).arg(&key))?;
-        let pubkey = std::fs::read_to_string(key.with_extension("pub")).map_err(|e| LabError(e.to_string()))?;
+        net::run(
+            Command::new("ssh-keygen")
+                .args(["-q", "-t", "ed25519", "-N", "", "-C", "harden-lab", "-f"])
+                .arg(&key),
+        )?;
+        let pubkey = std::fs::read_to_string(key.with_extension("pub"))
+            .map_err(|e| LabError(e.to_string()))?;
         let sw = self.switch_ns();
         net::add_switch(&sw)?;
         let clients = [
-            (self.controller_ns(), vec![format!("{CONTROLLER}/24"), format!("{CONTROLLER6}/64")]),
+            (
+                self.controller_ns(),
+                vec![format!("{CONTROLLER}/24"), format!("{CONTROLLER6}/64")],
+            ),
             (self.mgmt_ns(), vec![format!("{MGMT}/24")]),
             (self.outside_ns(), vec![format!("{OUTSIDE}/24")]),
         ];
@@ -150,9 +172,21 @@ impl Lab {
             let addr = format!("10.213.0.{}", 11 + i);
             let addr6 = format!("fd00:213::{}", 11 + i);
             net::add_ns(&ns)?;
-            net::attach(&sw, 10 + i, &ns, &[format!("{addr}/24"), format!("{addr6}/64")])?;
+            net::attach(
+                &sw,
+                10 + i,
+                &ns,
+                &[format!("{addr}/24"), format!("{addr6}/64")],
+            )?;
             net::onlink_route(&ns, "198.51.100.0/24")?;
-            let h = host::start(name, &ns, &self.dir.join("hosts").join(name), pubkey.trim(), &addr, &addr6)?;
+            let h = host::start(
+                name,
+                &ns,
+                &self.dir.join("hosts").join(name),
+                pubkey.trim(),
+                &addr,
+                &addr6,
+            )?;
             self.hosts.push(h);
         }
         for h in &mut self.hosts {
@@ -160,7 +194,13 @@ impl Lab {
         }
         let mut kh = String::new();
         for h in &self.hosts {
-            kh.push_str(&format!("{} {}\n{} {}\n", h.addr, h.host_key()?, h.addr6, h.host_key()?));
+            kh.push_str(&format!(
+                "{} {}\n{} {}\n",
+                h.addr,
+                h.host_key()?,
+                h.addr6,
+                h.host_key()?
+            ));
         }
         std::fs::write(self.known_hosts(), kh).map_err(|e| LabError(e.to_string()))?;
         Ok(())
@@ -192,10 +232,23 @@ impl Lab {
 
     /// Connects from namespace `ns` to `addr:port` with the `harden-lab`
     /// tool at `tool`: Connected, Refused (RST) or Dropped (timeout).
-    pub fn tcp_probe(&self, tool: &Path, ns: &str, addr: &str, port: u16, limit: Duration) -> Reach {
+    pub fn tcp_probe(
+        &self,
+        tool: &Path,
+        ns: &str,
+        addr: &str,
+        port: u16,
+        limit: Duration,
+    ) -> Reach {
         let out = self
             .cmd_in(ns, tool)
-            .args(["connect", addr, &port.to_string(), "--timeout-ms", &limit.as_millis().to_string()])
+            .args([
+                "connect",
+                addr,
+                &port.to_string(),
+                "--timeout-ms",
+                &limit.as_millis().to_string(),
+            ])
             .output();
         match out.map(|o| o.status.code()) {
             Ok(Some(0)) => Reach::Connected,
@@ -208,14 +261,21 @@ impl Lab {
     /// lives until the lab goes down).
     pub fn listen(&self, tool: &Path, host: &str, port: u16) -> Result<(), LabError> {
         let h = self.host(host);
-        h.sh_ok(&format!("setsid {} listen {port} </dev/null >/dev/null 2>&1 &", tool.display()))?;
+        h.sh_ok(&format!(
+            "setsid {} listen {port} </dev/null >/dev/null 2>&1 &",
+            tool.display()
+        ))?;
         for _ in 0..250 {
-            if h.sh_ok(&format!("ss -Hltn 'sport = :{port}'")).is_ok_and(|o| !o.trim().is_empty()) {
+            if h.sh_ok(&format!("ss -Hltn 'sport = :{port}'"))
+                .is_ok_and(|o| !o.trim().is_empty())
+            {
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        Err(LabError(format!("{host}: listener on {port} did not come up")))
+        Err(LabError(format!(
+            "{host}: listener on {port} did not come up"
+        )))
     }
 
     /// Keeps the lab after this process exits (`harden-lab down ID` removes it).
@@ -233,7 +293,12 @@ impl Lab {
                 let _ = c.wait();
             }
         }
-        for ns in [self.controller_ns(), self.mgmt_ns(), self.outside_ns(), self.switch_ns()] {
+        for ns in [
+            self.controller_ns(),
+            self.mgmt_ns(),
+            self.outside_ns(),
+            self.switch_ns(),
+        ] {
             net::destroy_ns(&ns);
         }
         let _ = std::fs::remove_dir_all(&self.dir);
@@ -250,10 +315,14 @@ impl Drop for Lab {
 
 /// Removes labs whose owner process is gone (a test run that was killed).
 pub fn sweep() {
-    let Ok(entries) = std::fs::read_dir(ROOT) else { return };
+    let Ok(entries) = std::fs::read_dir(ROOT) else {
+        return;
+    };
     for e in entries.flatten() {
         let dir = e.path();
-        let owner = std::fs::read_to_string(dir.join("owner.pid")).ok().and_then(|s| s.trim().parse::<u32>().ok());
+        let owner = std::fs::read_to_string(dir.join("owner.pid"))
+            .ok()
+            .and_then(|s| s.trim().parse::<u32>().ok());
         if owner.is_some_and(alive) || dir.join("keep").exists() {
             continue;
         }
@@ -266,7 +335,10 @@ pub fn sweep_id(id: &str) {
     if id.is_empty() || id.contains('/') {
         return;
     }
-    for ns in net::list_ns().into_iter().filter(|n| n.starts_with(&format!("{id}-"))) {
+    for ns in net::list_ns()
+        .into_iter()
+        .filter(|n| n.starts_with(&format!("{id}-")))
+    {
         net::destroy_ns(&ns);
     }
     let _ = std::fs::remove_dir_all(Path::new(ROOT).join(id));

@@ -11,7 +11,9 @@ use super::LabError;
 
 /// Runs a command, turning a non-zero exit into an error with its stderr.
 pub fn run(cmd: &mut Command) -> Result<String, LabError> {
-    let out = cmd.output().map_err(|e| LabError(format!("cannot run {cmd:?}: {e}")))?;
+    let out = cmd
+        .output()
+        .map_err(|e| LabError(format!("cannot run {cmd:?}: {e}")))?;
     if !out.status.success() {
         return Err(LabError(format!(
             "{cmd:?} failed ({}): {}",
@@ -46,7 +48,9 @@ pub fn add_switch(ns: &str) -> Result<(), LabError> {
 /// gives it the addresses (CIDR notation).
 pub fn attach(switch: &str, port: usize, node: &str, addrs: &[String]) -> Result<(), LabError> {
     let veth = format!("v{port}");
-    ip(&["-n", switch, "link", "add", &veth, "type", "veth", "peer", "name", "eth0", "netns", node])?;
+    ip(&[
+        "-n", switch, "link", "add", &veth, "type", "veth", "peer", "name", "eth0", "netns", node,
+    ])?;
     ip(&["-n", switch, "link", "set", &veth, "master", "br0", "up"])?;
     for a in addrs {
         if a.contains(':') {
@@ -75,7 +79,11 @@ pub fn pids(ns: &str) -> Vec<u32> {
 /// Names of all network namespaces.
 pub fn list_ns() -> Vec<String> {
     ip(&["netns", "list"])
-        .map(|o| o.lines().filter_map(|l| l.split_whitespace().next().map(str::to_string)).collect())
+        .map(|o| {
+            o.lines()
+                .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 

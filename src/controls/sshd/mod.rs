@@ -209,7 +209,11 @@ impl Control for Sshd {
             }
         }
         for section in settings::sections(h, &crypto, flavour) {
-            for s in section.settings.into_iter().filter(|s| !s.effective.is_empty()) {
+            for s in section
+                .settings
+                .into_iter()
+                .filter(|s| !s.effective.is_empty())
+            {
                 let key = s.key.to_ascii_lowercase();
                 let actual = seen
                     .get(&key)

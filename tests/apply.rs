@@ -1,0 +1,200 @@
+//! apply → drift on lab hosts: clean after apply, idempotent, tamper is
+//! named exactly and repaired, hosts fail independently, host keys are
+//! verified strictly.
+
+use crate::util::{drifting, TestLab, ESTATE};
+
+fn sshd_reloads(t: &TestLab, host: &str) -> usize {
+    t.on(host, "grep -c 'Received SIGHUP' /var/log/auth.log || true")
+        .trim()
+        .parse()
+        .unwrap_or(0)
+}
+
+#[test]
+fn apply_then_drift_is_clean_and_second_apply_changes_nothing() {
+    let t = TestLab::estate();
+    t.harden(&["drift"]).code(2).says("Drift on 3 of 3 hosts");
+    t.harden(&["apply", "--yes"])
+        .code(0)
+        .says("Apply complete: 3 of 3 hosts changed");
+    let r = t.harden(&["drift", "--format", "json"]);
+    r.code(0);
+    let j = r.json();
+    assert_eq!(j["format_version"], 1);
+    assert!(drifting(&j).is_empty(), "{:?}", drifting(&j));
+    for h in j["hosts"].as_array().expect("hosts") {
+        assert_eq!(h["status"], "in-sync", "{h}");
+    }
+    let reloads: Vec<usize> = ["otc-db-1", "otc-app-1", "hz-gw-1"]
+        .iter()
+        .map(|h| sshd_reloads(&t, h))
+        .collect();
+    assert!(
+        reloads.iter().all(|&n| n == 1),
+        "first apply reloads sshd once per host: {reloads:?}"
+    );
+    let runs_before = t.on("otc-db-1", "ls /var/lib/harden/runs | wc -l");
+    let r = t.harden(&["apply", "--yes", "--format", "json"]);
+    r.code(0);
+    let j = r.json();
+    for h in j["hosts"].as_array().expect("hosts") {
+        assert_eq!(h["status"], "in-sync", "{h}");
+        assert_eq!(h["changes_applied"], 0);
+    }
+    let again: Vec<usize> = ["otc-db-1", "otc-app-1", "hz-gw-1"]
+        .iter()
+        .map(|h| sshd_reloads(&t, h))
+        .collect();
+    assert_eq!(reloads, again, "a no-op apply must not reload sshd");
+    assert_eq!(
+        runs_before,
+        t.on("otc-db-1", "ls /var/lib/harden/runs | wc -l"),
+        "a no-op apply must not stage anything"
+    );
+}
+
+#[test]
+fn tamper_is_reported_exactly_and_repaired() {
+    let t = TestLab::estate();
+    t.harden(&["apply", "--yes"]).code(0);
+    // One tamper per host.
+    t.on(
+        "otc-db-1",
+        "echo '# edited by hand' >> /etc/harden/firewall.nft",
+    );
+    t.on(
+        "otc-app-1",
+        "nft add rule inet harden input tcp dport 8080 accept",
+    );
+    t.on(
+        "hz-gw-1",
+        "printf 'PasswordAuthentication yes\\n' > /etc/ssh/sshd_config.d/50-cloud-init.conf",
+    );
+    let r = t.harden(&["drift", "--format", "json"]);
+    r.code(2);
+    assert_eq!(
+        drifting(&r.json()),
+        vec![
+            (
+                "hz-gw-1".into(),
+                "sshd-dropin".into(),
+                "/etc/ssh/sshd_config.d/50-cloud-init.conf".into()
+            ),
+            (
+                "otc-app-1".into(),
+                "nft-table".into(),
+                "table inet harden".into()
+            ),
+            (
+                "otc-db-1".into(),
+                "file".into(),
+                "/etc/harden/firewall.nft".into()
+            ),
+        ]
+    );
+    let text = t.harden(&["drift"]);
+    text.code(2)
+        .says("-tcp dport 8080 accept")
+        .says("PasswordAuthentication yes")
+        .says("TOM-1.2-critical-login");
+    t.harden(&["apply", "--yes"])
+        .code(0)
+        .says("Apply complete: 3 of 3 hosts changed");
+    t.harden(&["drift"]).code(0).says("No drift");
+    // The drop-in was moved aside, not deleted.
+    let kept = t.on(
+        "hz-gw-1",
+        "cat /var/lib/harden/quarantine/*/etc_ssh_sshd_config.d_50-cloud-init.conf",
+    );
+    assert_eq!(kept, "PasswordAuthentication yes\n");
+    assert_eq!(
+        t.on("hz-gw-1", "ls /etc/ssh/sshd_config.d | wc -l").trim(),
+        "0"
+    );
+    // The original sshd_config is kept as a backup of the first run.
+    assert!(t
+        .on("otc-db-1", "cat /var/lib/harden/runs/*/sshd/old/0")
+        .contains("Include /etc/ssh/sshd_config.d/*.conf"));
+}
+
+#[test]
+fn an_unreachable_host_fails_alone() {
+    let extra = "\n[[hosts]]\nname = \"otc-ghost\"\naddress = \"10.213.0.99\"\nprovider = \"telekom\"\nenvironment = \"production\"\ntenant = \"clinic-a\"\nroles = [\"app\"]\nconnect_timeout = 2\n";
+    let t = TestLab::new(
+        &["otc-db-1", "otc-app-1", "hz-gw-1"],
+        &format!("{ESTATE}{extra}"),
+    );
+    let r = t.harden(&["apply", "--yes", "--format", "json"]);
+    r.code(1);
+    let j = r.json();
+    let status: Vec<(String, String)> = j["hosts"]
+        .as_array()
+        .expect("hosts")
+        .iter()
+        .map(|h| {
+            (
+                h["host"].as_str().unwrap_or_default().into(),
+                h["status"].as_str().unwrap_or_default().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        status,
+        vec![
+            ("otc-db-1".into(), "changed".into()),
+            ("otc-app-1".into(), "changed".into()),
+            ("hz-gw-1".into(), "changed".into()),
+            ("otc-ghost".into(), "failed".into()),
+        ]
+    );
+    t.harden(&["drift", "--limit", "otc-db-1,hz-*"])
+        .code(0)
+        .says("2 hosts match");
+}
+
+#[test]
+fn unknown_host_key_is_never_trusted() {
+    let t = TestLab::new(&["otc-db-1"], "{defaults}\n[[hosts]]\nname = \"otc-db-1\"\naddress = \"10.213.0.11\"\nprovider = \"telekom\"\nenvironment = \"production\"\nroles = [\"app\"]\n");
+    std::fs::write(t.lab.known_hosts(), "10.213.0.11 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n").expect("write");
+    t.harden(&["drift"])
+        .code(1)
+        .says("Host key verification failed");
+    std::fs::write(t.lab.known_hosts(), "").expect("write");
+    t.harden(&["drift"])
+        .code(1)
+        .says("Host key verification failed");
+    // Nothing was added to known_hosts (no trust on first use).
+    assert_eq!(
+        std::fs::read_to_string(t.lab.known_hosts()).expect("read"),
+        ""
+    );
+}
+
+#[test]
+fn report_formats_agree() {
+    let t = TestLab::new(&["otc-db-1"], "{defaults}\n[[hosts]]\nname = \"otc-db-1\"\naddress = \"10.213.0.11\"\nprovider = \"telekom\"\nenvironment = \"production\"\nroles = [\"app\"]\n");
+    let junit = t.harden(&["drift", "--format", "junit"]);
+    junit
+        .code(2)
+        .says("<testsuite name=\"otc-db-1\"")
+        .says("<failure message=");
+    let html = t.harden(&["drift", "--format", "html"]);
+    html.code(2)
+        .says("<h2>By measure</h2>")
+        .says("TOM-1.2-ports");
+    let out = t.lab.dir.join("report.json");
+    t.harden(&[
+        "drift",
+        "--format",
+        "json",
+        "--output",
+        out.to_str().unwrap_or_default(),
+    ])
+    .code(2)
+    .says("Drift on 1 of 1 hosts");
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("report")).expect("json");
+    assert_eq!(j["command"], "drift");
+    assert!(!crate::util::drifting(&j).is_empty());
+}

@@ -1,0 +1,189 @@
+//! Invalid inventories give the documented errors: file, key path, line,
+//! and what would be valid. No lab needed.
+
+use crate::util::harden_local;
+
+fn check(text: &str) -> crate::util::Run {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("inv.toml");
+    std::fs::write(&p, text).expect("write");
+    std::fs::write(dir.path().join("known_hosts"), "").expect("write");
+    let r = harden_local(&["-i", p.to_str().unwrap_or_default(), "check"]);
+    drop(dir);
+    r
+}
+
+const HEAD: &str = "[defaults]\ncontroller_sources = [\"10.213.0.2\"]\nmanagement_sources = [\"198.51.100.0/28\"]\nknown_hosts = \"known_hosts\"\n";
+
+fn host(extra: &str) -> String {
+    format!("{HEAD}\n[[hosts]]\nname = \"db\"\naddress = \"10.0.0.1\"\nprovider = \"telekom\"\nenvironment = \"production\"\nroles = [\"data\"]\n{extra}")
+}
+
+#[test]
+fn valid_inventory_passes() {
+    check(&host(
+        "allow = [ { port = 5432, from = [\"10.0.2.0/24\"] } ]\n",
+    ))
+    .code(0)
+    .says("is valid: 1 hosts");
+}
+
+#[test]
+fn unknown_key_names_file_key_line_and_valid_keys() {
+    let r = check(&host("alow = []\n"));
+    r.code(1)
+        .says("inv.toml:12:1")
+        .says("error[inv-schema]")
+        .says("hosts[0]")
+        .says("unknown field `alow`")
+        .says("`allow`");
+}
+
+#[test]
+fn bad_port_names_the_key_path() {
+    let r = check(&host(
+        "allow = [ { port = 70000, from = [\"10.0.2.0/24\"] } ]\n",
+    ));
+    r.code(1)
+        .says("hosts[0].allow[0].port")
+        .says("out of range")
+        .says("1-65535")
+        .says(":12:");
+}
+
+#[test]
+fn unknown_value_lists_valid_ones() {
+    let r = check(&host("").replace("\"telekom\"", "\"aws\""));
+    r.code(1)
+        .says("hosts[0].provider")
+        .says("unknown variant `aws`")
+        .says("expected `telekom` or `hetzner`");
+}
+
+#[test]
+fn unknown_from_host_lists_known_hosts() {
+    let r = check(&host("allow = [ { port = 5432, from = [\"app-9\"] } ]\n"));
+    r.code(1)
+        .says("hosts[0].allow[0].from[0]")
+        .says("`app-9` is neither a host")
+        .says("use a CIDR prefix or one of: db");
+}
+
+#[test]
+fn host_bits_in_prefix_suggest_the_network() {
+    let r = check(&host(
+        "allow = [ { port = 5432, from = [\"10.0.2.5/24\"] } ]\n",
+    ));
+    r.code(1).says("did you mean `10.0.2.0/24`");
+}
+
+#[test]
+fn syntax_error_points_at_the_line() {
+    let r = check(&format!("{HEAD}\n[[hosts]\nname = \"x\"\n"));
+    r.code(1).says("inv.toml:6:").says("error[inv-syntax]");
+}
+
+#[test]
+fn duplicate_host_names_show_both_places() {
+    let mut t = host("");
+    t.push_str("\n[[hosts]]\nname = \"db\"\naddress = \"10.0.0.2\"\nprovider = \"telekom\"\nenvironment = \"production\"\nroles = [\"app\"]\n");
+    check(&t)
+        .code(1)
+        .says("hosts[1].name")
+        .says("already used by hosts[0] (line 6)");
+}
+
+#[test]
+fn policy_data_host_open_to_anyone_is_refused() {
+    check(&host("allow = [ { port = 5432 } ]\n"))
+        .code(1)
+        .says("error[pol-data-host-public]")
+        .says("TOM-1.2-ports");
+}
+
+#[test]
+fn policy_management_port_cannot_be_allowed() {
+    check(&host(
+        "allow = [ { port = 22, from = [\"10.0.2.0/24\"] } ]\n",
+    ))
+    .code(1)
+    .says("pol-mgmt-port-in-allow")
+    .says("maintenance open");
+}
+
+#[test]
+fn policy_production_may_not_accept_test() {
+    let mut t = host("allow = [ { port = 5432, from = [\"t1\"] } ]\n");
+    t.push_str("\n[[hosts]]\nname = \"t1\"\naddress = \"10.0.9.1\"\nprovider = \"telekom\"\nenvironment = \"test\"\nroles = [\"app\"]\n");
+    check(&t)
+        .code(1)
+        .says("pol-prod-test-mix")
+        .says("production host `db` accepts test host `t1`")
+        .says("TOM-1.4-prod-test");
+}
+
+#[test]
+fn policy_tenants_are_kept_apart() {
+    let mut t = host("tenant = \"a\"\nallow = [ { port = 5432, from = [\"b1\"] } ]\n");
+    t.push_str("\n[[hosts]]\nname = \"b1\"\naddress = \"10.0.9.1\"\nprovider = \"telekom\"\nenvironment = \"production\"\ntenant = \"b\"\nroles = [\"app\"]\n");
+    check(&t)
+        .code(1)
+        .says("pol-tenant-mix")
+        .says("TOM-1.4-dedicated-servers");
+}
+
+#[test]
+fn policy_controller_open_to_all_is_refused() {
+    check(&host("").replace("[\"10.213.0.2\"]", "[\"0.0.0.0/0\"]"))
+        .code(1)
+        .says("pol-mgmt-open-to-all");
+}
+
+#[test]
+fn sshd_extra_may_not_override_managed_keywords() {
+    check(&host(
+        "sshd = { extra = [\"PasswordAuthentication yes\"] }\n",
+    ))
+    .code(1)
+    .says("passwordauthentication")
+    .says("harden manages");
+}
+
+#[test]
+fn missing_inventory_file_says_how_to_pick_one() {
+    harden_local(&["-i", "/nonexistent/inv.toml", "check"])
+        .code(1)
+        .says("cannot read inventory /nonexistent/inv.toml")
+        .says("HARDEN_INVENTORY");
+}
+
+#[test]
+fn render_writes_files_per_host() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("inv.toml");
+    std::fs::write(
+        &p,
+        host("allow = [ { port = 5432, from = [\"10.0.2.0/24\"] } ]\n"),
+    )
+    .expect("write");
+    let out = dir.path().join("out");
+    harden_local(&[
+        "-i",
+        p.to_str().unwrap_or_default(),
+        "render",
+        "--out",
+        out.to_str().unwrap_or_default(),
+    ])
+    .code(0)
+    .says("wrote 2 files");
+    let nft = std::fs::read_to_string(out.join("db/etc/harden/firewall.nft")).expect("nft file");
+    assert!(
+        nft.contains("tcp dport 5432 ip saddr { 10.0.2.0/24 } accept"),
+        "{nft}"
+    );
+    let sshd = std::fs::read_to_string(out.join("db/etc/ssh/sshd_config")).expect("sshd file");
+    assert!(
+        sshd.contains("PasswordAuthentication no") && sshd.contains("version assumed"),
+        "{sshd}"
+    );
+}
