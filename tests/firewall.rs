@@ -131,7 +131,7 @@ fn preflight_refuses_a_firewall_that_would_lock_harden_out() {
     let t = TestLab::estate();
     let bad = t.inventory(
         "bad.toml",
-        &ESTATE.replace("{defaults}", "{defaults}").replace(
+        &ESTATE.replace(
             "[[hosts]]\nname = \"otc-db-1\"",
             "[[hosts]]\ncontroller_sources = [\"10.213.0.99\"]\nname = \"otc-db-1\"",
         ),
