@@ -8,6 +8,8 @@
 //! authorized_keys holds the lab key, like a freshly delivered cloud VM.
 //! A `sleep infinity` anchor keeps the namespaces alive even while sshd
 //! restarts, and commands are run inside the host through that anchor.
+//! Root's shell start-up files are reset to a fresh server's, so the
+//! machine's own (a developer's pyenv, say) do not slow every login.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -110,6 +112,8 @@ mount -t tmpfs -o mode=755 tmpfs {m}/run
 mkdir -p {m}/run/sshd {m}/run/lock {m}/root/.ssh {m}/var/log
 rm -f {m}/etc/ssh/ssh_host_* {m}/etc/ssh/sshd_config.d/*
 chroot {m} ssh-keygen -q -t ed25519 -N '' -C {name} -f /etc/ssh/ssh_host_ed25519_key
+printf '# fresh host\n' > {m}/root/.bashrc
+printf '[ -f ~/.bashrc ] && . ~/.bashrc\n' > {m}/root/.profile
 printf '%s\n' '{lab_pubkey}' > {m}/root/.ssh/authorized_keys
 chmod 700 {m}/root/.ssh && chmod 600 {m}/root/.ssh/authorized_keys
 : > {m}/var/log/auth.log

@@ -43,11 +43,13 @@ impl Control for Firewall {
         Ok(vec![
             Probe::cmd(LIVE, format!("nft list table inet {TABLE}")),
             // Load the desired rules into an empty network namespace and
-            // list them back: the reference listing, printed by this host's nft.
+            // list them back: the reference listing, printed by this host's
+            // nft. `nft -i` does both in one process ($T is the probe's
+            // private scratch directory).
             Probe::cmd(
                 CANON,
                 format!(
-                    "printf '%s' {} | unshare -n sh -c 'nft -f - && nft list table inet {TABLE}'",
+                    "printf '%s' {} > \"$T/rules.nft\" && printf 'include \"%s\"\\nlist table inet {TABLE}\\n' \"$T/rules.nft\" | unshare -n nft -i",
                     sh_quote(&rules)
                 ),
             ),
@@ -118,10 +120,12 @@ impl Control for Firewall {
         let item = format!("table inet {TABLE}");
         let table = Finding::new("firewall", "nft-table", item, TOM_PORTS);
         match (facts.cmd(LIVE), facts.cmd(CANON)) {
-            (_, Some(c)) if !c.ok() => out.push(table.failed(format!(
-                "cannot build the reference listing (nft in an empty network namespace): {}",
-                c.stderr.trim()
-            ))),
+            (_, Some(c)) if !c.ok() || !c.stdout.contains("table inet") => {
+                out.push(table.failed(format!(
+                    "cannot build the reference listing (nft in an empty network namespace): {}",
+                    c.stderr.trim()
+                )))
+            }
             (Some(l), Some(c)) if l.ok() => {
                 let want = live::normalise_listing(&c.stdout);
                 let have = live::normalise_listing(&l.stdout);

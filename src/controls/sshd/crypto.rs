@@ -43,35 +43,49 @@ impl fmt::Display for Version {
     }
 }
 
-/// Algorithms the host's OpenSSH knows (`ssh -Q`); empty lists mean unknown.
+/// Algorithms the host's sshd knows; empty lists mean unknown.
+///
+/// Read from `sshd -T -f /dev/null` (sshd's built-in defaults, which on
+/// every OpenSSH since 8.5 contain all the names harden picks, and on a
+/// FIPS build only those it can use) with `ssh -Q` as the fallback: one
+/// process instead of four, in a probe that runs on every host nightly.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Supported {
-    /// `ssh -Q kex`.
+    /// Key exchanges.
     pub kex: Vec<String>,
-    /// `ssh -Q cipher`.
+    /// Ciphers.
     pub ciphers: Vec<String>,
-    /// `ssh -Q mac`.
+    /// MACs.
     pub macs: Vec<String>,
-    /// `ssh -Q key-sig` (signature algorithms, certificates included).
+    /// Signature algorithms (host keys, user keys, CA signatures).
     pub keys: Vec<String>,
 }
 
 impl Supported {
-    /// Parses the four `ssh -Q` lists separated by `--` lines.
+    /// Parses `keyword a,b,c` lines as `sshd -T` prints them.
     pub fn parse(out: &str) -> Self {
-        let mut parts = out.split("\n--\n").map(|p| {
-            p.lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && *l != "--")
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        });
-        Supported {
-            kex: parts.next().unwrap_or_default(),
-            ciphers: parts.next().unwrap_or_default(),
-            macs: parts.next().unwrap_or_default(),
-            keys: parts.next().unwrap_or_default(),
+        let mut sup = Supported::default();
+        for line in out.lines() {
+            let Some((k, v)) = line.trim().split_once(' ') else {
+                continue;
+            };
+            let list = v
+                .split(',')
+                .map(|x| x.trim().to_string())
+                .filter(|x| !x.is_empty());
+            match k {
+                "kexalgorithms" => sup.kex.extend(list),
+                "ciphers" => sup.ciphers.extend(list),
+                "macs" => sup.macs.extend(list),
+                "hostkeyalgorithms" | "pubkeyacceptedalgorithms" | "casignaturealgorithms" => {
+                    sup.keys.extend(list)
+                }
+                _ => {}
+            }
         }
+        sup.keys.sort();
+        sup.keys.dedup();
+        sup
     }
 }
 
@@ -213,7 +227,7 @@ mod tests {
     #[test]
     fn never_names_an_unknown_algorithm() {
         // Ubuntu 24.04 style: only the @openssh.com spelling of sntrup.
-        let s = Supported::parse("sntrup761x25519-sha512@openssh.com\ncurve25519-sha256\n--\nchacha20-poly1305@openssh.com\n--\nhmac-sha2-256-etm@openssh.com\n--\nssh-ed25519\n");
+        let s = Supported::parse("kexalgorithms sntrup761x25519-sha512@openssh.com,curve25519-sha256\nciphers chacha20-poly1305@openssh.com\nmacs hmac-sha2-256-etm@openssh.com\nhostkeyalgorithms ssh-ed25519\npubkeyacceptedalgorithms ssh-ed25519\nport 22\n");
         let c = choose(Version::new(9, 6), &s, false);
         assert_eq!(c.kex, ["sntrup761x25519-sha512@openssh.com"]);
         assert_eq!(c.ciphers, ["chacha20-poly1305@openssh.com"]);

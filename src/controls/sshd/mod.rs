@@ -31,6 +31,10 @@ const VERSION: &str = "sshd.version";
 const ALGOS: &str = "sshd.algorithms";
 const EFFECTIVE: &str = "sshd.effective";
 
+/// sshd's built-in defaults, or `ssh -Q` in the same format if sshd -T
+/// cannot run without a config (see [`crypto::Supported`]).
+const ALGOS_SCRIPT: &str = "sshd -T -f /dev/null 2>/dev/null || for q in kexalgorithms:kex ciphers:cipher macs:mac pubkeyacceptedalgorithms:key-sig; do printf '%s %s\\n' \"${q%%:*}\" \"$(ssh -Q ${q#*:} | paste -sd, -)\"; done";
+
 /// The OpenSSH assumed when rendering offline (Debian 12).
 pub const ASSUMED_VERSION: Version = Version::new(9, 2);
 
@@ -64,7 +68,7 @@ fn platform(facts: &Facts) -> Result<(Version, Flavour, Supported), RenderError>
         .unwrap_or_default();
     let version = Version::parse(&banner).ok_or_else(|| {
         RenderError(format!(
-            "cannot tell the OpenSSH version (sshd -V / ssh -V printed `{}`); is openssh-server installed?",
+            "cannot tell the OpenSSH version (ssh -V printed `{}`); is openssh installed?",
             banner.trim()
         ))
     })?;
@@ -88,11 +92,8 @@ impl Control for Sshd {
 
     fn probes(&self, _ctx: &HostCtx<'_>) -> Result<Vec<Probe>, RenderError> {
         Ok(vec![
-            Probe::cmd(VERSION, "sshd -V 2>&1 | head -n1; ssh -V"),
-            Probe::cmd(
-                ALGOS,
-                "ssh -Q kex; echo --; ssh -Q cipher; echo --; ssh -Q mac; echo --; ssh -Q key-sig 2>/dev/null || ssh -Q key",
-            ),
+            Probe::cmd(VERSION, "ssh -V"),
+            Probe::cmd(ALGOS, ALGOS_SCRIPT),
             Probe::cmd(
                 EFFECTIVE,
                 "sshd -T -C user=root,host=harden.invalid,addr=203.0.113.10,laddr=0.0.0.0,lport=22",
