@@ -10,6 +10,7 @@
 //! in text, JSON, JUnit or HTML. `plan`, `drift` and `apply` are one code
 //! path that differs only in whether changes are made.
 
+pub mod ca;
 pub mod cli;
 pub mod controls;
 pub mod engine;
