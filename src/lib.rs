@@ -10,11 +10,13 @@
 //! in text, JSON, JUnit or HTML. `plan`, `drift` and `apply` are one code
 //! path that differs only in whether changes are made.
 
+pub mod audit;
 pub mod cli;
 pub mod controls;
 pub mod engine;
 pub mod inventory;
 pub mod lab;
+pub mod notify;
 pub mod report;
 pub mod timefmt;
 pub mod transport;
