@@ -9,13 +9,20 @@
 //! with an automatic rollback against lock-out; the result is a [`report`]
 //! in text, JSON, JUnit or HTML. `plan`, `drift` and `apply` are one code
 //! path that differs only in whether changes are made.
+//!
+//! Around that pipeline: [`ca`] is the SSH certificate authority (users
+//! log in with short-lived certificates only), [`audit`] keeps the
+//! tamper-evident log of who changed what, and [`notify`] reports events
+//! to management over a webhook with an outbox that loses nothing.
 
+pub mod audit;
 pub mod ca;
 pub mod cli;
 pub mod controls;
 pub mod engine;
 pub mod inventory;
 pub mod lab;
+pub mod notify;
 pub mod report;
 pub mod timefmt;
 pub mod transport;
