@@ -31,8 +31,8 @@ pub struct HostCtx<'a> {
 pub struct ManagedFile {
     /// Absolute path on the host.
     pub path: String,
-    /// Full desired content.
-    pub content: String,
+    /// Full desired content (bytes: a revocation list is binary).
+    pub content: Vec<u8>,
     /// Octal mode.
     pub mode: u32,
     /// Owner.
@@ -49,16 +49,21 @@ pub struct ManagedFile {
 
 impl ManagedFile {
     /// A root-owned file.
-    pub fn root(path: &str, content: String, mode: u32, tom: &'static str) -> Self {
+    pub fn root(path: &str, content: impl Into<Vec<u8>>, mode: u32, tom: &'static str) -> Self {
         ManagedFile {
             path: path.to_string(),
-            content,
+            content: content.into(),
             mode,
             owner: "root".into(),
             group: "root".into(),
             validate: None,
             tom,
         }
+    }
+
+    /// The content as text (lossy), for diffs.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.content).into_owned()
     }
 
     /// Sets the validator.

@@ -79,15 +79,15 @@ pub fn file_finding(control: &'static str, want: &ManagedFile, have: &FileFact) 
         };
         return f
             .drift(expected, what, Fix::File)
-            .with_diff(Some(diff::unified("", &want.content, "absent", "desired")));
+            .with_diff(Some(diff::unified("", &want.text(), "absent", "desired")));
     }
     let have_text = have.text();
     let mut problems = Vec::new();
     let mut d = None;
-    if have.content != want.content.as_bytes() {
+    if have.content != want.content {
         let dd = diff::unified(
             &have_text,
-            &want.content,
+            &want.text(),
             &format!("{} (host)", want.path),
             "desired",
         );
@@ -155,7 +155,7 @@ mod tests {
 
     #[test]
     fn file_checks_content_mode_and_owner() {
-        let want = ManagedFile::root("/etc/x", "a\nb\n".into(), 0o600, "TOM");
+        let want = ManagedFile::root("/etc/x", "a\nb\n", 0o600, "TOM");
         assert_eq!(
             file_finding("c", &want, &fact("a\nb\n", 0o600)).status,
             Status::InSync

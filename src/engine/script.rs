@@ -93,7 +93,7 @@ rm -rf "$S" && mkdir -p "$S/new" "$S/old" "$S/q" || exit 1
     );
     // 2. stage
     for (i, f) in p.files.iter().enumerate() {
-        let b64 = base64ct::Base64::encode_string(f.content.as_bytes());
+        let b64 = base64ct::Base64::encode_string(&f.content);
         s.push_str(&format!(
             "printf '%s' '{b64}' | base64 -d > \"$S/new/{i}\" || exit 1\n"
         ));

@@ -80,6 +80,12 @@ pub fn load_str(path: &Path, text: String) -> Result<Inventory, LoadError> {
     let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
     let mut diags = Vec::new();
     let hosts = resolve(&src, &dir, &raw, &mut diags);
+    let users = super::people::users(&src, &raw.users, &mut diags);
+    let access = super::people::access(&src, raw.access.as_ref(), &mut diags);
+    let ca = super::settings::ca(&src, &dir, raw.ca.as_ref(), &mut diags);
+    let maintenance = super::settings::maintenance(&src, raw.maintenance.as_ref(), &mut diags);
+    let report = super::settings::report(&src, raw.report.as_ref(), &mut diags);
+    let audit = super::settings::audit(&dir, raw.audit.as_ref());
     if diags.iter().any(|d| d.severity == Severity::Error) {
         return Err(LoadError::Invalid(diags));
     }
@@ -87,6 +93,12 @@ pub fn load_str(path: &Path, text: String) -> Result<Inventory, LoadError> {
         source: src,
         dir,
         hosts,
+        users,
+        access,
+        ca,
+        maintenance,
+        report,
+        audit,
         warnings: Vec::new(),
     };
     diags.extend(validate::policy(&inv));

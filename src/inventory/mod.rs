@@ -7,12 +7,16 @@
 pub mod load;
 pub mod model;
 pub mod net;
+pub mod people;
 pub mod schema;
+pub mod settings;
 pub mod source;
 pub mod validate;
 
 pub use load::{load, load_str, LoadError};
 pub use model::*;
 pub use net::{Cidr, PortRange};
-pub use schema::{Environment, Proto, Provider, Role};
+pub use people::{Access, User};
+pub use schema::{Environment, Proto, Provider, Role, UserRole};
+pub use settings::{AuditSettings, CaSettings, MaintenanceSettings};
 pub use source::{Diagnostic, KeyPath, Severity, Source};

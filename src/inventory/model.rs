@@ -21,11 +21,38 @@ pub struct Inventory {
     pub dir: PathBuf,
     /// Managed hosts, in file order.
     pub hosts: Vec<Host>,
+    /// People, managed centrally.
+    pub users: Vec<super::people::User>,
+    /// Which user roles may log into which host roles.
+    pub access: super::people::Access,
+    /// The SSH CA, when configured.
+    pub ca: Option<super::settings::CaSettings>,
+    /// Maintenance window limits.
+    pub maintenance: super::settings::MaintenanceSettings,
+    /// Webhook reporting, when configured.
+    pub report: Option<crate::notify::ReportConfig>,
+    /// Audit log location.
+    pub audit: super::settings::AuditSettings,
     /// Warnings found while loading (errors stop loading).
     pub warnings: Vec<Diagnostic>,
 }
 
 impl Inventory {
+    /// Finds a user by name.
+    pub fn user(&self, name: &str) -> Option<&super::people::User> {
+        self.users.iter().find(|u| u.name == name)
+    }
+
+    /// Active users that may log into `host`.
+    pub fn users_on<'a>(
+        &'a self,
+        host: &'a Host,
+    ) -> impl Iterator<Item = &'a super::people::User> + 'a {
+        self.users
+            .iter()
+            .filter(move |u| u.active && self.access.allows(u.role, host))
+    }
+
     /// Finds a host by name.
     pub fn host(&self, name: &str) -> Option<&Host> {
         self.hosts.iter().find(|h| h.name == name)

@@ -18,6 +18,101 @@ pub struct RawInventory {
     /// The managed hosts.
     #[serde(default)]
     pub hosts: Vec<RawHost>,
+    /// People who may log in (with certificates from harden's CA).
+    #[serde(default)]
+    pub users: Vec<RawUser>,
+    /// Which user roles may log into which host roles.
+    pub access: Option<RawAccess>,
+    /// harden's SSH certificate authority.
+    pub ca: Option<RawCa>,
+    /// Maintenance windows.
+    pub maintenance: Option<RawMaintenance>,
+    /// Where events are reported (webhook to management).
+    pub report: Option<crate::notify::ReportConfig>,
+    /// The audit log.
+    pub audit: Option<RawAudit>,
+}
+
+/// `[[users]]`: a person, managed centrally.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUser {
+    /// Login name (Unix account on the hosts), e.g. `alice`.
+    pub name: Option<String>,
+    /// `management`, `operator` or `developer`.
+    pub role: Option<UserRole>,
+    /// OpenSSH public keys the CA may sign for this user.
+    #[serde(default)]
+    pub public_keys: Vec<String>,
+    /// `false` blocks the user everywhere on the next apply (default true).
+    pub active: Option<bool>,
+    /// Addresses the user's certificates are restricted to (optional).
+    pub source_addresses: Option<Vec<String>>,
+}
+
+/// `[access]`: host roles each user role may log into. Data hosts accept
+/// only `management`, whatever is written here.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAccess {
+    /// Default: every host role.
+    pub management: Option<Vec<Role>>,
+    /// Default: app, gatekeeper, loadbalancer.
+    pub operator: Option<Vec<Role>>,
+    /// Default: app.
+    pub developer: Option<Vec<Role>>,
+}
+
+/// `[ca]`: the SSH certificate authority.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCa {
+    /// CA directory, relative to the inventory (default `ca`).
+    pub dir: Option<String>,
+    /// Environment variable with the CA passphrase (default `HARDEN_CA_PASSPHRASE`).
+    pub passphrase_env: Option<String>,
+    /// Default validity of user certificates in hours (default 8).
+    pub user_hours: Option<u32>,
+    /// Longest validity `sign-user --hours` may ask for (default 24, at most 24).
+    pub max_user_hours: Option<u32>,
+    /// Validity of harden's own per-run certificate in minutes (default 10).
+    pub run_minutes: Option<u32>,
+    /// Validity of host certificates in days (default 90).
+    pub host_days: Option<u32>,
+    /// Re-sign a host certificate when fewer days than this remain (default 30).
+    pub renew_days: Option<u32>,
+}
+
+/// `[maintenance]`: limits of maintenance windows.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMaintenance {
+    /// Longest window in minutes (default 240).
+    pub max_minutes: Option<u32>,
+    /// Longest reason in characters (default 200).
+    pub max_reason_len: Option<u32>,
+}
+
+/// `[audit]`: where the audit log is kept.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAudit {
+    /// Local log, relative to the inventory (default `.harden/audit.jsonl`).
+    pub log: Option<String>,
+}
+
+/// What a person may do.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum UserRole {
+    /// May reach every host, including data hosts, and log in as root.
+    Management,
+    /// Operates app, gatekeeper and load-balancer hosts.
+    Operator,
+    /// Reaches app hosts.
+    Developer,
 }
 
 /// `[defaults]`: connection settings and policy shared by all hosts.
@@ -202,6 +297,7 @@ names!(Provider { Telekom => "telekom", Hetzner => "hetzner" });
 names!(Environment { Production => "production", Test => "test" });
 names!(Role { Data => "data", App => "app", Gatekeeper => "gatekeeper", Loadbalancer => "loadbalancer" });
 names!(Proto { Tcp => "tcp", Udp => "udp" });
+names!(UserRole { Management => "management", Operator => "operator", Developer => "developer" });
 
 /// Transport protocol of an allowed port.
 #[derive(
