@@ -15,7 +15,6 @@ use anyhow::{bail, Context, Result};
 use crate::engine::run::{self, Mode, Options};
 use crate::inventory::{self, Inventory};
 use crate::report::{self, model, Format};
-use crate::transport::ClientConfig;
 
 /// Flags shared by `plan`, `drift` and `apply`.
 #[derive(Debug, Clone, clap::Args)]
@@ -88,24 +87,14 @@ pub fn run(
         eprintln!("{w}");
     }
     let hosts = super::select::hosts(&inv, args.limit.as_deref())?;
-    let dir = crate::transport::run_dir()
-        .context("creating a private runtime directory (set HARDEN_RUNTIME_DIR)")?;
-    let run_id = format!(
-        "{}-{:08x}",
-        now_rfc3339().replace([':', '-'], ""),
-        run::rand_u64() as u32
-    );
+    let ctx =
+        crate::engine::context::RunContext::new(&inv, Duration::from_secs(args.command_timeout))?;
     let opts = Arc::new(Options {
         jobs: args.jobs as usize,
         rollback_after: Duration::from_secs(apply.map(|a| a.rollback_after).unwrap_or(30)),
         preflight: !apply.is_some_and(|a| a.no_preflight),
-        client: ClientConfig {
-            dir: dir.path().to_path_buf(),
-            certificate: None,
-            identity: None,
-            command_timeout: Duration::from_secs(args.command_timeout),
-        },
-        run_id,
+        client: ctx.client.clone(),
+        run_id: ctx.run_id.clone(),
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -7,6 +7,7 @@
 //! parallel. Controls never appear by name here.
 
 pub mod check;
+pub mod context;
 pub mod facts;
 pub mod guard;
 pub mod run;
