@@ -5,6 +5,7 @@
 mod util;
 
 mod apply;
+mod ca;
 mod firewall;
 mod inventory;
 mod sshd;

@@ -13,6 +13,9 @@ use std::time::Duration;
 
 use harden::lab::{Lab, Reach};
 
+/// The CA passphrase every lab test uses.
+pub const CA_PASSPHRASE: &str = "lab passphrase, not a secret";
+
 /// Path of the harden binary under test.
 pub fn harden_bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_harden"))
@@ -186,8 +189,48 @@ impl TestLab {
         c.arg("-i")
             .arg(inv)
             .args(args)
-            .env_remove("HARDEN_INVENTORY");
+            .env_remove("HARDEN_INVENTORY")
+            .env("HARDEN_CA_PASSPHRASE", CA_PASSPHRASE);
         run(c)
+    }
+
+    /// Runs the real `ssh` client from namespace `ns` as `user@addr` with
+    /// key `key` (and its `-cert.pub`, if present), running `cmd`.
+    pub fn ssh(&self, ns: &str, key: &Path, user: &str, addr: &str, cmd: &str) -> Run {
+        let mut c = self.lab.cmd_in(ns, "ssh");
+        c.args([
+            "-F",
+            "/dev/null",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "ConnectTimeout=4",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+        ])
+        .arg(format!(
+            "UserKnownHostsFile={}",
+            self.lab.known_hosts().display()
+        ))
+        .arg("-i")
+        .arg(key)
+        .arg(format!("{user}@{addr}"))
+        .arg(cmd);
+        run(c)
+    }
+
+    /// Creates an ed25519 key pair in the lab directory; returns the
+    /// private key path and the public key line.
+    pub fn keypair(&self, name: &str) -> (PathBuf, String) {
+        let p = self.lab.dir.join(name);
+        let mut c = Command::new("ssh-keygen");
+        c.args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+            .arg(&p);
+        run(c).code(0);
+        let public =
+            std::fs::read_to_string(p.with_extension("pub")).unwrap_or_else(|e| panic!("{e}"));
+        (p, public.trim().to_string())
     }
 
     /// Runs a shell command inside a host and returns stdout (panics on failure).

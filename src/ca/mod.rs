@@ -25,7 +25,9 @@
 //! - [`rotate`]: new CA generations and retiring old ones.
 
 pub mod krl;
+pub mod passphrase;
 pub mod rotate;
+pub mod runtime;
 pub mod sign;
 pub mod store;
 
@@ -34,6 +36,7 @@ mod testutil;
 
 pub use krl::{Krl, Revocation, RevocationKind};
 pub use rotate::{retire, rotate, Retire};
+pub use runtime::{CaRuntime, RunIdentity, HARDEN_PRINCIPAL};
 pub use sign::{
     cert_authority_line, known_hosts_lines, sign_host, sign_user, trusted_user_ca_keys,
     HostCertRequest, UserCertRequest, CLOCK_SKEW, DEFAULT_HOST_VALIDITY, MAX_HOST_VALIDITY,

@@ -362,8 +362,18 @@ impl CaStore {
     /// Refuses a key that is stored unencrypted or that is not the key
     /// `state.json` records for that generation.
     pub fn unlock(&self, role: CaRole, passphrase: &str) -> Result<CaKey, Error> {
+        self.unlock_generation(role, self.current(), passphrase)
+    }
+
+    /// Decrypts the `role` CA key of generation `g` (a live generation:
+    /// retired generations have no private key any more).
+    pub fn unlock_generation(
+        &self,
+        role: CaRole,
+        g: &Generation,
+        passphrase: &str,
+    ) -> Result<CaKey, Error> {
         check_passphrase(passphrase)?;
-        let g = self.current();
         let path = self.key_path(role, g.number);
         let text = fs::read_to_string(&path).map_err(|e| io_err(&path, e))?;
         let encrypted = PrivateKey::from_openssh(text.as_bytes()).map_err(|e| Error::BadKey {

@@ -19,12 +19,18 @@ pub struct Args {
 /// Runs `check`.
 pub fn run(inv_path: &Path, args: &Args) -> Result<u8> {
     let inv = super::run::load(inv_path)?;
+    let ca = crate::ca::CaRuntime::load(&inv)
+        .map_err(|e| anyhow::anyhow!("{e} (run `harden ca init`)"))?;
     for w in &inv.warnings {
         eprintln!("{w}");
     }
     let mut errors = 0;
     for host in &inv.hosts {
-        let ctx = HostCtx { inv: &inv, host };
+        let ctx = HostCtx {
+            inv: &inv,
+            host,
+            ca: ca.as_ref(),
+        };
         for c in controls_for(&ctx) {
             if let Err(e) = c.desired(&ctx, &Facts::assumed()) {
                 eprintln!(

@@ -5,6 +5,7 @@
 //! is loaded once in [`run`], and only `plan`, `drift` and `apply` open
 //! connections.
 
+pub mod ca;
 pub mod check;
 pub mod progress;
 pub mod render;
@@ -55,6 +56,12 @@ pub enum Command {
     Drift(run::CommonArgs),
     /// Make hosts match the inventory: validate, activate, verify.
     Apply(run::ApplyArgs),
+    /// The SSH certificate authority: init, sign-user, revoke, rotate, ….
+    Ca {
+        /// What to do.
+        #[command(subcommand)]
+        cmd: ca::Cmd,
+    },
 }
 
 /// Runs the parsed command and returns the process exit code.
@@ -64,6 +71,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Render(a) => render::run(&cli.inventory, &a),
         Command::Plan(a) => run::run(&cli.inventory, crate::engine::run::Mode::Plan, &a, None),
         Command::Drift(a) => run::run(&cli.inventory, crate::engine::run::Mode::Drift, &a, None),
+        Command::Ca { cmd } => ca::run(&cli.inventory, &cmd),
         Command::Apply(a) => run::run(
             &cli.inventory,
             crate::engine::run::Mode::Apply,

@@ -26,10 +26,16 @@ pub struct Args {
 /// Runs `render`.
 pub fn run(inv_path: &Path, args: &Args) -> Result<u8> {
     let inv = super::run::load(inv_path)?;
+    let ca = crate::ca::CaRuntime::load(&inv)
+        .map_err(|e| anyhow::anyhow!("{e} (run `harden ca init`)"))?;
     let mut n = 0;
     for i in super::select::hosts(&inv, args.limit.as_deref())? {
         let host = &inv.hosts[i];
-        let ctx = HostCtx { inv: &inv, host };
+        let ctx = HostCtx {
+            inv: &inv,
+            host,
+            ca: ca.as_ref(),
+        };
         for c in controls_for(&ctx) {
             let d = c
                 .desired(&ctx, &Facts::assumed())

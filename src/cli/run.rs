@@ -95,6 +95,7 @@ pub fn run(
         preflight: !apply.is_some_and(|a| a.no_preflight),
         client: ctx.client.clone(),
         run_id: ctx.run_id.clone(),
+        ca: ctx.ca.clone(),
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

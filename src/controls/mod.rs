@@ -9,7 +9,9 @@
 //! [`Desired::guard`] is set. Adding a control means a folder here, a
 //! template folder and one line in [`all`]; the engine does not change.
 
+pub mod accounts;
 pub mod firewall;
+pub mod ssh_ca;
 pub mod sshd;
 pub mod templates;
 
@@ -24,6 +26,9 @@ pub struct HostCtx<'a> {
     pub inv: &'a Inventory,
     /// The host being rendered.
     pub host: &'a Host,
+    /// The CA, when the inventory configures one (unlocked in runs that
+    /// connect, public parts only offline).
+    pub ca: Option<&'a crate::ca::CaRuntime>,
 }
 
 /// A file a control owns on the host.
@@ -78,6 +83,8 @@ impl ManagedFile {
 pub struct Quarantine {
     /// Path on the host.
     pub path: String,
+    /// TOM measure the file endangers.
+    pub tom: &'static str,
 }
 
 /// Everything a control wants on one host.
@@ -135,5 +142,12 @@ pub trait Control: Send + Sync {
 }
 
 /// Every control, in the order they are applied: the firewall first, so a
-/// host is never exposed while its other services change.
-pub static ALL: &[&dyn Control] = &[&firewall::Firewall, &sshd::Sshd];
+/// host is never exposed while its other services change; accounts and
+/// the CA's trust files before sshd, so the files sshd will refer to exist
+/// when its new configuration is validated.
+pub static ALL: &[&dyn Control] = &[
+    &firewall::Firewall,
+    &accounts::Accounts,
+    &ssh_ca::SshCa,
+    &sshd::Sshd,
+];

@@ -71,20 +71,26 @@ fn mode_str(m: u32) -> String {
 pub fn file_finding(control: &'static str, want: &ManagedFile, have: &FileFact) -> Finding {
     let f = Finding::new(control, "file", want.path.clone(), want.tom);
     let expected = format!("{} {}:{}", mode_str(want.mode), want.owner, want.group);
+    let binary = std::str::from_utf8(&want.content).is_err();
     if !have.present {
         let what = if have.not_regular {
             "not a regular file"
         } else {
             "absent"
         };
-        return f
-            .drift(expected, what, Fix::File)
-            .with_diff(Some(diff::unified("", &want.text(), "absent", "desired")));
+        let d = (!binary).then(|| diff::unified("", &want.text(), "absent", "desired"));
+        return f.drift(expected, what, Fix::File).with_diff(d);
     }
     let have_text = have.text();
     let mut problems = Vec::new();
     let mut d = None;
-    if have.content != want.content {
+    if have.content != want.content && (binary || std::str::from_utf8(&have.content).is_err()) {
+        problems.push(format!(
+            "binary content differs ({} bytes, want {})",
+            have.content.len(),
+            want.content.len()
+        ));
+    } else if have.content != want.content {
         let dd = diff::unified(
             &have_text,
             &want.text(),
@@ -131,6 +137,17 @@ pub fn evaluate(ctx: &HostCtx<'_>, facts: &Facts) -> Result<Vec<ControlState>, S
             .map(|m| file_finding(c.id(), m, &facts.file(&m.path)))
             .collect();
         findings.extend(c.check(ctx, &desired, facts));
+        // Files to move aside are drift even when the control says nothing
+        // more specific about them.
+        for q in &desired.quarantine {
+            if !findings.iter().any(|f| f.item == q.path) {
+                findings.push(
+                    Finding::new(c.id(), "unmanaged-file", q.path.clone(), q.tom)
+                        .drift("absent", "present", Fix::Quarantine)
+                        .with_message("not managed by harden here; apply moves it to /var/lib/harden/quarantine"),
+                );
+            }
+        }
         for f in &mut findings {
             f.host = ctx.host.name.clone();
         }

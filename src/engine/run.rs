@@ -46,6 +46,8 @@ pub struct Options {
     pub client: ClientConfig,
     /// Unique id of this run.
     pub run_id: String,
+    /// The CA (unlocked), when configured.
+    pub ca: Option<Arc<crate::ca::CaRuntime>>,
 }
 
 /// Receives progress messages (the CLI draws them).
@@ -110,10 +112,16 @@ impl Checked {
 /// Either a checked host or its failure report.
 pub type PhaseOne = Result<Checked, HostReport>;
 
-async fn gather(inv: &Inventory, index: usize, conn: &Conn) -> Result<facts::Facts, String> {
+async fn gather(
+    inv: &Inventory,
+    index: usize,
+    conn: &Conn,
+    ca: Option<&crate::ca::CaRuntime>,
+) -> Result<facts::Facts, String> {
     let ctx = HostCtx {
         inv,
         host: &inv.hosts[index],
+        ca,
     };
     let probes = check::probes(&ctx)?;
     let nonce = format!("{:016x}", rand_u64());
@@ -164,7 +172,7 @@ async fn check_one(
         .await
         .map_err(|e| fail(e.to_string()))?;
     ui.step(&host.name, "reading facts");
-    let facts = match gather(&inv, index, &conn).await {
+    let facts = match gather(&inv, index, &conn, opts.ca.as_deref()).await {
         Ok(f) => f,
         Err(e) => {
             conn.close().await;
@@ -178,7 +186,11 @@ async fn check_one(
             host.name, facts.base.uid, host.conn.user
         )));
     }
-    let ctx = HostCtx { inv: &inv, host };
+    let ctx = HostCtx {
+        inv: &inv,
+        host,
+        ca: opts.ca.as_deref(),
+    };
     match check::evaluate(&ctx, &facts) {
         Ok(controls) => Ok(Checked {
             index,
@@ -376,8 +388,15 @@ async fn apply_one(
                 .await
                 .map_err(|e| e.to_string())?;
         }
-        let f = gather(&inv, checked.index, &conn).await?;
-        check::evaluate(&HostCtx { inv: &inv, host }, &f)
+        let f = gather(&inv, checked.index, &conn, opts.ca.as_deref()).await?;
+        check::evaluate(
+            &HostCtx {
+                inv: &inv,
+                host,
+                ca: opts.ca.as_deref(),
+            },
+            &f,
+        )
     }
     .await;
     conn.close().await;

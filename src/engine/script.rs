@@ -115,7 +115,7 @@ rm -rf "$S" && mkdir -p "$S/new" "$S/old" "$S/q" || exit 1
     let swap = |i: usize, f: &ManagedFile| {
         let t = sh_quote(&f.path);
         format!(
-            "mkdir -p \"$(dirname {t})\" && cp -p \"$S/new/{i}\" {t}.harden-tmp && mv -f {t}.harden-tmp {t} || {{ restore; echo \"cannot write {}\" >&2; exit 1; }}\n",
+            "(umask 022; mkdir -p \"$(dirname {t})\") && cp -p \"$S/new/{i}\" {t}.harden-tmp && mv -f {t}.harden-tmp {t} || {{ restore; echo \"cannot write {}\" >&2; exit 1; }}\n",
             f.path
         )
     };

@@ -80,10 +80,10 @@ pub struct ClientConfig {
     /// Directory for control sockets and generated ssh_config files (short
     /// path: Unix sockets are limited to 108 bytes).
     pub dir: PathBuf,
-    /// A user certificate to present with the identity (set by the CA).
-    pub certificate: Option<PathBuf>,
-    /// Overrides the inventory's identity (e.g. a freshly signed run key).
-    pub identity: Option<PathBuf>,
+    /// harden's own keys and certificates for this run (key, cert), one per
+    /// live CA generation, offered before the inventory's identity (which
+    /// then only serves bootstrap).
+    pub run_identity: Vec<(PathBuf, PathBuf)>,
     /// Upper bound for one remote command.
     pub command_timeout: Duration,
 }
@@ -112,8 +112,17 @@ fn ssh_config(host: &Host, cfg: &ClientConfig) -> Result<String, Error> {
         kh.display(),
         host.conn.connect_timeout.as_secs().max(1),
     );
-    let identity = cfg.identity.as_ref().or(host.conn.identity.as_ref());
-    if let Some(id) = identity {
+    if !cfg.run_identity.is_empty() || host.conn.identity.is_some() {
+        c.push_str("  IdentitiesOnly yes\n");
+    }
+    for (key, cert) in &cfg.run_identity {
+        c.push_str(&format!(
+            "  IdentityFile \"{}\"\n  CertificateFile \"{}\"\n",
+            key.display(),
+            cert.display()
+        ));
+    }
+    if let Some(id) = &host.conn.identity {
         if !id.is_file() {
             return Err(Error::Setup(format!(
                 "{}: identity {} does not exist",
@@ -121,13 +130,7 @@ fn ssh_config(host: &Host, cfg: &ClientConfig) -> Result<String, Error> {
                 id.display()
             )));
         }
-        c.push_str(&format!(
-            "  IdentitiesOnly yes\n  IdentityFile \"{}\"\n",
-            id.display()
-        ));
-    }
-    if let Some(cert) = &cfg.certificate {
-        c.push_str(&format!("  CertificateFile \"{}\"\n", cert.display()));
+        c.push_str(&format!("  IdentityFile \"{}\"\n", id.display()));
     }
     Ok(c)
 }

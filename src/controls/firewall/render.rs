@@ -158,6 +158,7 @@ allow = [ { port = 443, comment = "tls \"in\"" }, { port = "60000-61000", proto 
         let db = ruleset(&HostCtx {
             inv: &inv,
             host: inv.host("db").unwrap(),
+            ca: None,
         })
         .unwrap();
         assert!(db.contains("tcp dport 22 ip saddr { 10.213.0.2 } ct state new counter log prefix \"harden-mgmt: \" accept"), "{db}");
@@ -176,6 +177,7 @@ allow = [ { port = 443, comment = "tls \"in\"" }, { port = "60000-61000", proto 
         let gw = ruleset(&HostCtx {
             inv: &inv,
             host: inv.host("gw").unwrap(),
+            ca: None,
         })
         .unwrap();
         assert!(

@@ -107,7 +107,7 @@ impl Control for Sshd {
         let h = ctx.host;
         let (version, flavour, supported) = platform(facts)?;
         let crypto = crypto::choose(version, &supported, !h.sshd.legacy_kex_clients.is_empty());
-        let sections = settings::sections(h, &crypto, flavour);
+        let sections = settings::sections(h, &crypto, flavour, ctx.ca.is_some());
         let managed = settings::managed_keywords(&sections);
         for line in &h.sshd.extra {
             let kw = line
@@ -150,6 +150,7 @@ impl Control for Sshd {
         for f in facts.dir(DROPINS) {
             d.quarantine.push(Quarantine {
                 path: f.path.clone(),
+                tom: "TOM-1.2-critical-login",
             });
         }
         if !facts.assumed && !facts.file(HOSTKEY_PUB).present {
@@ -209,7 +210,7 @@ impl Control for Sshd {
                     .push(v.trim().to_string());
             }
         }
-        for section in settings::sections(h, &crypto, flavour) {
+        for section in settings::sections(h, &crypto, flavour, ctx.ca.is_some()) {
             for s in section
                 .settings
                 .into_iter()

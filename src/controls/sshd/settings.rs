@@ -63,11 +63,18 @@ pub struct Flavour {
     pub debian: bool,
 }
 
-/// Builds the sections for `host`.
-pub fn sections(host: &Host, crypto: &Crypto, flavour: Flavour) -> Vec<Section> {
+/// Builds the sections for `host`; `ca` switches to certificate logins.
+pub fn sections(host: &Host, crypto: &Crypto, flavour: Flavour, ca: bool) -> Vec<Section> {
     let c = &host.sshd;
-    let mut transport = vec![
-        s("HostKey", "/etc/ssh/ssh_host_ed25519_key", TRANSPORT),
+    let mut transport = vec![s("HostKey", "/etc/ssh/ssh_host_ed25519_key", TRANSPORT)];
+    if ca {
+        transport.push(s(
+            "HostCertificate",
+            crate::controls::ssh_ca::HOST_CERT,
+            TRANSPORT,
+        ));
+    }
+    transport.extend([
         s("KexAlgorithms", crypto.kex.join(","), TRANSPORT),
         s("Ciphers", crypto.ciphers.join(","), TRANSPORT),
         s("MACs", crypto.macs.join(","), TRANSPORT),
@@ -86,7 +93,7 @@ pub fn sections(host: &Host, crypto: &Crypto, flavour: Flavour) -> Vec<Section> 
             crypto.ca_algorithms.join(","),
             LOGIN,
         ),
-    ];
+    ]);
     if crypto.required_rsa_size {
         transport.push(s("RequiredRSASize", "3072", TRANSPORT));
     }
@@ -134,8 +141,10 @@ pub fn sections(host: &Host, crypto: &Crypto, flavour: Flavour) -> Vec<Section> 
                 root,
                 s("StrictModes", "yes", LOGIN),
                 s("UsePAM", "yes", LOGIN),
-                s("AuthorizedKeysFile", ".ssh/authorized_keys", LOGIN),
-            ],
+            ]
+            .into_iter()
+            .chain(login_sources(ca))
+            .collect(),
         },
         Section {
             title: "Limits: short login grace, bounded attempts",
@@ -178,6 +187,27 @@ pub fn sections(host: &Host, crypto: &Crypto, flavour: Flavour) -> Vec<Section> 
             settings: misc,
         },
     ]
+}
+
+/// Where keys and certificates for logins come from. With the CA: only
+/// certificates it signed, for principals harden lists, minus the
+/// revocation list; no authorized_keys at all.
+fn login_sources(ca: bool) -> Vec<Setting> {
+    use crate::controls::ssh_ca;
+    if ca {
+        vec![
+            s("TrustedUserCAKeys", ssh_ca::USER_CA, LOGIN),
+            s(
+                "AuthorizedPrincipalsFile",
+                format!("{}/%u", ssh_ca::PRINCIPALS),
+                "TOM-1.3-central-users",
+            ),
+            s("RevokedKeys", ssh_ca::KRL, "TOM-1.3-central-users"),
+            s("AuthorizedKeysFile", "none", LOGIN),
+        ]
+    } else {
+        vec![s("AuthorizedKeysFile", ".ssh/authorized_keys", LOGIN)]
+    }
 }
 
 /// Keywords harden sets; `extra` lines must not repeat them.

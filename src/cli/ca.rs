@@ -1,0 +1,377 @@
+//! `harden ca …`: the SSH certificate authority's commands.
+//!
+//! `init` creates the CA, `sign-user` issues a person a short-lived
+//! certificate for a key the inventory lists for them, `known-hosts`
+//! prints the `@cert-authority` lines clients trust hosts by, `revoke`
+//! adds to the revocation list the next apply deploys, `rotate` and
+//! `retire` replace the CA without locking anyone out, `status` shows it.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::Subcommand;
+use ssh_key::{HashAlg, PublicKey};
+
+use crate::ca::{self, CaRole, CaStore, UserCertRequest};
+use crate::inventory::{Cidr, Inventory};
+
+/// `harden ca` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Create the user and host CA (keys encrypted with the passphrase).
+    Init,
+    /// Sign a user's public key: a certificate for `NAME`, valid for hours.
+    SignUser {
+        /// User name from the inventory.
+        name: String,
+        /// The public key to sign (must be one the inventory lists for the
+        /// user); default: the user's only key.
+        #[arg(long)]
+        key: Option<PathBuf>,
+        /// Validity in hours (default `[ca].user_hours`, at most `max_user_hours`).
+        #[arg(long)]
+        hours: Option<u32>,
+        /// Restrict the certificate to these source prefixes (repeatable);
+        /// default: the user's `source_addresses`.
+        #[arg(long = "source")]
+        sources: Vec<String>,
+        /// Write the certificate here (default: next to --key as
+        /// `<key>-cert.pub`, or stdout without --key).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Print the `@cert-authority` known_hosts lines for the inventory's hosts.
+    KnownHosts,
+    /// Revoke a user's keys, a key, or certificates by serial or key id.
+    Revoke {
+        /// Every key of this inventory user.
+        #[arg(long, group = "what")]
+        user: Option<String>,
+        /// A public key file.
+        #[arg(long, group = "what")]
+        key: Option<PathBuf>,
+        /// A certificate serial.
+        #[arg(long, group = "what")]
+        serial: Option<u64>,
+        /// A certificate key id.
+        #[arg(long, group = "what")]
+        key_id: Option<String>,
+        /// Why (kept in the CA state and the audit log).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Start a new CA generation; old and new are trusted side by side.
+    Rotate,
+    /// Stop trusting the previous CA generation (after every certificate it
+    /// signed has expired, unless --now).
+    Retire {
+        /// Retire immediately (e.g. a compromised CA key).
+        #[arg(long)]
+        now: bool,
+    },
+    /// Show generations, fingerprints, serials and revocations.
+    Status,
+}
+
+fn settings(inv: &Inventory) -> Result<&crate::inventory::CaSettings> {
+    inv.ca.as_ref().ok_or_else(|| {
+        anyhow!(
+            "{} has no [ca] table; add `[ca]` (docs/inventory.md) to use certificates",
+            inv.source.path.display()
+        )
+    })
+}
+
+fn read_key(path: &Path) -> Result<PublicKey> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    PublicKey::from_openssh(text.trim())
+        .map_err(|e| anyhow!("{}: not an OpenSSH public key: {e}", path.display()))
+}
+
+/// Runs `harden ca …`.
+pub fn run(inv_path: &Path, cmd: &Cmd) -> Result<u8> {
+    let inv = super::run::load(inv_path)?;
+    let cfg = settings(&inv)?;
+    match cmd {
+        Cmd::Init => {
+            let pass = ca::passphrase::get(cfg, true)?;
+            let store = CaStore::init(&cfg.dir, &pass).map_err(|e| anyhow!("{e}"))?;
+            let g = store.current();
+            println!("CA created in {}", cfg.dir.display());
+            println!("user CA {}", g.fingerprint(CaRole::User));
+            println!("host CA {}", g.fingerprint(CaRole::Host));
+            println!("next: `harden apply` makes hosts trust it; `harden ca known-hosts` prints the lines clients trust hosts by");
+        }
+        Cmd::SignUser {
+            name,
+            key,
+            hours,
+            sources,
+            out,
+        } => sign_user(
+            &inv,
+            cfg,
+            name,
+            key.as_deref(),
+            *hours,
+            sources,
+            out.as_deref(),
+        )?,
+        Cmd::KnownHosts => print!("{}", known_hosts(&inv)?),
+        Cmd::Revoke {
+            user,
+            key,
+            serial,
+            key_id,
+            reason,
+        } => {
+            if reason.trim().is_empty() {
+                bail!("--reason must say why");
+            }
+            let mut store = CaStore::open(&cfg.dir).map_err(|e| anyhow!("{e}"))?;
+            let mut added = 0;
+            if let Some(u) = user {
+                let u = inv
+                    .user(u)
+                    .ok_or_else(|| anyhow!("no user `{u}` in {}", inv.source.path.display()))?;
+                for k in &u.public_keys {
+                    added += usize::from(store.revoke_key(k, reason).map_err(|e| anyhow!("{e}"))?);
+                }
+            } else if let Some(k) = key {
+                added += usize::from(
+                    store
+                        .revoke_key(&read_key(k)?, reason)
+                        .map_err(|e| anyhow!("{e}"))?,
+                );
+            } else if let Some(s) = serial {
+                added += usize::from(
+                    store
+                        .revoke_serial(*s, reason)
+                        .map_err(|e| anyhow!("{e}"))?,
+                );
+            } else if let Some(id) = key_id {
+                added += usize::from(
+                    store
+                        .revoke_key_id(id, reason)
+                        .map_err(|e| anyhow!("{e}"))?,
+                );
+            } else {
+                bail!("say what to revoke: --user, --key, --serial or --key-id");
+            }
+            println!(
+                "{added} revocation(s) added; KRL version {}. Run `harden apply` to deploy it.",
+                store.state().krl_version
+            );
+        }
+        Cmd::Rotate => {
+            let pass = ca::passphrase::get(cfg, false)?;
+            let mut store = CaStore::open(&cfg.dir).map_err(|e| anyhow!("{e}"))?;
+            let g = ca::rotate(&mut store, &pass).map_err(|e| anyhow!("{e}"))?;
+            println!("generation {g} created; old and new CAs are trusted side by side.");
+            println!("next: `harden apply`, update clients with `harden ca known-hosts`, then `harden ca retire` once old certificates have expired");
+        }
+        Cmd::Retire { now } => {
+            let mut store = CaStore::open(&cfg.dir).map_err(|e| anyhow!("{e}"))?;
+            let when = if *now {
+                ca::Retire::Immediately
+            } else {
+                ca::Retire::AfterGrace
+            };
+            let gens = ca::retire(&mut store, when).map_err(|e| anyhow!("{e}"))?;
+            println!("retired generation(s) {gens:?}; their CA keys are now revoked. Run `harden apply`.");
+        }
+        Cmd::Status => {
+            let store = CaStore::open(&cfg.dir).map_err(|e| anyhow!("{e}"))?;
+            let st = store.state();
+            for g in &st.generations {
+                println!(
+                    "generation {}{}: user CA {} · host CA {} · created {}{}",
+                    g.number,
+                    if g.number == store.current().number {
+                        " (signing)"
+                    } else {
+                        ""
+                    },
+                    g.fingerprint(CaRole::User),
+                    g.fingerprint(CaRole::Host),
+                    g.created_at,
+                    g.retired_at
+                        .as_deref()
+                        .map(|r| format!(" · retired {r}"))
+                        .unwrap_or_default()
+                );
+            }
+            println!(
+                "next serial {} · KRL version {} with {} revocation(s)",
+                st.next_serial,
+                st.krl_version,
+                st.revocations.len()
+            );
+        }
+    }
+    Ok(0)
+}
+
+fn sign_user(
+    inv: &Inventory,
+    cfg: &crate::inventory::CaSettings,
+    name: &str,
+    key: Option<&Path>,
+    hours: Option<u32>,
+    sources: &[String],
+    out: Option<&Path>,
+) -> Result<()> {
+    let user = inv.user(name).ok_or_else(|| {
+        let names: Vec<&str> = inv.users.iter().map(|u| u.name.as_str()).collect();
+        anyhow!(
+            "no user `{name}` in {}; users are: {}",
+            inv.source.path.display(),
+            names.join(", ")
+        )
+    })?;
+    if !user.active {
+        bail!(
+            "user `{name}` is blocked (active = false in {}); refusing to sign",
+            inv.source.path.display()
+        );
+    }
+    let subject = match key {
+        Some(p) => {
+            let k = read_key(p)?;
+            if !user
+                .public_keys
+                .iter()
+                .any(|u| u.key_data() == k.key_data())
+            {
+                bail!(
+                    "{} ({}) is not one of `{name}`'s keys in the inventory; add it to users[{}].public_keys first",
+                    p.display(),
+                    k.fingerprint(HashAlg::Sha256),
+                    user.index
+                );
+            }
+            k
+        }
+        None => match user.public_keys.as_slice() {
+            [k] => k.clone(),
+            [] => bail!("user `{name}` has no public_keys in the inventory"),
+            _ => bail!("user `{name}` has several keys: pick one with --key FILE"),
+        },
+    };
+    let hours = hours.unwrap_or(cfg.user_hours);
+    if hours == 0 || hours > cfg.max_user_hours {
+        bail!(
+            "--hours {hours} is outside 1-{} ([ca].max_user_hours)",
+            cfg.max_user_hours
+        );
+    }
+    let source: Option<Vec<Cidr>> = if sources.is_empty() {
+        user.source_addresses.clone()
+    } else {
+        Some(
+            sources
+                .iter()
+                .map(|s| Cidr::parse(s).map_err(|e| anyhow!("--source: {e}")))
+                .collect::<Result<_>>()?,
+        )
+    };
+    let pass = ca::passphrase::get(cfg, false)?;
+    let mut store = CaStore::open(&cfg.dir).map_err(|e| anyhow!("{e}"))?;
+    let signer = store
+        .unlock(CaRole::User, &pass)
+        .map_err(|e| anyhow!("{e}"))?;
+    let serial = store.allocate_serial().map_err(|e| anyhow!("{e}"))?;
+    let now = crate::timefmt::now();
+    let key_id = format!("{name}/{serial}");
+    let cert = ca::sign_user(
+        &signer,
+        &subject,
+        &UserCertRequest {
+            key_id: &key_id,
+            principals: &[name.to_string()],
+            valid_after: now,
+            valid_before: now + u64::from(hours) * 3600,
+            serial,
+            source_address: source.as_deref(),
+            permit_port_forwarding: false,
+            permit_agent_forwarding: false,
+        },
+    )
+    .map_err(|e| anyhow!("{e}"))?;
+    let line = cert.to_openssh().map_err(|e| anyhow!("{e}"))? + "\n";
+    let dest = out.map(Path::to_path_buf).or_else(|| {
+        key.map(|k| {
+            let s = k.display().to_string();
+            PathBuf::from(format!("{}-cert.pub", s.strip_suffix(".pub").unwrap_or(&s)))
+        })
+    });
+    match dest {
+        Some(p) => {
+            std::fs::write(&p, &line).with_context(|| format!("writing {}", p.display()))?;
+            eprintln!(
+                "signed {name} ({}): serial {serial}, key id {key_id}, valid {hours}h until {} → {}",
+                user.role,
+                crate::timefmt::rfc3339(now + u64::from(hours) * 3600),
+                p.display()
+            );
+        }
+        None => print!("{line}"),
+    }
+    Ok(())
+}
+
+/// `@cert-authority` lines for every host of the inventory.
+pub fn known_hosts(inv: &Inventory) -> Result<String> {
+    let cfg = settings(inv)?;
+    let store = CaStore::open(&cfg.dir).map_err(|e| anyhow!("{e}"))?;
+    let mut patterns = Vec::new();
+    for h in &inv.hosts {
+        patterns.push(h.name.clone());
+        for a in &h.addresses {
+            if h.conn.port == 22 {
+                patterns.push(a.to_string());
+            } else {
+                patterns.push(format!("[{a}]:{}", h.conn.port));
+            }
+        }
+    }
+    let keys = store
+        .trusted_keys(CaRole::Host)
+        .map_err(|e| anyhow!("{e}"))?;
+    ca::known_hosts_lines(&patterns.join(","), &keys).map_err(|e| anyhow!("{e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    #[test]
+    fn parses_ca_commands() {
+        let c = Cli::try_parse_from([
+            "harden",
+            "ca",
+            "sign-user",
+            "alice",
+            "--key",
+            "a.pub",
+            "--hours",
+            "4",
+        ])
+        .unwrap();
+        assert!(matches!(c.command, Command::Ca { .. }));
+        assert!(
+            Cli::try_parse_from(["harden", "ca", "revoke", "--serial", "5"]).is_err(),
+            "reason is required"
+        );
+        assert!(
+            Cli::try_parse_from([
+                "harden", "ca", "revoke", "--serial", "5", "--key-id", "x", "--reason", "r"
+            ])
+            .is_err(),
+            "one target"
+        );
+        assert!(Cli::try_parse_from(["harden", "ca", "retire", "--now"]).is_ok());
+    }
+}

@@ -1,0 +1,428 @@
+//! The SSH CA on lab hosts, checked with the real OpenSSH client: who gets
+//! in with which certificate, revocation, blocking, host certificates,
+//! bootstrap from a root key, and rotation.
+
+use std::path::{Path, PathBuf};
+
+use harden::ca::{sign_user, CaRole, CaStore, UserCertRequest};
+use harden::timefmt;
+
+use crate::util::{TestLab, CA_PASSPHRASE};
+
+/// A data host and an app host, three people, and the CA.
+struct CaLab {
+    t: TestLab,
+    alice: PathBuf,
+    dave: PathBuf,
+    dave_pub: String,
+    oscar: PathBuf,
+}
+
+fn inventory(alice: &str, dave: &str, oscar: &str, dave_active: bool) -> String {
+    format!(
+        r#"{{defaults}}
+[ca]
+dir = "ca"
+
+[[users]]
+name = "alice"
+role = "management"
+public_keys = ["{alice}"]
+
+[[users]]
+name = "dave"
+role = "developer"
+public_keys = ["{dave}"]
+active = {dave_active}
+
+[[users]]
+name = "oscar"
+role = "operator"
+public_keys = ["{oscar}"]
+
+[[hosts]]
+name = "otc-db-1"
+address = "10.213.0.11"
+provider = "telekom"
+environment = "production"
+roles = ["data"]
+
+[[hosts]]
+name = "otc-app-1"
+address = "10.213.0.12"
+provider = "telekom"
+environment = "production"
+roles = ["app"]
+"#
+    )
+}
+
+impl CaLab {
+    fn new() -> CaLab {
+        let t = TestLab::new(&["otc-db-1", "otc-app-1"], "{defaults}");
+        let (alice, alice_pub) = t.keypair("alice");
+        let (dave, dave_pub) = t.keypair("dave");
+        let (oscar, oscar_pub) = t.keypair("oscar");
+        let inv = t.inventory(
+            "inventory.toml",
+            &inventory(&alice_pub, &dave_pub, &oscar_pub, true),
+        );
+        assert_eq!(inv, t.inv);
+        t.harden(&["ca", "init"]).code(0).says("user CA SHA256:");
+        t.harden(&["apply", "--yes"])
+            .code(0)
+            .says("Apply complete: 2 of 2 hosts changed");
+        CaLab {
+            t,
+            alice,
+            dave,
+            dave_pub,
+            oscar,
+        }
+    }
+
+    fn sign(&self, user: &str, key: &Path) -> crate::util::Run {
+        let r = self.t.harden(&[
+            "ca",
+            "sign-user",
+            user,
+            "--key",
+            &format!("{}.pub", key.display()),
+        ]);
+        r.code(0);
+        r
+    }
+
+    fn login(&self, key: &Path, user: &str, addr: &str) -> bool {
+        let r = self.t.ssh(
+            &self.t.lab.mgmt_ns_or_controller(),
+            key,
+            user,
+            addr,
+            "id -un",
+        );
+        r.code == 0 && r.stdout.trim() == user
+    }
+
+    /// Signs `key` directly with the library (odd certificates for tests).
+    fn sign_raw(
+        &self,
+        dir: &Path,
+        key_pub: &str,
+        principal: &str,
+        after: u64,
+        before: u64,
+    ) -> (PathBuf, u64) {
+        let mut store = CaStore::open(dir).expect("ca");
+        let serial = store.allocate_serial().expect("serial");
+        let ca = store.unlock(CaRole::User, CA_PASSPHRASE).expect("unlock");
+        let subject = ssh_key::PublicKey::from_openssh(key_pub).expect("key");
+        let cert = sign_user(
+            &ca,
+            &subject,
+            &UserCertRequest {
+                key_id: "test",
+                principals: &[principal.to_string()],
+                valid_after: after,
+                valid_before: before,
+                serial,
+                source_address: None,
+                permit_port_forwarding: false,
+                permit_agent_forwarding: false,
+            },
+        )
+        .expect("sign");
+        let key = self.t.lab.dir.join(format!("odd-{serial}"));
+        std::fs::copy(&self.dave, &key).expect("copy key");
+        let cert_path = PathBuf::from(format!("{}-cert.pub", key.display()));
+        std::fs::write(&cert_path, cert.to_openssh().expect("encode") + "\n").expect("write cert");
+        (key, serial)
+    }
+}
+
+trait NsPick {
+    fn mgmt_ns_or_controller(&self) -> String;
+}
+
+impl NsPick for harden::lab::Lab {
+    /// People log in from the controller network in these tests: the
+    /// management port is open only to controller_sources outside windows.
+    fn mgmt_ns_or_controller(&self) -> String {
+        self.controller_ns()
+    }
+}
+
+#[test]
+fn only_valid_certificates_for_the_right_role_get_in() {
+    let c = CaLab::new();
+    let t = &c.t;
+    // Nobody gets in with a plain key, not even root with the bootstrap key.
+    assert!(
+        !c.login(&c.dave, "dave", "10.213.0.12"),
+        "plain key without certificate"
+    );
+    assert!(
+        !c.login(&t.lab.key(), "root", "10.213.0.12"),
+        "the bootstrap root key is no longer accepted"
+    );
+    c.sign("dave", &c.dave)
+        .says("serial 1")
+        .says("key id dave/1");
+    c.sign("alice", &c.alice);
+    c.sign("oscar", &c.oscar);
+    assert!(
+        c.login(&c.dave, "dave", "10.213.0.12"),
+        "developer on an app host"
+    );
+    assert!(
+        !c.login(&c.dave, "dave", "10.213.0.11"),
+        "developer on a data host"
+    );
+    assert!(
+        !c.login(&c.oscar, "oscar", "10.213.0.11"),
+        "operator on a data host"
+    );
+    assert!(
+        c.login(&c.oscar, "oscar", "10.213.0.12"),
+        "operator on an app host"
+    );
+    assert!(
+        c.login(&c.alice, "alice", "10.213.0.11"),
+        "management on a data host"
+    );
+    assert!(
+        c.login(&c.alice, "root", "10.213.0.11"),
+        "management may log in as root"
+    );
+    assert!(
+        !c.login(&c.dave, "root", "10.213.0.12"),
+        "a developer may not log in as root"
+    );
+    // sshd logs who logged in with which certificate.
+    assert!(t
+        .on("otc-app-1", "cat /var/log/auth.log")
+        .contains("ID dave/1 (serial 1)"));
+
+    let ca_dir = t.lab.dir.join("ca");
+    let now = timefmt::now();
+    let (expired, _) = c.sign_raw(&ca_dir, &c.dave_pub, "dave", now - 7200, now - 3600);
+    assert!(
+        !c.login(&expired, "dave", "10.213.0.12"),
+        "expired certificate"
+    );
+    let (future, _) = c.sign_raw(&ca_dir, &c.dave_pub, "dave", now + 3600, now + 7200);
+    assert!(
+        !c.login(&future, "dave", "10.213.0.12"),
+        "not yet valid certificate"
+    );
+    let (wrong, _) = c.sign_raw(&ca_dir, &c.dave_pub, "alice", now, now + 3600);
+    assert!(!c.login(&wrong, "dave", "10.213.0.12"), "wrong principal");
+    let (ok, serial) = c.sign_raw(&ca_dir, &c.dave_pub, "dave", now, now + 3600);
+    assert!(
+        c.login(&ok, "dave", "10.213.0.12"),
+        "the same key with a good certificate"
+    );
+    // A certificate from another CA.
+    let other = t.lab.dir.join("other-ca");
+    CaStore::init(&other, CA_PASSPHRASE).expect("other ca");
+    let (foreign, _) = c.sign_raw(&other, &c.dave_pub, "dave", now, now + 3600);
+    assert!(!c.login(&foreign, "dave", "10.213.0.12"), "unknown CA");
+
+    // Revoke one certificate by serial: refused after the next apply, a new one works.
+    t.harden(&[
+        "ca",
+        "revoke",
+        "--serial",
+        &serial.to_string(),
+        "--reason",
+        "laptop lost",
+    ])
+    .code(0);
+    assert!(c.login(&ok, "dave", "10.213.0.12"), "not yet deployed");
+    t.harden(&["drift"])
+        .code(2)
+        .says("/etc/ssh/harden/revoked.krl: version 1 -> version 2");
+    t.harden(&["apply", "--yes"]).code(0);
+    assert!(!c.login(&ok, "dave", "10.213.0.12"), "revoked by serial");
+    assert!(
+        c.login(&c.dave, "dave", "10.213.0.12"),
+        "dave's other certificate still works"
+    );
+    t.harden(&["drift"]).code(0);
+}
+
+#[test]
+fn a_blocked_user_is_refused_after_the_next_apply() {
+    let c = CaLab::new();
+    let t = &c.t;
+    c.sign("dave", &c.dave);
+    assert!(c.login(&c.dave, "dave", "10.213.0.12"));
+    let keys: Vec<String> = ["alice", "dave", "oscar"]
+        .iter()
+        .map(|k| {
+            std::fs::read_to_string(t.lab.dir.join(format!("{k}.pub")))
+                .expect("pub")
+                .trim()
+                .to_string()
+        })
+        .collect();
+    std::fs::write(
+        &t.inv,
+        inventory(&keys[0], &keys[1], &keys[2], false)
+            .replace("{defaults}", &t.lab.defaults_toml()),
+    )
+    .expect("write");
+    t.harden(&[
+        "ca",
+        "sign-user",
+        "dave",
+        "--key",
+        &format!("{}.pub", c.dave.display()),
+    ])
+    .code(1)
+    .says("is blocked");
+    t.harden(&["drift"])
+        .code(2)
+        .says("account dave")
+        .says("user is blocked");
+    t.harden(&["apply", "--yes"]).code(0);
+    assert!(
+        !c.login(&c.dave, "dave", "10.213.0.12"),
+        "valid certificate of a blocked user"
+    );
+    let shadow = t.on("otc-app-1", "getent passwd dave; getent shadow dave");
+    assert!(
+        shadow.contains("/usr/sbin/nologin") && shadow.contains(":!"),
+        "{shadow}"
+    );
+    assert!(
+        t.on("otc-app-1", "ls /home").contains("dave"),
+        "nothing is deleted"
+    );
+    t.harden(&["drift"]).code(0);
+}
+
+#[test]
+fn harden_refuses_a_host_certificate_from_another_ca() {
+    let c = CaLab::new();
+    let t = &c.t;
+    // Clients now trust hosts by the CA only.
+    let kh = t.harden(&["ca", "known-hosts"]);
+    kh.code(0)
+        .says("@cert-authority otc-db-1,10.213.0.11,otc-app-1,10.213.0.12 ssh-ed25519 ");
+    std::fs::write(t.lab.known_hosts(), &kh.stdout).expect("known_hosts");
+    t.harden(&["drift"]).code(0);
+    // Re-certify the db host's key with a foreign CA and restart its sshd.
+    let other = t.lab.dir.join("rogue-ca");
+    CaStore::init(&other, CA_PASSPHRASE).expect("rogue ca");
+    let store = CaStore::open(&other).expect("open");
+    let rogue = store.unlock(CaRole::Host, CA_PASSPHRASE).expect("unlock");
+    let host_key = ssh_key::PublicKey::from_openssh(
+        t.on("otc-db-1", "cat /etc/ssh/ssh_host_ed25519_key.pub")
+            .trim(),
+    )
+    .expect("key");
+    let cert = harden::ca::sign_host(
+        &rogue,
+        &host_key,
+        &harden::ca::HostCertRequest {
+            key_id: "rogue",
+            principals: &["otc-db-1".into(), "10.213.0.11".into()],
+            valid_after: timefmt::now(),
+            validity: 86_400,
+            serial: 7,
+        },
+    )
+    .expect("sign");
+    let line = cert.to_openssh().expect("encode");
+    t.on("otc-db-1", &format!("printf '%s\\n' '{line}' > /etc/ssh/ssh_host_ed25519_key-cert.pub && kill -HUP $(cat /run/sshd.pid)"));
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let r = t.harden(&["drift", "--limit", "otc-db-1"]);
+    r.code(1).says("Host key verification failed");
+    t.harden(&["drift", "--limit", "otc-app-1"]).code(0);
+}
+
+#[test]
+fn rotation_trusts_old_and_new_until_the_old_ca_is_retired() {
+    let c = CaLab::new();
+    let t = &c.t;
+    c.sign("dave", &c.dave);
+    let old = t.lab.dir.join("dave-old");
+    std::fs::copy(&c.dave, &old).expect("copy");
+    std::fs::copy(
+        format!("{}-cert.pub", c.dave.display()),
+        format!("{}-cert.pub", old.display()),
+    )
+    .expect("copy cert");
+    t.harden(&["ca", "rotate"])
+        .code(0)
+        .says("generation 2 created");
+    t.harden(&["drift"])
+        .code(2)
+        .says("trusted user CA fingerprints");
+    t.harden(&["apply", "--yes"]).code(0);
+    c.sign("dave", &c.dave);
+    assert!(
+        c.login(&old, "dave", "10.213.0.12"),
+        "old CA still trusted during rotation"
+    );
+    assert!(c.login(&c.dave, "dave", "10.213.0.12"), "new CA trusted");
+    t.harden(&["ca", "retire"])
+        .code(1)
+        .says("younger than the longest user certificate lifetime");
+    t.harden(&["ca", "retire", "--now"]).code(0);
+    t.harden(&["apply", "--yes"]).code(0);
+    assert!(!c.login(&old, "dave", "10.213.0.12"), "old CA retired");
+    assert!(c.login(&c.dave, "dave", "10.213.0.12"), "new CA still good");
+    t.harden(&["drift"]).code(0);
+}
+
+#[test]
+fn tampered_trust_files_are_drift_and_repaired() {
+    let c = CaLab::new();
+    let t = &c.t;
+    let other = t.lab.dir.join("other");
+    CaStore::init(&other, CA_PASSPHRASE).expect("ca");
+    let pk = CaStore::open(&other)
+        .expect("open")
+        .trusted_keys(CaRole::User)
+        .expect("keys")[0]
+        .to_openssh()
+        .expect("encode");
+    t.on(
+        "otc-app-1",
+        &format!(
+            "printf '%s\\n' '{}' >> /etc/ssh/harden/user_ca.pub",
+            pk.trim()
+        ),
+    );
+    t.on("otc-db-1", "echo mallory >> /etc/ssh/harden/principals/root && echo eve > /etc/ssh/harden/principals/eve");
+    let r = t.harden(&["drift", "--format", "json"]);
+    r.code(2);
+    let d = crate::util::drifting(&r.json());
+    let names: Vec<(&str, &str)> = d.iter().map(|(h, c, _)| (h.as_str(), c.as_str())).collect();
+    assert!(names.contains(&("otc-app-1", "trusted-user-ca")), "{d:?}");
+    assert!(names.contains(&("otc-app-1", "file")), "{d:?}");
+    assert!(
+        d.contains(&(
+            "otc-db-1".into(),
+            "file".into(),
+            "/etc/ssh/harden/principals/root".into()
+        )),
+        "{d:?}"
+    );
+    assert!(
+        d.iter()
+            .any(|(h, _, i)| h == "otc-db-1" && i == "/etc/ssh/harden/principals/eve"),
+        "{d:?}"
+    );
+    t.harden(&["apply", "--yes"]).code(0);
+    t.harden(&["drift"]).code(0);
+    assert!(!t
+        .on("otc-db-1", "cat /etc/ssh/harden/principals/root")
+        .contains("mallory"));
+    assert!(t
+        .on("otc-db-1", "ls /etc/ssh/harden/principals")
+        .lines()
+        .all(|l| l != "eve"));
+}
