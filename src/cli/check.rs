@@ -19,8 +19,7 @@ pub struct Args {
 /// Runs `check`.
 pub fn run(inv_path: &Path, args: &Args) -> Result<u8> {
     let inv = super::run::load(inv_path)?;
-    let ca = crate::ca::CaRuntime::load(&inv)
-        .map_err(|e| anyhow::anyhow!("{e} (run `harden ca init`)"))?;
+    let ca = super::offline_ca(&inv)?;
     for w in &inv.warnings {
         eprintln!("{w}");
     }

@@ -64,6 +64,24 @@ pub enum Command {
     },
 }
 
+/// The CA's public parts for offline commands. A CA that is configured but
+/// not created yet is a warning there (rendering skips the certificate
+/// files), not an error: `check` runs in CI before anyone holds the keys.
+pub fn offline_ca(inv: &crate::inventory::Inventory) -> anyhow::Result<Option<crate::ca::CaRuntime>> {
+    match crate::ca::CaRuntime::load(inv) {
+        Ok(ca) => Ok(ca),
+        Err(crate::ca::Error::Missing { path }) => {
+            eprintln!(
+                "{}: warning: [ca] is configured but no CA exists in {} yet: run `harden ca init` before `apply`; certificate files are not rendered",
+                inv.source.path.display(),
+                path.display()
+            );
+            Ok(None)
+        }
+        Err(e) => Err(anyhow::anyhow!("{e}")),
+    }
+}
+
 /// Runs the parsed command and returns the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {

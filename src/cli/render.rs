@@ -26,8 +26,7 @@ pub struct Args {
 /// Runs `render`.
 pub fn run(inv_path: &Path, args: &Args) -> Result<u8> {
     let inv = super::run::load(inv_path)?;
-    let ca = crate::ca::CaRuntime::load(&inv)
-        .map_err(|e| anyhow::anyhow!("{e} (run `harden ca init`)"))?;
+    let ca = super::offline_ca(&inv)?;
     let mut n = 0;
     for i in super::select::hosts(&inv, args.limit.as_deref())? {
         let host = &inv.hosts[i];
