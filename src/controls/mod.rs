@@ -129,8 +129,9 @@ pub trait Control: Send + Sync {
         true
     }
 
-    /// Facts needed for `desired` and `check` (beyond its managed files,
-    /// which the engine always probes).
+    /// Facts needed for `desired` and `check`. The engine probes every
+    /// file an offline render lists; a file that only appears with certain
+    /// facts (say, a systemd unit) must be probed here.
     fn probes(&self, ctx: &HostCtx<'_>) -> Result<Vec<Probe>, RenderError>;
 
     /// The desired state, rendered from the inventory and the host's facts

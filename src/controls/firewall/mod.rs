@@ -10,6 +10,7 @@
 //! never flushed or changed.
 
 pub mod live;
+pub mod persist;
 pub mod ports;
 pub mod render;
 
@@ -55,6 +56,10 @@ impl Control for Firewall {
             ),
             Probe::cmd(JSON, "nft -j list ruleset"),
             Probe::cmd(ports::PROBE, ports::SCRIPT),
+            Probe::cmd(persist::PROBE, persist::SCRIPT),
+            // Only rendered on systemd hosts, so the engine's offline
+            // render does not list it: probe it here.
+            Probe::File(persist::UNIT_PATH.into()),
         ])
     }
 
@@ -70,6 +75,7 @@ impl Control for Firewall {
         d.activate.push(format!(
             "if [ -f {RULES_PATH} ]; then nft -f {RULES_PATH}; else nft delete table inet {TABLE} 2>/dev/null || true; fi"
         ));
+        d.files.extend(persist::file(facts, RULES_PATH));
         if let Some(live) = facts.cmd(JSON).and_then(|c| live::parse(&c.stdout).ok()) {
             let wanted_chains = ["input"];
             for c in live
@@ -103,6 +109,7 @@ impl Control for Firewall {
                 }
             }
         }
+        d.activate.push(persist::ENABLE.to_string());
         if let Some(addr) = facts.base.client_addr {
             let h = ctx.host;
             if !h.controller_sources.iter().any(|c| c.contains(addr)) {
@@ -169,6 +176,7 @@ impl Control for Firewall {
             None => {}
         }
         out.extend(ports::check(ctx, facts));
+        out.extend(persist::finding(facts));
         out
     }
 }
