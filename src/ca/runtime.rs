@@ -34,8 +34,10 @@ pub struct CaRuntime {
     /// (harden's run certificates are signed by each, so hosts not yet
     /// applied after a rotation still let harden in).
     pub user_signers: Vec<CaKey>,
-    /// Unlocked host CA (signing).
-    pub host_signer: Option<CaKey>,
+    /// The passphrase, kept only to unlock the host CA the first time a
+    /// host certificate has to be signed (most runs never need it).
+    passphrase: Option<zeroize::Zeroizing<String>>,
+    host_signer: std::sync::OnceLock<Result<CaKey, String>>,
 }
 
 impl std::fmt::Debug for CaRuntime {
@@ -73,12 +75,14 @@ impl CaRuntime {
             krl: krl_for(&store, inv)?,
             settings,
             user_signers: Vec::new(),
-            host_signer: None,
+            passphrase: None,
+            host_signer: std::sync::OnceLock::new(),
         }))
     }
 
-    /// Unlocks the user CA keys of every live generation and the newest
-    /// host CA key with `passphrase`.
+    /// Unlocks the user CA keys of every live generation with `passphrase`
+    /// (the host CA is unlocked later, only if a host certificate must be
+    /// signed: each unlock costs a deliberately slow key derivation).
     pub fn unlock(&mut self, passphrase: &str) -> Result<(), Error> {
         let store = CaStore::open(&self.settings.dir)?;
         self.user_signers = store
@@ -88,8 +92,19 @@ impl CaRuntime {
             .filter(|g| g.is_live())
             .map(|g| store.unlock_generation(CaRole::User, g, passphrase))
             .collect::<Result<_, _>>()?;
-        self.host_signer = Some(store.unlock(CaRole::Host, passphrase)?);
+        self.passphrase = Some(zeroize::Zeroizing::new(passphrase.to_string()));
         Ok(())
+    }
+
+    /// The newest host CA key, unlocked on first use; None offline.
+    pub fn host_signer(&self) -> Option<Result<&CaKey, String>> {
+        let pass = self.passphrase.as_ref()?;
+        let r = self.host_signer.get_or_init(|| {
+            CaStore::open(&self.settings.dir)
+                .and_then(|s| s.unlock(CaRole::Host, pass))
+                .map_err(|e| e.to_string())
+        });
+        Some(r.as_ref().map_err(Clone::clone))
     }
 
     /// Fingerprints of the trusted user CA keys.

@@ -192,22 +192,33 @@ umask 077
 T=$(mktemp -d) || exit 97
 trap 'rm -rf "$T"' EXIT
 M='@@{nonce}'
-hf() {{ if [ -f "$1" ] && [ ! -L "$1" ]; then echo "$M file $(stat -c '%a %U %G' "$1") $1"; base64 -w0 <"$1"; echo; elif [ -e "$1" ] || [ -L "$1" ]; then echo "$M other - - - $1"; else echo "$M absent - - - $1"; fi; }}
-hd() {{ echo "$M dir - - - $1"; if [ -d "$1" ]; then for x in "$1"/* "$1"/.[!.]*; do if [ -e "$x" ] || [ -L "$x" ]; then hf "$x"; fi; done; fi; echo "$M enddir - - - $1"; }}
-hc() {{ echo "$M cmd - - - $1"; ( eval "$2" ) 2>"$T/e" </dev/null; rc=$?; echo; echo "$M rc $rc - - $1"; if [ -s "$T/e" ]; then cat "$T/e"; fi; echo; echo "$M endcmd - - - $1"; }}
+hf() {{ n=$#; for f; do if [ -f "$f" ] && [ ! -L "$f" ]; then set -- "$@" "$f"; elif [ -e "$f" ] || [ -L "$f" ]; then echo "$M other - - - - $f"; else echo "$M absent - - - - $f"; fi; done; shift "$n"; if [ $# -gt 0 ]; then stat -c "$M file %a %U %G %s %n" -- "$@"; echo "$M blob - - - - ."; cat -- "$@" | base64 -w0; echo; fi; }}
+hd() {{ echo "$M dir - - - - $1"; if [ -d "$1" ]; then set -- "$1"/* "$1"/.[!.]*; n=$#; for x; do if [ -e "$x" ] || [ -L "$x" ]; then set -- "$@" "$x"; fi; done; shift "$n"; if [ $# -gt 0 ]; then hf "$@"; fi; fi; echo "$M enddir - - - - ."; }}
+hc() {{ echo "$M cmd - - - - $1"; ( eval "$2" ) 2>"$T/e" </dev/null; rc=$?; echo; echo "$M rc $rc - - - $1"; if [ -s "$T/e" ]; then cat "$T/e"; fi; echo; echo "$M endcmd - - - - $1"; }}
 hc {BASE_ID} 'echo "conn=$SSH_CONNECTION"; echo "uid=$(id -u)"; if [ -d /run/systemd/system ]; then echo systemd=1; else echo systemd=0; fi; echo "hostname=$(uname -n)"'
 "#
     ));
+    // All plain files in one batch: one stat, one cat, one base64.
+    let files: Vec<String> = probes
+        .iter()
+        .filter_map(|p| match p {
+            Probe::File(path) => Some(sh_quote(path)),
+            _ => None,
+        })
+        .collect();
+    if !files.is_empty() {
+        s.push_str(&format!("hf {}\n", files.join(" ")));
+    }
     for p in probes {
         match p {
-            Probe::File(path) => s.push_str(&format!("hf {}\n", sh_quote(path))),
+            Probe::File(_) => {}
             Probe::Dir(path) => s.push_str(&format!("hd {}\n", sh_quote(path))),
             Probe::Cmd { id, script } => {
                 s.push_str(&format!("hc {} {}\n", sh_quote(id), sh_quote(script)))
             }
         }
     }
-    s.push_str("echo \"$M end - - - .\"\n");
+    s.push_str("echo \"$M end - - - - .\"\n");
     s
 }
 
@@ -252,44 +263,69 @@ pub fn parse(out: &str, nonce: &str) -> Result<Facts, ParseError> {
     let mut lines = out.split('\n');
     let mut cur_dir: Option<String> = None;
     let mut ended = false;
+    // Regular files of the current batch, waiting for their blob.
+    let mut batch: Vec<(FileFact, usize)> = Vec::new();
     while let Some(line) = lines.next() {
         let Some(rest) = line.strip_prefix(&marker) else {
             continue;
         };
-        let mut parts = rest.splitn(5, ' ');
+        let mut parts = rest.splitn(6, ' ');
         let kind = parts.next().unwrap_or("");
         let a = parts.next().unwrap_or("");
         let b = parts.next().unwrap_or("");
         let c = parts.next().unwrap_or("");
+        let d = parts.next().unwrap_or("");
         let path = parts.next().unwrap_or("").to_string();
-        let fact = match kind {
+        let mut found: Vec<FileFact> = Vec::new();
+        match kind {
             "file" => {
-                let content = b64(lines.next().unwrap_or(""))?;
-                Some(FileFact {
-                    path: path.clone(),
+                let mode = u32::from_str_radix(a, 8)
+                    .map_err(|_| ParseError(format!("bad mode `{a}` for {path}")))?;
+                let size = d
+                    .parse()
+                    .map_err(|_| ParseError(format!("bad size `{d}` for {path}")))?;
+                let f = FileFact {
+                    path,
                     present: true,
                     not_regular: false,
-                    mode: u32::from_str_radix(a, 8)
-                        .map_err(|_| ParseError(format!("bad mode `{a}` for {path}")))?,
-                    owner: b.to_string(),
-                    group: c.to_string(),
-                    content,
-                })
+                    mode,
+                    owner: b.into(),
+                    group: c.into(),
+                    content: Vec::new(),
+                };
+                batch.push((f, size));
             }
-            "other" => Some(FileFact {
+            "blob" => {
+                let bytes = b64(lines.next().unwrap_or(""))?;
+                let total: usize = batch.iter().map(|(_, n)| n).sum();
+                if total != bytes.len() {
+                    return Err(ParseError(format!(
+                        "files changed while being read ({} bytes announced, {} read); run again",
+                        total,
+                        bytes.len()
+                    )));
+                }
+                let mut at = 0;
+                for (mut f, n) in batch.drain(..) {
+                    f.content = bytes[at..at + n].to_vec();
+                    at += n;
+                    found.push(f);
+                }
+            }
+            "other" => found.push(FileFact {
                 not_regular: true,
                 ..FileFact::absent(&path)
             }),
-            "absent" => Some(FileFact::absent(&path)),
+            "absent" => {
+                if cur_dir.is_none() {
+                    found.push(FileFact::absent(&path));
+                }
+            }
             "dir" => {
                 facts.dirs.insert(path.clone(), Vec::new());
                 cur_dir = Some(path);
-                None
             }
-            "enddir" => {
-                cur_dir = None;
-                None
-            }
+            "enddir" => cur_dir = None,
             "cmd" => {
                 let stdout = raw_until(&mut lines, &format!("{marker}rc "))?;
                 let rc = stdout
@@ -307,15 +343,11 @@ pub fn parse(out: &str, nonce: &str) -> Result<Facts, ParseError> {
                         stderr: stderr.0,
                     },
                 );
-                None
             }
-            "end" => {
-                ended = true;
-                None
-            }
+            "end" => ended = true,
             other => return Err(ParseError(format!("unknown record `{other}`"))),
-        };
-        if let Some(f) = fact {
+        }
+        for f in found {
             match &cur_dir {
                 Some(d) => facts.dirs.entry(d.clone()).or_default().push(f),
                 None => {
@@ -323,6 +355,11 @@ pub fn parse(out: &str, nonce: &str) -> Result<Facts, ParseError> {
                 }
             }
         }
+    }
+    if !batch.is_empty() {
+        return Err(ParseError(
+            "file contents missing (the probe script was cut off)".into(),
+        ));
     }
     if !ended {
         return Err(ParseError(
@@ -365,11 +402,14 @@ mod tests {
         std::fs::create_dir_all(dir.join("d")).unwrap();
         std::fs::write(dir.join("f.txt"), "hello\n@@fake marker\n").unwrap();
         std::fs::write(dir.join("d/one.conf"), "x").unwrap();
+        std::fs::write(dir.join("d/two.bin"), [0u8, 255, 10, 13, 64]).unwrap();
+        std::fs::write(dir.join("empty"), "").unwrap();
         let f = dir.join("f.txt").display().to_string();
         let d = dir.join("d").display().to_string();
         let probes: BTreeSet<Probe> = [
             Probe::File(f.clone()),
             Probe::File("/nonexistent/harden".into()),
+            Probe::File(dir.join("empty").display().to_string()),
             Probe::Dir(d.clone()),
             Probe::cmd("echo", "printf 'out'; printf 'err' >&2; exit 3"),
         ]
@@ -385,8 +425,11 @@ mod tests {
         assert!(file.present);
         assert_eq!(file.text(), "hello\n@@fake marker\n");
         assert!(!facts.file("/nonexistent/harden").present);
-        assert_eq!(facts.dir(&d).len(), 1);
+        assert_eq!(facts.dir(&d).len(), 2);
         assert_eq!(facts.dir(&d)[0].text(), "x");
+        assert_eq!(facts.dir(&d)[1].content, vec![0u8, 255, 10, 13, 64]);
+        let empty = facts.file(&dir.join("empty").display().to_string());
+        assert!(empty.present && empty.content.is_empty());
         let c = facts.cmd("echo").unwrap();
         assert_eq!(
             (c.rc, c.stdout.as_str(), c.stderr.as_str()),
@@ -398,7 +441,11 @@ mod tests {
 
     #[test]
     fn truncated_output_is_an_error() {
-        let e = parse("@@n file 644 root root /x\naGk=\n", "n").unwrap_err();
+        let e = parse(
+            "@@n file 644 root root 2 /x\n@@n blob - - - - .\naGk=\n",
+            "n",
+        )
+        .unwrap_err();
         assert!(e.0.contains("ended early"), "{e}");
     }
 }

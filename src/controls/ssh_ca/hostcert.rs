@@ -78,9 +78,10 @@ pub fn desired(ctx: &HostCtx<'_>, ca: &CaRuntime, facts: &Facts) -> Result<Optio
     if problem(ctx, ca, facts).is_none() {
         return Ok(Some(facts.file(HOST_CERT).text()));
     }
-    let Some(signer) = ca.host_signer.as_ref() else {
+    let Some(signer) = ca.host_signer() else {
         return Ok(None);
     };
+    let signer = signer?;
     let names = principals(ctx);
     let serial = (crate::engine::run::rand_u64() | 1) & 0x7fff_ffff_ffff_ffff;
     let cert = sign_host(
