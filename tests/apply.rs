@@ -198,3 +198,19 @@ fn report_formats_agree() {
     assert_eq!(j["command"], "drift");
     assert!(!crate::util::drifting(&j).is_empty());
 }
+
+#[test]
+fn apply_without_yes_off_a_terminal_changes_nothing() {
+    let t = TestLab::new(&["otc-db-1"], "{defaults}\n[[hosts]]\nname = \"otc-db-1\"\naddress = \"10.213.0.11\"\nprovider = \"telekom\"\nenvironment = \"production\"\nroles = [\"app\"]\n");
+    t.harden(&["apply"])
+        .code(1)
+        .says("refusing to apply without --yes");
+    assert!(
+        !t.on("otc-db-1", "nft list tables").contains("harden"),
+        "nothing applied"
+    );
+    t.harden(&["apply", "--limit", "nope-*", "--yes"])
+        .code(1)
+        .says("--limit `nope-*` matches no host")
+        .says("hosts are: otc-db-1");
+}

@@ -9,3 +9,4 @@ mod ca;
 mod firewall;
 mod inventory;
 mod sshd;
+mod systemd;
