@@ -81,8 +81,8 @@ fn other_tables_and_window_elements_survive_apply() {
     t.on("otc-db-1", "nft add element inet harden mgmt_v4 '{ 198.51.100.5 . 22 timeout 10m comment \"w-test\" }'");
     // A change that rewrites the rules must keep both.
     let changed = ESTATE.replace(
-        "allow = [ { port = 443 } ]",
-        "allow = [ { port = 443 }, { port = 8443 } ]",
+        "allow = [ { port = 443, comment = \"public TLS\" } ]",
+        "allow = [ { port = 443, comment = \"public TLS\" }, { port = 8443 } ]",
     );
     let inv = t.inventory("changed.toml", &changed);
     t.harden_with(&inv, &["apply", "--yes"]).code(0);

@@ -43,24 +43,15 @@ fn legacy_kex_clients_keep_curve25519_and_ssh_audit_warns() {
         "{conf}"
     );
     // A classical client gets in.
-    let mut c = t.lab.cmd_in(&t.lab.controller_ns(), "ssh");
-    c.args([
-        "-F",
-        "/dev/null",
-        "-o",
-        "BatchMode=yes",
-        "-o",
-        "KexAlgorithms=curve25519-sha256",
-        "-o",
-    ])
-    .arg(format!(
-        "UserKnownHostsFile={}",
-        t.lab.known_hosts().display()
-    ))
-    .arg("-i")
-    .arg(t.lab.key())
-    .args(["root@10.213.0.11", "true"]);
-    run(c).code(0);
+    t.ssh_opts(
+        &t.lab.controller_ns(),
+        &t.lab.key(),
+        "root",
+        "10.213.0.11",
+        "true",
+        &["KexAlgorithms=curve25519-sha256"],
+    )
+    .code(0);
     ssh_audit(&t, &[]).code(2).says("[warn]");
 }
 

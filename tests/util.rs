@@ -123,37 +123,7 @@ pub struct TestLab {
 }
 
 /// Standard three-host estate used by most tests (`{defaults}` is replaced).
-pub const ESTATE: &str = r#"{defaults}
-[[hosts]]
-name = "otc-db-1"
-address = "10.213.0.11"
-extra_addresses = ["fd00:213::11"]
-provider = "telekom"
-environment = "production"
-tenant = "clinic-a"
-roles = ["data"]
-allow = [ { port = 5432, from = ["otc-app-1"] } ]
-
-[[hosts]]
-name = "otc-app-1"
-address = "10.213.0.12"
-extra_addresses = ["fd00:213::12"]
-provider = "telekom"
-environment = "production"
-tenant = "clinic-a"
-roles = ["app"]
-allow = [ { port = 8443, from = ["hz-gw-1"] } ]
-
-[[hosts]]
-name = "hz-gw-1"
-address = "10.213.0.13"
-extra_addresses = ["fd00:213::13"]
-provider = "hetzner"
-environment = "production"
-tenant = "clinic-a"
-roles = ["gatekeeper"]
-allow = [ { port = 443 } ]
-"#;
+pub use harden::lab::ESTATE;
 
 impl TestLab {
     /// Brings up `hosts` and writes `inventory` (with `{defaults}` filled in).
@@ -197,7 +167,23 @@ impl TestLab {
     /// Runs the real `ssh` client from namespace `ns` as `user@addr` with
     /// key `key` (and its `-cert.pub`, if present), running `cmd`.
     pub fn ssh(&self, ns: &str, key: &Path, user: &str, addr: &str, cmd: &str) -> Run {
+        self.ssh_opts(ns, key, user, addr, cmd, &[])
+    }
+
+    /// Like [`TestLab::ssh`] with extra `-o` options.
+    pub fn ssh_opts(
+        &self,
+        ns: &str,
+        key: &Path,
+        user: &str,
+        addr: &str,
+        cmd: &str,
+        opts: &[&str],
+    ) -> Run {
         let mut c = self.lab.cmd_in(ns, "ssh");
+        for o in opts {
+            c.args(["-o", o]);
+        }
         c.args([
             "-F",
             "/dev/null",

@@ -62,39 +62,8 @@ enum Cmd {
 
 fn demo_inventory(lab: &Lab) -> String {
     format!(
-        r#"# Demo estate: a Telekom data host, a Telekom app host, a Hetzner gatekeeper.
-{}
-[[hosts]]
-name = "otc-db-1"
-address = "10.213.0.11"
-extra_addresses = ["fd00:213::11"]
-provider = "telekom"
-environment = "production"
-tenant = "clinic-a"
-roles = ["data"]
-allow = [ {{ port = 5432, from = ["otc-app-1"], comment = "postgres from the app" }} ]
-
-[[hosts]]
-name = "otc-app-1"
-address = "10.213.0.12"
-extra_addresses = ["fd00:213::12"]
-provider = "telekom"
-environment = "production"
-tenant = "clinic-a"
-roles = ["app"]
-allow = [ {{ port = 8443, from = ["hz-gw-1"], comment = "TLS from the gatekeeper" }} ]
-
-[[hosts]]
-name = "hz-gw-1"
-address = "10.213.0.13"
-extra_addresses = ["fd00:213::13"]
-provider = "hetzner"
-environment = "production"
-tenant = "clinic-a"
-roles = ["gatekeeper"]
-allow = [ {{ port = 443, comment = "public TLS" }} ]
-"#,
-        lab.defaults_toml()
+        "# Demo estate: a Telekom data host, a Telekom app host, a Hetzner gatekeeper.\n{}",
+        harden::lab::ESTATE.replace("{defaults}", &lab.defaults_toml())
     )
 }
 

@@ -46,6 +46,40 @@ pub const MGMT: &str = "198.51.100.5";
 /// A stranger's address.
 pub const OUTSIDE: &str = "10.213.0.250";
 
+/// The demo and test estate: a Telekom data host, a Telekom app host and a
+/// Hetzner gatekeeper (`{defaults}` is replaced by [`Lab::defaults_toml`]).
+pub const ESTATE: &str = r#"{defaults}
+[[hosts]]
+name = "otc-db-1"
+address = "10.213.0.11"
+extra_addresses = ["fd00:213::11"]
+provider = "telekom"
+environment = "production"
+tenant = "clinic-a"
+roles = ["data"]
+allow = [ { port = 5432, from = ["otc-app-1"], comment = "postgres from the app" } ]
+
+[[hosts]]
+name = "otc-app-1"
+address = "10.213.0.12"
+extra_addresses = ["fd00:213::12"]
+provider = "telekom"
+environment = "production"
+tenant = "clinic-a"
+roles = ["app"]
+allow = [ { port = 8443, from = ["hz-gw-1"], comment = "TLS from the gatekeeper" } ]
+
+[[hosts]]
+name = "hz-gw-1"
+address = "10.213.0.13"
+extra_addresses = ["fd00:213::13"]
+provider = "hetzner"
+environment = "production"
+tenant = "clinic-a"
+roles = ["gatekeeper"]
+allow = [ { port = 443, comment = "public TLS" } ]
+"#;
+
 /// Sends SIGKILL to a pid.
 pub fn kill_pid(pid: u32) {
     if let Ok(p) = i32::try_from(pid) {
