@@ -67,7 +67,9 @@ pub enum Command {
 /// The CA's public parts for offline commands. A CA that is configured but
 /// not created yet is a warning there (rendering skips the certificate
 /// files), not an error: `check` runs in CI before anyone holds the keys.
-pub fn offline_ca(inv: &crate::inventory::Inventory) -> anyhow::Result<Option<crate::ca::CaRuntime>> {
+pub fn offline_ca(
+    inv: &crate::inventory::Inventory,
+) -> anyhow::Result<Option<crate::ca::CaRuntime>> {
     match crate::ca::CaRuntime::load(inv) {
         Ok(ca) => Ok(ca),
         Err(crate::ca::Error::Missing { path }) => {
