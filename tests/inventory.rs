@@ -187,3 +187,26 @@ fn render_writes_files_per_host() {
         "{sshd}"
     );
 }
+
+/// The example estates in inventories/ stay valid: `harden check` passes
+/// on every one of them (without known_hosts, keys or a CA, as in CI).
+#[test]
+fn example_inventories_pass_check() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("inventories");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 2,
+        "expected example.toml and vagrant.toml in {}",
+        dir.display()
+    );
+    for f in &files {
+        harden_local(&["-i", f.to_str().unwrap_or_default(), "check"])
+            .code(0)
+            .says("is valid");
+    }
+}

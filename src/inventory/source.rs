@@ -180,7 +180,7 @@ pub enum Severity {
 /// One problem in an inventory, with its location and a fix.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Diagnostic {
-    /// Stable code, e.g. `inv-unknown-key` or `pol-data-host-public`.
+    /// Stable code, e.g. `inv-schema` or `pol-data-host-public`.
     pub code: &'static str,
     /// Error or warning.
     pub severity: Severity,

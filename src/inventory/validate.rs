@@ -46,7 +46,7 @@ pub const CODES: &[CodeInfo] = &[
         code: "inv-bad-name",
         severity: "error",
         tom: None,
-        description: "a host name has characters other than letters, digits, '-', '.', '_'",
+        description: "a host name has characters other than letters, digits, '-', '.', '_', or a user name is not a usable login",
     },
     CodeInfo {
         code: "inv-bad-address",
@@ -73,6 +73,12 @@ pub const CODES: &[CodeInfo] = &[
         description: "a setting is outside its safe range",
     },
     CodeInfo {
+        code: "inv-bad-key",
+        severity: "error",
+        tom: None,
+        description: "a user's public key is not an OpenSSH public key",
+    },
+    CodeInfo {
         code: "inv-duplicate-host",
         severity: "error",
         tom: None,
@@ -83,6 +89,18 @@ pub const CODES: &[CodeInfo] = &[
         severity: "error",
         tom: None,
         description: "two hosts have the same address",
+    },
+    CodeInfo {
+        code: "inv-duplicate-user",
+        severity: "error",
+        tom: None,
+        description: "two users have the same name",
+    },
+    CodeInfo {
+        code: "inv-duplicate-key",
+        severity: "error",
+        tom: None,
+        description: "one public key is listed for two users",
     },
     CodeInfo {
         code: "inv-unknown-host",
@@ -119,6 +137,12 @@ pub const CODES: &[CodeInfo] = &[
         severity: "error",
         tom: Some("TOM-1.2-disk-encryption"),
         description: "a data host is not at Telekom (data must stay in the encrypted OTC estate)",
+    },
+    CodeInfo {
+        code: "pol-data-host-non-management",
+        severity: "error",
+        tom: Some("TOM-1.3-data-hosts-management-only"),
+        description: "[access] lets a role other than management log into data hosts",
     },
     CodeInfo {
         code: "pol-prod-test-mix",
@@ -296,5 +320,74 @@ mod tests {
             assert!(c.code.starts_with("inv-") || c.code.starts_with("pol-"));
             assert_eq!(c.code.starts_with("pol-"), c.tom.is_some(), "{}", c.code);
         }
+    }
+
+    /// The code table of docs/inventory.md, generated from [`CODES`].
+    fn catalogue_table() -> String {
+        let mut t = String::from("| Code | Severity | Protects | Meaning |\n|---|---|---|---|\n");
+        for c in CODES {
+            t.push_str(&format!(
+                "| `{}` | {} | {} | {} |\n",
+                c.code,
+                c.severity,
+                c.tom.unwrap_or("—"),
+                c.description.replace('|', "\\|")
+            ));
+        }
+        t
+    }
+
+    #[test]
+    fn docs_list_every_code() {
+        let doc = include_str!("../../docs/inventory.md");
+        let missing: Vec<&str> = CODES
+            .iter()
+            .map(|c| c.code)
+            .filter(|c| !doc.contains(&format!("`{c}`")))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "docs/inventory.md does not mention {missing:?}"
+        );
+        let table = catalogue_table();
+        assert!(
+            doc.contains(&table),
+            "the code table in docs/inventory.md is out of date; replace it with:\n\n{table}"
+        );
+    }
+
+    /// A code used in a diagnostic but missing from [`CODES`] would be
+    /// missing from the documentation too.
+    #[test]
+    fn every_emitted_code_is_in_the_catalogue() {
+        let sources = [
+            ("load.rs", include_str!("load.rs")),
+            ("people.rs", include_str!("people.rs")),
+            ("settings.rs", include_str!("settings.rs")),
+            ("source.rs", include_str!("source.rs")),
+            ("validate.rs", include_str!("validate.rs")),
+        ];
+        let mut seen = 0;
+        for (file, src) in sources {
+            for (i, _) in src.match_indices('"') {
+                let rest = &src[i + 1..];
+                let family = ["inv", "pol"].iter().any(|p| rest.starts_with(p));
+                if !family || rest.as_bytes().get(3) != Some(&b'-') {
+                    continue;
+                }
+                let Some(end) = rest.find('"') else { continue };
+                let code = &rest[..end];
+                let name = &code[4..];
+                if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c == '-') {
+                    continue; // a prefix test such as `starts_with("inv-")`
+                }
+                assert!(
+                    CODES.iter().any(|c| c.code == code),
+                    "{file} emits `{code}`, which CODES does not list"
+                );
+                seen += 1;
+            }
+        }
+        assert!(seen >= CODES.len(), "found only {seen} code literals");
     }
 }

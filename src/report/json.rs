@@ -1,4 +1,4 @@
-//! JSON output: the report model serialised as is (see docs/report-json.md).
+//! JSON output: the report model serialised as is (see docs/reports.md).
 
 use std::io::Write;
 
