@@ -100,7 +100,8 @@ fn tamper_is_reported_exactly_and_repaired() {
         .says("TOM-1.2-critical-login");
     t.harden(&["apply", "--yes"])
         .code(0)
-        .says("Apply complete: 3 of 3 hosts changed");
+        .says("Apply complete: 3 of 3 hosts changed")
+        .says("50-cloud-init.conf: now moved to /var/lib/harden/quarantine/");
     t.harden(&["drift"]).code(0).says("No drift");
     // The drop-in was moved aside, not deleted.
     let kept = t.on(
@@ -112,9 +113,12 @@ fn tamper_is_reported_exactly_and_repaired() {
         t.on("hz-gw-1", "ls /etc/ssh/sshd_config.d | wc -l").trim(),
         "0"
     );
-    // The original sshd_config is kept as a backup of the first run.
+    // The original sshd_config is kept for good.
     assert!(t
-        .on("otc-db-1", "cat /var/lib/harden/runs/*/sshd/old/0")
+        .on(
+            "otc-db-1",
+            "cat /var/lib/harden/originals/etc/ssh/sshd_config"
+        )
         .contains("Include /etc/ssh/sshd_config.d/*.conf"));
 }
 

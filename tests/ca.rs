@@ -354,13 +354,41 @@ fn rotation_trusts_old_and_new_until_the_old_ca_is_retired() {
         format!("{}-cert.pub", old.display()),
     )
     .expect("copy cert");
+    // harden's own known_hosts trusts hosts by the (first) host CA only.
+    let kh = t.harden(&["ca", "known-hosts"]);
+    std::fs::write(t.lab.known_hosts(), &kh.stdout).expect("known_hosts");
     t.harden(&["ca", "rotate"])
         .code(0)
         .says("generation 2 created");
+    assert_eq!(
+        t.harden(&["ca", "known-hosts"]).stdout.lines().count(),
+        2,
+        "clients trust both host CAs during rotation"
+    );
     t.harden(&["drift"])
         .code(2)
         .says("trusted user CA fingerprints");
-    t.harden(&["apply", "--yes"]).code(0);
+    // Host certificates move to the new host CA; harden trusts its own CA,
+    // so the fresh confirming connection gets in without a rollback.
+    t.harden(&["apply", "--yes"])
+        .code(0)
+        .never_says("ROLLED BACK");
+    let signer = t.on(
+        "otc-db-1",
+        "ssh-keygen -L -f /etc/ssh/ssh_host_ed25519_key-cert.pub | grep 'Signing CA'",
+    );
+    let newest = CaStore::open(&t.lab.dir.join("ca"))
+        .expect("ca")
+        .current()
+        .fingerprint(CaRole::Host)
+        .to_string();
+    assert!(
+        signer.contains(&newest),
+        "host certificate re-signed by the new host CA: {signer}"
+    );
+    // People pick up the new host CA line (`ca known-hosts` prints both).
+    std::fs::write(t.lab.known_hosts(), t.harden(&["ca", "known-hosts"]).stdout)
+        .expect("known_hosts");
     c.sign("dave", &c.dave);
     assert!(
         c.login(&old, "dave", "10.213.0.12"),

@@ -116,6 +116,34 @@ impl CaRuntime {
     }
 }
 
+/// `@cert-authority` lines for the inventory's hosts (by address, as harden
+/// connects) for every live host CA generation: harden trusts host
+/// certificates from its own CA.
+pub fn own_known_hosts(ca: &CaRuntime, inv: &Inventory) -> Result<String, Error> {
+    let patterns: Vec<String> = inv
+        .hosts
+        .iter()
+        .flat_map(|h| {
+            h.addresses
+                .iter()
+                .map(move |a| host_pattern(&a.to_string(), h.conn.port))
+        })
+        .collect();
+    if patterns.is_empty() {
+        return Ok(String::new());
+    }
+    super::known_hosts_lines(&patterns.join(","), &ca.trusted_host)
+}
+
+/// A known_hosts host pattern: `name` on port 22, `[name]:port` otherwise.
+pub fn host_pattern(name: &str, port: u16) -> String {
+    if port == 22 {
+        name.to_string()
+    } else {
+        format!("[{name}]:{port}")
+    }
+}
+
 /// harden's own keys and certificates for one run.
 pub struct RunIdentity {
     /// (private key file, certificate file) per live CA generation, oldest

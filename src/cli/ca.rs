@@ -39,6 +39,14 @@ pub enum Cmd {
         /// `<key>-cert.pub`, or stdout without --key).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Allow port forwarding with this certificate (sshd must allow it
+        /// too: `sshd.allow_tcp_forwarding`).
+        #[arg(long)]
+        permit_port_forwarding: bool,
+        /// Allow agent forwarding with this certificate (sshd must allow
+        /// it too: `sshd.allow_agent_forwarding`).
+        #[arg(long)]
+        permit_agent_forwarding: bool,
     },
     /// Print the `@cert-authority` known_hosts lines for the inventory's hosts.
     KnownHosts,
@@ -109,14 +117,20 @@ pub fn run(inv_path: &Path, cmd: &Cmd) -> Result<u8> {
             hours,
             sources,
             out,
+            permit_port_forwarding,
+            permit_agent_forwarding,
         } => sign_user(
             &inv,
             cfg,
-            name,
-            key.as_deref(),
-            *hours,
-            sources,
-            out.as_deref(),
+            &SignArgs {
+                name,
+                key: key.as_deref(),
+                hours: *hours,
+                sources,
+                out: out.as_deref(),
+                port_forwarding: *permit_port_forwarding,
+                agent_forwarding: *permit_agent_forwarding,
+            },
         )?,
         Cmd::KnownHosts => print!("{}", known_hosts(&inv)?),
         Cmd::Revoke {
@@ -213,15 +227,19 @@ pub fn run(inv_path: &Path, cmd: &Cmd) -> Result<u8> {
     Ok(0)
 }
 
-fn sign_user(
-    inv: &Inventory,
-    cfg: &crate::inventory::CaSettings,
-    name: &str,
-    key: Option<&Path>,
+/// What `sign-user` was asked for.
+struct SignArgs<'a> {
+    name: &'a str,
+    key: Option<&'a Path>,
     hours: Option<u32>,
-    sources: &[String],
-    out: Option<&Path>,
-) -> Result<()> {
+    sources: &'a [String],
+    out: Option<&'a Path>,
+    port_forwarding: bool,
+    agent_forwarding: bool,
+}
+
+fn sign_user(inv: &Inventory, cfg: &crate::inventory::CaSettings, a: &SignArgs<'_>) -> Result<()> {
+    let (name, key, hours, sources, out) = (a.name, a.key, a.hours, a.sources, a.out);
     let user = inv.user(name).ok_or_else(|| {
         let names: Vec<&str> = inv.users.iter().map(|u| u.name.as_str()).collect();
         anyhow!(
@@ -294,8 +312,8 @@ fn sign_user(
             valid_before: now + u64::from(hours) * 3600,
             serial,
             source_address: source.as_deref(),
-            permit_port_forwarding: false,
-            permit_agent_forwarding: false,
+            permit_port_forwarding: a.port_forwarding,
+            permit_agent_forwarding: a.agent_forwarding,
         },
     )
     .map_err(|e| anyhow!("{e}"))?;
@@ -327,13 +345,9 @@ pub fn known_hosts(inv: &Inventory) -> Result<String> {
     let store = CaStore::open(&cfg.dir).map_err(|e| anyhow!("{e}"))?;
     let mut patterns = Vec::new();
     for h in &inv.hosts {
-        patterns.push(h.name.clone());
+        patterns.push(ca::runtime::host_pattern(&h.name, h.conn.port));
         for a in &h.addresses {
-            if h.conn.port == 22 {
-                patterns.push(a.to_string());
-            } else {
-                patterns.push(format!("[{a}]:{}", h.conn.port));
-            }
+            patterns.push(ca::runtime::host_pattern(&a.to_string(), h.conn.port));
         }
     }
     let keys = store

@@ -67,11 +67,16 @@ fn mode_str(m: u32) -> String {
     format!("{m:04o}")
 }
 
+/// Content a text diff would mangle (a NUL byte, or not UTF-8).
+fn is_binary(b: &[u8]) -> bool {
+    b.contains(&0) || std::str::from_utf8(b).is_err()
+}
+
 /// Compares one managed file with what the host has.
 pub fn file_finding(control: &'static str, want: &ManagedFile, have: &FileFact) -> Finding {
     let f = Finding::new(control, "file", want.path.clone(), want.tom);
     let expected = format!("{} {}:{}", mode_str(want.mode), want.owner, want.group);
-    let binary = std::str::from_utf8(&want.content).is_err();
+    let binary = is_binary(&want.content);
     if !have.present {
         let what = if have.not_regular {
             "not a regular file"
@@ -84,7 +89,7 @@ pub fn file_finding(control: &'static str, want: &ManagedFile, have: &FileFact) 
     let have_text = have.text();
     let mut problems = Vec::new();
     let mut d = None;
-    if have.content != want.content && (binary || std::str::from_utf8(&have.content).is_err()) {
+    if have.content != want.content && (binary || is_binary(&have.content)) {
         problems.push(format!(
             "binary content differs ({} bytes, want {})",
             have.content.len(),

@@ -56,6 +56,7 @@ impl RunContext {
         let mut client = ClientConfig {
             dir: dir.path().to_path_buf(),
             run_identity: Vec::new(),
+            ca_known_hosts: None,
             command_timeout,
         };
         let mut key_id = None;
@@ -68,6 +69,14 @@ impl RunContext {
             let id = crate::ca::runtime::run_identity(&rt, inv, dir.path(), &run_id, &local_user())
                 .map_err(|e| anyhow::anyhow!("signing harden's run certificate: {e}"))?;
             client.run_identity = id.keys;
+            let kh = dir.path().join("ca_known_hosts");
+            std::fs::write(
+                &kh,
+                crate::ca::runtime::own_known_hosts(&rt, inv)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?,
+            )
+            .with_context(|| format!("writing {}", kh.display()))?;
+            client.ca_known_hosts = Some(kh);
             key_id = Some(id.key_id);
             ca = Some(Arc::new(rt));
         }

@@ -414,6 +414,22 @@ async fn apply_one(
                     f.status = Status::Changed;
                 }
             }
+            // Files moved aside leave no trace in the new probe: report them.
+            for b in before.iter().filter(|b| {
+                b.status == Status::Drift && b.fix == crate::report::model::Fix::Quarantine
+            }) {
+                if error.is_none()
+                    && !findings
+                        .iter()
+                        .any(|f| f.control == b.control && f.item == b.item)
+                {
+                    let mut moved = b.clone();
+                    moved.status = Status::Changed;
+                    moved.actual =
+                        format!("moved to {}/quarantine/{}", script::STATE_DIR, opts.run_id);
+                    findings.push(moved);
+                }
+            }
             let still = findings
                 .iter()
                 .filter(|f| f.status == Status::Drift)

@@ -1,11 +1,13 @@
 //! The remote shell script that applies one control's changes.
 //!
 //! Order, and why:
-//! 1. take the host lock (`flock /run/harden.lock`), so two harden runs
+//! 1. take the host lock (`flock /run/lock/harden.lock`), so two harden runs
 //!    never interleave on one host;
 //! 2. stage every new file under /var/lib/harden/runs/<run>/<control>;
-//! 3. back up every file about to be replaced (kept after the run: nothing
-//!    on a host is lost);
+//! 3. back up every file about to be replaced into the run directory (the
+//!    newest ten runs are kept) and, the first time harden replaces a file,
+//!    keep that original for good under /var/lib/harden/originals: nothing
+//!    on a host is lost;
 //! 4. swap in files that have no validator (they are inert until a
 //!    validated file refers to them), then run the validators on the staged
 //!    copies; if one fails, restore and stop before anything is activated;
@@ -104,11 +106,12 @@ rm -rf "$S" && mkdir -p "$S/new" "$S/old" "$S/q" || exit 1
             f.mode
         ));
     }
-    // 3. back up
+    // 3. back up (and keep the very first original for good)
     for (i, f) in p.files.iter().enumerate() {
         let t = sh_quote(&f.path);
+        let orig = sh_quote(&format!("{STATE_DIR}/originals{}", f.path));
         s.push_str(&format!(
-            "if [ -e {t} ]; then cp -p {t} \"$S/old/{i}\" || exit 1; else : > \"$S/old/{i}.absent\"; fi\n"
+            "if [ -e {t} ]; then cp -p {t} \"$S/old/{i}\" || exit 1; if [ ! -e {orig} ]; then mkdir -p \"$(dirname {orig})\" && cp -p {t} {orig} || exit 1; fi; else : > \"$S/old/{i}.absent\"; fi\n"
         ));
     }
     s.push_str(&format!("restore() {{\n:\n{}}}\n", restore_lines(p)));

@@ -228,6 +228,20 @@ impl Ctx<'_> {
         }
     }
 
+    fn single_port(&mut self, path: &KeyPath, v: &toml::Value) -> Option<u16> {
+        let p = self.port(path, v)?;
+        if p.start != p.end {
+            self.err(
+                path,
+                "inv-bad-port",
+                format!("ssh_port must be one port, not the range {p}"),
+                "e.g. ssh_port = 22",
+            );
+            return None;
+        }
+        Some(p.start)
+    }
+
     fn seconds(&mut self, path: &KeyPath, v: &toml::Value) -> Option<Duration> {
         match v {
             toml::Value::Integer(i) if (1..=600).contains(i) => {
@@ -350,8 +364,7 @@ fn resolve(src: &Source, dir: &Path, raw: &RawInventory, diags: &mut Vec<Diagnos
     let d_port = d
         .ssh_port
         .as_ref()
-        .and_then(|v| cx.port(&dpath.key("ssh_port"), v))
-        .map(|p| p.start);
+        .and_then(|v| cx.single_port(&dpath.key("ssh_port"), v));
     let d_timeout = d
         .connect_timeout
         .as_ref()
@@ -453,8 +466,7 @@ fn resolve(src: &Source, dir: &Path, raw: &RawInventory, diags: &mut Vec<Diagnos
         let port = h
             .ssh_port
             .as_ref()
-            .and_then(|v| cx.port(&hp.key("ssh_port"), v))
-            .map(|p| p.start)
+            .and_then(|v| cx.single_port(&hp.key("ssh_port"), v))
             .or(d_port)
             .unwrap_or(22);
         let timeout = h

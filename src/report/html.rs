@@ -46,12 +46,15 @@ pub fn write(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
     }
     writeln!(w, "</table><h2>By host</h2>")?;
     for h in &r.hosts {
+        let state = serde_json::to_value(h.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
         writeln!(
             w,
-            "<h3>{} ({}) — {:?}</h3>",
+            "<h3>{} ({}) — {state}</h3>",
             esc(&h.host),
-            esc(&h.address),
-            h.status
+            esc(&h.address)
         )?;
         if let Some(e) = &h.error {
             writeln!(w, "<p class=\"failed\">{}</p>", esc(e))?;

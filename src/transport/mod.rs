@@ -84,6 +84,10 @@ pub struct ClientConfig {
     /// live CA generation, offered before the inventory's identity (which
     /// then only serves bootstrap).
     pub run_identity: Vec<(PathBuf, PathBuf)>,
+    /// `@cert-authority` lines for harden's own host CA (all live
+    /// generations), used besides the inventory's known_hosts so a CA
+    /// rotation never cuts harden off from hosts it re-certified.
+    pub ca_known_hosts: Option<PathBuf>,
     /// Upper bound for one remote command.
     pub command_timeout: Duration,
 }
@@ -106,10 +110,11 @@ fn ssh_config(host: &Host, cfg: &ClientConfig) -> Result<String, Error> {
         )));
     }
     let mut c = format!(
-        "Host *\n  User {}\n  Port {}\n  UserKnownHostsFile \"{}\"\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  UpdateHostKeys no\n  CheckHostIP no\n  HashKnownHosts no\n  BatchMode yes\n  PasswordAuthentication no\n  KbdInteractiveAuthentication no\n  ConnectTimeout {}\n  ServerAliveInterval 10\n  ServerAliveCountMax 3\n  LogLevel ERROR\n  ForwardAgent no\n  ForwardX11 no\n  ClearAllForwardings yes\n",
+        "Host *\n  User {}\n  Port {}\n  UserKnownHostsFile \"{}\"{}\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  UpdateHostKeys no\n  CheckHostIP no\n  HashKnownHosts no\n  BatchMode yes\n  PasswordAuthentication no\n  KbdInteractiveAuthentication no\n  ConnectTimeout {}\n  ServerAliveInterval 10\n  ServerAliveCountMax 3\n  LogLevel ERROR\n  ForwardAgent no\n  ForwardX11 no\n  ClearAllForwardings yes\n",
         host.conn.user,
         host.conn.port,
         kh.display(),
+        cfg.ca_known_hosts.as_ref().map(|p| format!(" \"{}\"", p.display())).unwrap_or_default(),
         host.conn.connect_timeout.as_secs().max(1),
     );
     if !cfg.run_identity.is_empty() || host.conn.identity.is_some() {

@@ -4,7 +4,9 @@
 //! a fixed text: the host's current certificate *is* the desired one as
 //! long as it certifies this host's key, comes from a trusted host CA
 //! generation, names exactly the host's names and addresses and has more
-//! than `renew_days` left. Only then is nothing written, so a second apply
+//! than `renew_days` left, signed by the newest generation (so a rotation
+//! moves hosts to the new CA with the next apply). Only then is nothing
+//! written, so a second apply
 //! changes nothing; otherwise a new certificate is signed (random serial:
 //! host certificates are replaced, never revoked one by one).
 
@@ -49,6 +51,13 @@ pub fn problem(ctx: &HostCtx<'_>, ca: &CaRuntime, facts: &Facts) -> Option<Strin
     let now = crate::timefmt::now();
     if cert.validate_at(now, &fps).is_err() {
         return Some("not signed by a trusted host CA, or not valid now".into());
+    }
+    let newest = ca
+        .trusted_host
+        .last()
+        .map(|k| k.fingerprint(HashAlg::Sha256));
+    if newest.is_some_and(|n| cert.signature_key().fingerprint(HashAlg::Sha256) != n) {
+        return Some("signed by an older host CA generation".into());
     }
     let mut names = cert.valid_principals().to_vec();
     names.sort();

@@ -38,19 +38,28 @@ const USERS: &str = "TOM-1.3-central-users";
 /// The SSH CA control.
 pub struct SshCa;
 
-/// Principals file contents per account on this host.
+/// Principals file contents per account on this host: harden's own
+/// principal on the account it connects as (root by default), every
+/// management user on root, each allowed person on their own account.
 pub fn principals(ctx: &HostCtx<'_>) -> Vec<(String, String)> {
-    let mut root = vec![HARDEN_PRINCIPAL.to_string()];
-    let mut out = Vec::new();
+    let mut map: std::collections::BTreeMap<String, Vec<String>> =
+        std::collections::BTreeMap::new();
+    map.entry("root".into()).or_default();
+    map.entry(ctx.host.conn.user.clone())
+        .or_default()
+        .push(HARDEN_PRINCIPAL.to_string());
     for u in ctx.inv.users_on(ctx.host) {
         if u.role == UserRole::Management {
-            root.push(u.name.clone());
+            map.entry("root".into()).or_default().push(u.name.clone());
         }
-        out.push((u.name.clone(), format!("{}\n", u.name)));
+        map.entry(u.name.clone()).or_default().push(u.name.clone());
     }
-    out.push(("root".into(), root.join("\n") + "\n"));
-    out.sort();
-    out
+    map.into_iter()
+        .map(|(account, names)| {
+            let text = names.iter().map(|n| format!("{n}\n")).collect::<String>();
+            (account, text)
+        })
+        .collect()
 }
 
 /// Reads the version from a KRL's header (magic, format, version).

@@ -90,13 +90,13 @@ impl Control for Sshd {
         "sshd"
     }
 
-    fn probes(&self, _ctx: &HostCtx<'_>) -> Result<Vec<Probe>, RenderError> {
+    fn probes(&self, ctx: &HostCtx<'_>) -> Result<Vec<Probe>, RenderError> {
         Ok(vec![
             Probe::cmd(VERSION, "ssh -V"),
             Probe::cmd(ALGOS, ALGOS_SCRIPT),
             Probe::cmd(
                 EFFECTIVE,
-                "sshd -T -C user=root,host=harden.invalid,addr=203.0.113.10,laddr=0.0.0.0,lport=22",
+                format!("sshd -T -C user=root,host=harden.invalid,addr=203.0.113.10,laddr=0.0.0.0,lport={}", ctx.host.conn.port),
             ),
             Probe::Dir(DROPINS.into()),
             Probe::File(HOSTKEY_PUB.into()),
