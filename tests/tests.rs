@@ -5,6 +5,8 @@
 mod util;
 
 mod apply;
+mod audit;
 mod firewall;
 mod inventory;
+mod maintenance;
 mod sshd;
