@@ -47,12 +47,14 @@ pub fn open(inv: Arc<Inventory>, a: &OpenArgs) -> Result<u8> {
             }),
         ));
     }
-    let opened_at = timefmt::now();
-    let closes_at = timefmt::rfc3339(opened_at + a.duration);
     let rt = runtime()?;
-    let (ok, failed, trouble) = rt.block_on(async {
+    let (ok, failed, trouble, closes_at) = rt.block_on(async {
         reporter.flush().await;
+        // Bounds, not guesses: each host's timer starts when its element is
+        // added, between these two instants.
+        let opened_at = timefmt::now();
         let mut results = fleet::run(inv.clone(), work, &ctx.client, a.conns.jobs.into()).await;
+        let closes_at = timefmt::rfc3339(timefmt::now() + a.duration);
         let mut elements = serde_json::Map::new();
         let mut replaced = Vec::new();
         let mut failed = Vec::new();
@@ -103,7 +105,7 @@ pub fn open(inv: Arc<Inventory>, a: &OpenArgs) -> Result<u8> {
                     "window": id,
                     "duration_secs": a.duration,
                     "opened_at": timefmt::rfc3339(opened_at),
-                    "closes_at": closes_at,
+                    "closes_at": &closes_at,
                     "elements": elements,
                     "replaced": replaced,
                     "failed": failed,
@@ -117,7 +119,7 @@ pub fn open(inv: Arc<Inventory>, a: &OpenArgs) -> Result<u8> {
             reporter.record(event, &targets).await;
         }
         fleet::close_all(&mut results).await;
-        (opened.len(), failed.len(), reporter.trouble())
+        (opened.len(), failed.len(), reporter.trouble(), closes_at)
     });
     if ok == 0 {
         bail!("window {id} was not opened on any host");
