@@ -173,7 +173,7 @@ provider = "telekom"
 environment = "production"
 tenant = "clinic-a"
 roles = ["app"]
-allow = [ { port = 8443 } ]
+allow = [ { port = 8443, from = ["otc-db-1"] } ]
 "#;
 
 impl TestLab {
