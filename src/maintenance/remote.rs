@@ -4,10 +4,11 @@
 //! new elements, plus the removal of any element they would overlap: nft
 //! refuses overlapping intervals, and a new window on the same sources and
 //! port replaces the old one, which the event records), runs it under the
-//! host lock and reads back what the kernel holds. If the transaction fails
-//! because an element it removes vanished meanwhile (a window expired
-//! between the read and the change), it is worked out again, up to three
-//! times.
+//! host lock and reads back what the kernel holds. If nft refuses the
+//! transaction — an element it removes vanished meanwhile (a window
+//! expired between the read and the change), or another run added one it
+//! now overlaps — it is worked out again from a fresh read, up to three
+//! times; nft's own message is reported after the last.
 
 use super::history::{self, Counters, WindowHistory};
 use super::script::{self, EXIT_LOCKED, EXIT_NFT, EXIT_NO_TABLE};
@@ -95,7 +96,7 @@ pub async fn open(conn: &Conn, host: &str, req: &OpenRequest) -> Result<Opened, 
             cmds.push_str(&slots::add(src, req.port, req.secs, &req.comment));
         }
         let out = conn.exec(&script::change(&cmds)).await?;
-        if out.rc == EXIT_NFT && !replaced.is_empty() && attempt < ATTEMPTS {
+        if out.rc == EXIT_NFT && attempt < ATTEMPTS {
             continue;
         }
         let after = slots_from(host, out)?;

@@ -95,8 +95,8 @@ fn timestamp(line: &str, clock: &Clock) -> Option<u64> {
     }
     // RFC 3339 with optional fraction and offset
     if first.len() >= 20 && first.as_bytes().get(10) == Some(&b'T') {
-        let base = &first[..19];
-        let mut rest = &first[19..];
+        let base = first.get(..19)?;
+        let mut rest = first.get(19..)?;
         if let Some(r) = rest.strip_prefix('.') {
             rest = r.trim_start_matches(|c: char| c.is_ascii_digit());
         }
@@ -246,6 +246,19 @@ mod tests {
         assert_eq!(sources, vec!["/var/log/auth.log".to_string()]);
         assert_eq!(logins.len(), 2);
         assert_eq!(logins[0].user, "bob", "sorted by time");
+    }
+
+    #[test]
+    fn odd_bytes_never_panic() {
+        for line in [
+            "2024-03-21Tä0:00:00Z h sshd: Accepted publickey for root from 10.0.0.1 port 1 ssh2",
+            "ääääääääääTää Accepted publickey for root from 10.0.0.1 port 1 ssh2",
+            "Mar 99 10:00:00 h sshd: Accepted publickey for root from 10.0.0.1 port 1 ssh2",
+            "1711015200.5 h sshd: Accepted publickey for root from nonsense port 1 ssh2",
+            "Accepted",
+        ] {
+            assert!(parse_line(line, &CLOCK).is_none(), "{line}");
+        }
     }
 
     #[test]
