@@ -13,15 +13,19 @@
 //! Around that pipeline: [`ca`] is the SSH certificate authority (users
 //! log in with short-lived certificates only), [`audit`] keeps the
 //! tamper-evident log of who changed what, and [`notify`] reports events
-//! to management over a webhook with an outbox that loses nothing.
+//! to management over a webhook with an outbox that loses nothing;
+//! [`events`] puts every change through both. [`maintenance`] opens the
+//! management port for a limited time, closed by the kernel.
 
 pub mod audit;
 pub mod ca;
 pub mod cli;
 pub mod controls;
 pub mod engine;
+pub mod events;
 pub mod inventory;
 pub mod lab;
+pub mod maintenance;
 pub mod notify;
 pub mod report;
 pub mod timefmt;

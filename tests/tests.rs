@@ -5,8 +5,10 @@
 mod util;
 
 mod apply;
+mod audit;
 mod ca;
 mod firewall;
 mod inventory;
+mod maintenance;
 mod sshd;
 mod systemd;

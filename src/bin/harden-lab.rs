@@ -1,6 +1,7 @@
 //! `harden-lab`: brings up lab hosts (network namespaces with real sshd on
 //! an overlay of `/`) for the demo, the benchmark and manual exploration,
-//! and provides the tiny TCP tools the tests use inside namespaces.
+//! and provides the tiny TCP tools the tests use inside namespaces (a
+//! connect probe, a listener and a webhook receiver).
 //!
 //! Must run as root. It never changes the machine's own namespace: see
 //! `harden::lab` for the safety rules.
@@ -13,6 +14,9 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use harden::lab::Lab;
+
+#[path = "harden-lab/receive.rs"]
+mod receive;
 
 #[derive(Parser)]
 #[command(
@@ -57,6 +61,22 @@ enum Cmd {
     Listen {
         /// Port.
         port: u16,
+    },
+    /// A webhook receiver: plain HTTP on 127.0.0.1:PORT of the namespace it
+    /// runs in; appends each request as one JSON line to OUT.
+    Receive {
+        /// Port on 127.0.0.1.
+        #[arg(long)]
+        port: u16,
+        /// File the requests are appended to (created once listening).
+        #[arg(long)]
+        out: PathBuf,
+        /// Answer 500 to the first N requests.
+        #[arg(long, default_value_t = 0)]
+        fail_first: u32,
+        /// Exit after this many requests.
+        #[arg(long)]
+        max_requests: Option<u32>,
     },
 }
 
@@ -118,6 +138,18 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Cmd::Receive {
+            port,
+            out,
+            fail_first,
+            max_requests,
+        } => match receive::serve(port, &out, fail_first, max_requests) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("harden-lab receive: {e}");
+                ExitCode::from(1)
+            }
+        },
         Cmd::Down { id } => {
             harden::lab::sweep_id(&id);
             println!("lab {id} removed");

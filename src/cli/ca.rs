@@ -97,6 +97,32 @@ fn read_key(path: &Path) -> Result<PublicKey> {
         .map_err(|e| anyhow!("{}: not an OpenSSH public key: {e}", path.display()))
 }
 
+/// Records a CA event (local audit log and webhook): who signed, revoked
+/// or rotated what is part of managing users centrally. Returns 1 when the
+/// event could not be recorded anywhere.
+fn record(
+    inv: &Inventory,
+    action: &str,
+    reason: Option<&str>,
+    details: serde_json::Value,
+) -> Result<u8> {
+    let reporter = crate::events::Reporter::offline(inv).map_err(|e| anyhow!("{e}"))?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let trouble = rt.block_on(async {
+        reporter.flush().await;
+        let mut ev = reporter.event(action, Vec::new()).with_details(details);
+        if let Some(r) = reason {
+            ev = ev.with_reason(r);
+        }
+        reporter.record(ev, &[]).await;
+        reporter.trouble()
+    });
+    Ok(u8::from(trouble))
+}
+
 /// Runs `harden ca …`.
 pub fn run(inv_path: &Path, cmd: &Cmd) -> Result<u8> {
     let inv = super::run::load(inv_path)?;
@@ -110,6 +136,8 @@ pub fn run(inv_path: &Path, cmd: &Cmd) -> Result<u8> {
             println!("user CA {}", g.fingerprint(CaRole::User));
             println!("host CA {}", g.fingerprint(CaRole::Host));
             println!("next: `harden apply` makes hosts trust it; `harden ca known-hosts` prints the lines clients trust hosts by");
+            let details = serde_json::json!({"user_ca": g.fingerprint(CaRole::User), "host_ca": g.fingerprint(CaRole::Host)});
+            return record(&inv, "ca-init", None, details);
         }
         Cmd::SignUser {
             name,
@@ -119,19 +147,22 @@ pub fn run(inv_path: &Path, cmd: &Cmd) -> Result<u8> {
             out,
             permit_port_forwarding,
             permit_agent_forwarding,
-        } => sign_user(
-            &inv,
-            cfg,
-            &SignArgs {
-                name,
-                key: key.as_deref(),
-                hours: *hours,
-                sources,
-                out: out.as_deref(),
-                port_forwarding: *permit_port_forwarding,
-                agent_forwarding: *permit_agent_forwarding,
-            },
-        )?,
+        } => {
+            let details = sign_user(
+                &inv,
+                cfg,
+                &SignArgs {
+                    name,
+                    key: key.as_deref(),
+                    hours: *hours,
+                    sources,
+                    out: out.as_deref(),
+                    port_forwarding: *permit_port_forwarding,
+                    agent_forwarding: *permit_agent_forwarding,
+                },
+            )?;
+            return record(&inv, "ca-sign-user", None, details);
+        }
         Cmd::KnownHosts => print!("{}", known_hosts(&inv)?),
         Cmd::Revoke {
             user,
@@ -184,6 +215,12 @@ pub fn run(inv_path: &Path, cmd: &Cmd) -> Result<u8> {
             let g = ca::rotate(&mut store, &pass).map_err(|e| anyhow!("{e}"))?;
             println!("generation {g} created; old and new CAs are trusted side by side.");
             println!("next: `harden apply`, update clients with `harden ca known-hosts`, then `harden ca retire` once old certificates have expired");
+            return record(
+                &inv,
+                "ca-rotate",
+                None,
+                serde_json::json!({"generation": g}),
+            );
         }
         Cmd::Retire { now } => {
             let mut store = CaStore::open(&cfg.dir).map_err(|e| anyhow!("{e}"))?;
@@ -194,6 +231,12 @@ pub fn run(inv_path: &Path, cmd: &Cmd) -> Result<u8> {
             };
             let gens = ca::retire(&mut store, when).map_err(|e| anyhow!("{e}"))?;
             println!("retired generation(s) {gens:?}; their CA keys are now revoked. Run `harden apply`.");
+            return record(
+                &inv,
+                "ca-retire",
+                None,
+                serde_json::json!({"generations": gens, "immediately": now}),
+            );
         }
         Cmd::Status => {
             let store = CaStore::open(&cfg.dir).map_err(|e| anyhow!("{e}"))?;
@@ -238,7 +281,11 @@ struct SignArgs<'a> {
     agent_forwarding: bool,
 }
 
-fn sign_user(inv: &Inventory, cfg: &crate::inventory::CaSettings, a: &SignArgs<'_>) -> Result<()> {
+fn sign_user(
+    inv: &Inventory,
+    cfg: &crate::inventory::CaSettings,
+    a: &SignArgs<'_>,
+) -> Result<serde_json::Value> {
     let (name, key, hours, sources, out) = (a.name, a.key, a.hours, a.sources, a.out);
     let user = inv.user(name).ok_or_else(|| {
         let names: Vec<&str> = inv.users.iter().map(|u| u.name.as_str()).collect();
@@ -336,7 +383,15 @@ fn sign_user(inv: &Inventory, cfg: &crate::inventory::CaSettings, a: &SignArgs<'
         }
         None => print!("{line}"),
     }
-    Ok(())
+    Ok(serde_json::json!({
+        "user": name,
+        "role": user.role,
+        "serial": serial,
+        "key_id": key_id,
+        "key": subject.fingerprint(HashAlg::Sha256).to_string(),
+        "valid_before": crate::timefmt::rfc3339(now + u64::from(hours) * 3600),
+        "source_address": source.as_ref().map(|s| s.iter().map(ToString::to_string).collect::<Vec<_>>()),
+    }))
 }
 
 /// `@cert-authority` lines for every host of the inventory.

@@ -2,11 +2,13 @@
 //!
 //! Each subcommand lives in its own file with its arguments and a few
 //! parsing tests. Arguments are parsed here without any I/O; the inventory
-//! is loaded once in [`run`], and only `plan`, `drift` and `apply` open
-//! connections.
+//! is loaded once in [`run`], and only `plan`, `drift`, `apply`,
+//! `maintenance` and `audit verify --host` open connections.
 
+pub mod audit;
 pub mod ca;
 pub mod check;
+pub mod maintenance;
 pub mod progress;
 pub mod render;
 pub mod run;
@@ -21,7 +23,8 @@ pub const EXIT_CODES: &str = "Exit codes (every subcommand):
   0  everything is in sync, or was applied and verified
   1  harden could not do its job: bad inventory or flags, unreachable host,
      failed or rolled-back change, internal error
-  2  harden did its job and found something: drift (drift), changes to make (plan)";
+  2  harden did its job and found something: drift (drift), changes to make (plan),
+     a broken hash chain (audit verify)";
 
 /// harden makes a company's security measures (GDPR Art. 32 TOM) true on
 /// its servers and proves, every night, that they still are.
@@ -62,6 +65,10 @@ pub enum Command {
         #[command(subcommand)]
         cmd: ca::Cmd,
     },
+    /// Open, close and list maintenance windows on the management port.
+    Maintenance(maintenance::Args),
+    /// Verify or show the tamper-evident audit log.
+    Audit(audit::Args),
 }
 
 /// The CA's public parts for offline commands. A CA that is configured but
@@ -98,6 +105,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             &a.common,
             Some(&a),
         ),
+        Command::Maintenance(a) => maintenance::run(&cli.inventory, &a),
+        Command::Audit(a) => audit::run(&cli.inventory, &a),
     }
 }
 

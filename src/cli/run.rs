@@ -3,7 +3,9 @@
 //! All three connect, gather facts and check every host (phase one);
 //! `apply` then asks for confirmation (or `--yes`) and carries out the
 //! changes (phase two). The report is written once, in the chosen format,
-//! to stdout or `--output`; progress goes to stderr.
+//! to stdout or `--output`; progress goes to stderr. Every mode first
+//! delivers events earlier runs queued; `apply` then records what it
+//! changed as `firewall-change` and `apply` events (`crate::events`).
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -89,6 +91,11 @@ pub fn run(
     let hosts = super::select::hosts(&inv, args.limit.as_deref())?;
     let ctx =
         crate::engine::context::RunContext::new(&inv, Duration::from_secs(args.command_timeout))?;
+    // Only apply records events; every mode delivers what earlier runs queued.
+    let reporter = match mode {
+        Mode::Apply => Some(crate::events::Reporter::new(&inv, &ctx)?),
+        _ => None,
+    };
     let opts = Arc::new(Options {
         jobs: args.jobs as usize,
         rollback_after: Duration::from_secs(apply.map(|a| a.rollback_after).unwrap_or(30)),
@@ -108,6 +115,10 @@ pub fn run(
         args.no_progress,
     );
     let reports = rt.block_on(async {
+        match &reporter {
+            Some(r) => r.flush().await,
+            None => crate::events::flush_only(&inv).await,
+        }
         let phase_one = run::check_all(inv.clone(), &hosts, opts.clone(), ui.clone()).await;
         if mode != Mode::Apply {
             let mut out = Vec::new();
@@ -150,7 +161,12 @@ pub fn run(
                 bail!("not applied: confirmation declined (pass --yes to apply without asking)");
             }
         }
-        Ok(run::apply_all(inv.clone(), phase_one, opts.clone(), ui.clone()).await)
+        let planned = crate::events::apply::planned(&inv, &phase_one);
+        let reports = run::apply_all(inv.clone(), phase_one, opts.clone(), ui.clone()).await;
+        if let Some(r) = &reporter {
+            record_apply(r, &inv, &planned, &reports).await;
+        }
+        Ok(reports)
     });
     ui.finish();
     drop(rt);
@@ -184,7 +200,31 @@ pub fn run(
                 .context("writing the report")?;
         }
     }
-    Ok(report.exit_code())
+    let code = report.exit_code();
+    Ok(if reporter.is_some_and(|r| r.trouble()) {
+        1
+    } else {
+        code
+    })
+}
+
+/// Records the `firewall-change` and `apply` events of a finished apply
+/// (see `crate::events::apply`); host copies go over new connections.
+async fn record_apply(
+    reporter: &crate::events::Reporter,
+    inv: &Inventory,
+    planned: &[crate::events::apply::Planned],
+    reports: &[model::HostReport],
+) {
+    for (action, hosts, details) in crate::events::apply::drafts(planned, reports) {
+        let targets: Vec<crate::events::Target<'_>> = hosts
+            .iter()
+            .filter_map(|h| inv.host(h))
+            .map(crate::events::Target::Connect)
+            .collect();
+        let event = reporter.event(action, hosts.clone()).with_details(details);
+        reporter.record(event, &targets).await;
+    }
 }
 
 fn confirm(preview: &model::Report, pending: usize) -> bool {

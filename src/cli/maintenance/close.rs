@@ -1,0 +1,103 @@
+//! `maintenance close`: removes a window's elements (or every element in
+//! the maintenance sets) before they expire, and records one
+//! `maintenance-close` event for the hosts where something was closed.
+
+use std::sync::Arc;
+
+use anyhow::{bail, Result};
+use serde_json::{json, Value};
+
+use super::{context, name, runtime, CloseArgs};
+use crate::events::{Reporter, Target};
+use crate::inventory::Inventory;
+use crate::maintenance::duration;
+use crate::maintenance::fleet::{self, Done, Op};
+use crate::maintenance::window;
+
+/// Runs `maintenance close`; returns the exit code.
+pub fn close(inv: Arc<Inventory>, a: &CloseArgs) -> Result<u8> {
+    let hosts = crate::cli::select::hosts(&inv, Some(&a.host))?;
+    if let Some(id) = &a.id {
+        if !window::valid_id(id) {
+            bail!(
+                "--id {id:?} is not a window id (w and 8 hex digits, as `maintenance list` shows)"
+            );
+        }
+    }
+    let reason = match &a.reason {
+        Some(r) => Some(window::check_reason(r, &inv.maintenance)?),
+        None => None,
+    };
+    let ctx = context(&inv, &a.conns)?;
+    let reporter = Reporter::new(&inv, &ctx)?;
+    let work = hosts
+        .iter()
+        .map(|&i| (i, Op::Close(a.id.clone())))
+        .collect();
+    let rt = runtime()?;
+    let (closed_hosts, failed, trouble) = rt.block_on(async {
+        reporter.flush().await;
+        let mut results = fleet::run(inv.clone(), work, &ctx.client, a.conns.jobs.into()).await;
+        let mut closed: Vec<Value> = Vec::new();
+        let mut failed: Vec<Value> = Vec::new();
+        let mut hosts_closed = Vec::new();
+        for r in &results {
+            let host = name(&inv, r);
+            match &r.result {
+                Ok(Done::Closed(slots)) if slots.is_empty() => println!("{host}: no window open"),
+                Ok(Done::Closed(slots)) => {
+                    for s in slots {
+                        let w = s.window_id();
+                        println!(
+                            "{host}: closed {} ({}, {} were left)",
+                            w.as_deref().unwrap_or("an element not opened by harden"),
+                            s.key(),
+                            duration::format(s.remaining.unwrap_or(0))
+                        );
+                        closed.push(json!({"host": host, "window": w, "element": s.key(),
+                                           "remaining_secs": s.remaining}));
+                    }
+                    hosts_closed.push(r.index);
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    eprintln!("harden: {e}");
+                    failed.push(json!({"host": host, "error": e.to_string()}));
+                }
+            }
+        }
+        if !hosts_closed.is_empty() {
+            let names: Vec<String> = hosts_closed
+                .iter()
+                .map(|&i| inv.hosts[i].name.clone())
+                .collect();
+            let mut event = reporter
+                .event("maintenance-close", names)
+                .with_details(json!({
+                    "window": a.id,
+                    "closed": closed,
+                    "failed": failed,
+                    "tom": ["TOM-1.2-mgmt-window", "TOM-1.3-access-reporting"],
+                }));
+            event.reason = reason.clone();
+            let targets: Vec<Target<'_>> = results
+                .iter()
+                .filter(|r| hosts_closed.contains(&r.index))
+                .filter_map(|r| {
+                    r.conn
+                        .as_ref()
+                        .map(|c| Target::Conn(&inv.hosts[r.index], c))
+                })
+                .collect();
+            reporter.record(event, &targets).await;
+        }
+        fleet::close_all(&mut results).await;
+        (hosts_closed.len(), failed.len(), reporter.trouble())
+    });
+    if closed_hosts == 0 && failed == 0 {
+        if let Some(id) = &a.id {
+            bail!("window {id} is not open on the selected hosts (expired or closed already)");
+        }
+    }
+    Ok(if failed > 0 || trouble { 1 } else { 0 })
+}

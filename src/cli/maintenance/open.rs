@@ -1,0 +1,141 @@
+//! `maintenance open`: the request is checked offline for every host
+//! first, then the window is opened on all of them in parallel and one
+//! `maintenance-open` event is recorded for the hosts where it opened.
+
+use std::sync::Arc;
+
+use anyhow::{bail, Result};
+use serde_json::json;
+
+use super::{context, name, runtime, OpenArgs};
+use crate::controls::HostCtx;
+use crate::events::{Reporter, Target};
+use crate::inventory::Inventory;
+use crate::maintenance::duration;
+use crate::maintenance::fleet::{self, Done, Op};
+use crate::maintenance::remote::OpenRequest;
+use crate::maintenance::window::{self, Comment};
+use crate::timefmt;
+
+/// Runs `maintenance open`; returns the exit code.
+pub fn open(inv: Arc<Inventory>, a: &OpenArgs) -> Result<u8> {
+    let hosts = crate::cli::select::hosts(&inv, Some(&a.host))?;
+    let reason = window::check_reason(&a.reason, &inv.maintenance)?;
+    window::check_duration(a.duration, &inv.maintenance)?;
+    let ctx = context(&inv, &a.conns)?;
+    let reporter = Reporter::new(&inv, &ctx)?;
+    let id = window::new_id();
+    let comment = Comment {
+        id: id.clone(),
+        by: reporter.actor().local_user.clone(),
+        why: reason.clone(),
+    }
+    .encode();
+    let mut work = Vec::new();
+    for &i in &hosts {
+        let host = &inv.hosts[i];
+        let port = a.port.unwrap_or(host.conn.port);
+        let sources = window::sources_for(
+            &HostCtx {
+                inv: &inv,
+                host,
+                ca: None,
+            },
+            &a.from,
+            port,
+        )?;
+        work.push((
+            i,
+            Op::Open(OpenRequest {
+                id: id.clone(),
+                sources,
+                port,
+                secs: a.duration,
+                comment: comment.clone(),
+            }),
+        ));
+    }
+    let rt = runtime()?;
+    let (ok, failed, trouble, closes_at) = rt.block_on(async {
+        reporter.flush().await;
+        // Bounds, not guesses: each host's timer starts when its element is
+        // added, between these two instants.
+        let opened_at = timefmt::now();
+        let mut results = fleet::run(inv.clone(), work, &ctx.client, a.conns.jobs.into()).await;
+        let closes_at = timefmt::rfc3339(timefmt::now() + a.duration);
+        let mut elements = serde_json::Map::new();
+        let mut replaced = Vec::new();
+        let mut failed = Vec::new();
+        let mut opened = Vec::new();
+        for r in &results {
+            let host = name(&inv, r);
+            match &r.result {
+                Ok(Done::Opened(o)) => {
+                    let keys: Vec<String> = o.slots.iter().map(|s| s.key()).collect();
+                    println!(
+                        "{host}: opened {id} to {}, closes by itself in {}",
+                        keys.join(", "),
+                        duration::format(a.duration)
+                    );
+                    for s in &o.replaced {
+                        let w = s.window_id();
+                        println!(
+                            "{host}: replaced {} ({}, {} left)",
+                            w.as_deref().unwrap_or("an element not opened by harden"),
+                            s.key(),
+                            duration::format(s.remaining.unwrap_or(0))
+                        );
+                        replaced.push(json!({"host": host, "window": w, "element": s.key(),
+                                             "remaining_secs": s.remaining}));
+                    }
+                    elements.insert(
+                        host.clone(),
+                        json!({
+                            "sources": o.slots.iter().map(|s| s.source.to_string()).collect::<Vec<_>>(),
+                            "port": o.slots.first().map(|s| s.port),
+                        }),
+                    );
+                    opened.push(r.index);
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    eprintln!("harden: {e}");
+                    failed.push(json!({"host": host, "error": e.to_string()}));
+                }
+            }
+        }
+        if !opened.is_empty() {
+            let names: Vec<String> = opened.iter().map(|&i| inv.hosts[i].name.clone()).collect();
+            let event = reporter
+                .event("maintenance-open", names)
+                .with_reason(reason.clone())
+                .with_details(json!({
+                    "window": id,
+                    "duration_secs": a.duration,
+                    "opened_at": timefmt::rfc3339(opened_at),
+                    "closes_at": &closes_at,
+                    "elements": elements,
+                    "replaced": replaced,
+                    "failed": failed,
+                    "tom": ["TOM-1.2-mgmt-window", "TOM-1.3-access-reporting"],
+                }));
+            let targets: Vec<Target<'_>> = results
+                .iter()
+                .filter(|r| opened.contains(&r.index))
+                .filter_map(|r| r.conn.as_ref().map(|c| Target::Conn(&inv.hosts[r.index], c)))
+                .collect();
+            reporter.record(event, &targets).await;
+        }
+        fleet::close_all(&mut results).await;
+        (opened.len(), failed.len(), reporter.trouble(), closes_at)
+    });
+    if ok == 0 {
+        bail!("window {id} was not opened on any host");
+    }
+    println!(
+        "Window {id} is open on {ok} of {} host(s) until {closes_at} ({}); the kernel closes it even if harden is not running.",
+        ok + failed,
+        duration::format(a.duration)
+    );
+    Ok(if failed > 0 || trouble { 1 } else { 0 })
+}
