@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh >/dev/null
+. ./scripts/cargo-env.sh
 cargo build --release --locked --bins 2>/dev/null
 counts=("$@")
 [ ${#counts[@]} -gt 0 ] || counts=(1 10 30)

@@ -5,5 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
+. ./scripts/cargo-env.sh
 cargo build --release --locked --bins
 exec ./target/release/harden-lab demo "$@"
