@@ -115,6 +115,8 @@ pub struct Lab {
     pub hosts: Vec<Host>,
     /// Keep everything on drop (demo mode).
     pub keep: bool,
+    /// Helper processes started in host namespaces (listeners).
+    helpers: std::sync::Mutex<Vec<std::process::Child>>,
 }
 
 impl Lab {
@@ -172,6 +174,7 @@ impl Lab {
             dir,
             hosts: Vec::new(),
             keep: false,
+            helpers: std::sync::Mutex::new(Vec::new()),
         };
         lab.build(names)?;
         Ok(lab)
@@ -295,10 +298,19 @@ impl Lab {
     /// lives until the lab goes down).
     pub fn listen(&self, tool: &Path, host: &str, port: u16) -> Result<(), LabError> {
         let h = self.host(host);
-        h.sh_ok(&format!(
-            "setsid {} listen {port} </dev/null >/dev/null 2>&1 &",
-            tool.display()
-        ))?;
+        // Only the host's network namespace matters for a listener; the
+        // tool runs from the machine's file system (the host's /tmp is its
+        // own, and the tool may live under /tmp).
+        let child = self
+            .cmd_in(&h.ns, tool)
+            .args(["listen", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| LabError(format!("{host}: starting a listener: {e}")))?;
+        if let Ok(mut v) = self.helpers.lock() {
+            v.push(child);
+        }
         for _ in 0..250 {
             if h.sh_ok(&format!("ss -Hltn 'sport = :{port}'"))
                 .is_ok_and(|o| !o.trim().is_empty())
@@ -320,6 +332,12 @@ impl Lab {
 
     /// Tears the lab down (also done on drop unless `keep`).
     pub fn down(&mut self) {
+        if let Ok(mut v) = self.helpers.lock() {
+            for mut c in v.drain(..) {
+                kill_pid(c.id());
+                let _ = c.wait();
+            }
+        }
         for h in &mut self.hosts {
             net::destroy_ns(&h.ns);
             if let Some(mut c) = h.anchor.take() {
