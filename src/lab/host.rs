@@ -12,7 +12,8 @@
 //! machine's own (a developer's pyenv, say) do not slow every login.
 //! sshd logs to /var/log/auth.log in rsyslog's default (RFC 3339) line
 //! format: `sshd -E` writes no timestamps, and the maintenance history
-//! needs them, so sshd runs with `-D -e` and a small loop stamps each line.
+//! needs them, so sshd runs with `-D -e` and a bash loop stamps each line
+//! (with bash's own clock formatting: no process per log line).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -120,8 +121,7 @@ printf '[ -f ~/.bashrc ] && . ~/.bashrc\n' > {m}/root/.profile
 printf '%s\n' '{lab_pubkey}' > {m}/root/.ssh/authorized_keys
 chmod 700 {m}/root/.ssh && chmod 600 {m}/root/.ssh/authorized_keys
 : > {m}/var/log/auth.log
-cr=$(printf '\r')
-chroot {m} /usr/sbin/sshd -D -e 2>&1 </dev/null | while IFS= read -r l; do printf '%s {name} sshd: %s\n' "$(date +%Y-%m-%dT%H:%M:%S.%6N%:z)" "${{l%"$cr"}}" >> {m}/var/log/auth.log; done &
+chroot {m} /usr/sbin/sshd -D -e 2>&1 </dev/null | TZ=UTC bash -c 'while IFS= read -r l; do printf "%(%Y-%m-%dT%H:%M:%S)T.000000+00:00 {name} sshd: %s\n" -1 "${{l%$'"'"'\r'"'"'}}"; done' >> {m}/var/log/auth.log &
 exec sleep infinity
 "#,
         d = dir.display(),
