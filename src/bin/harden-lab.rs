@@ -30,7 +30,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Bring up three hosts, run `harden apply --yes` then `harden drift`, tear down.
+    /// Bring up three hosts, create a CA, run `harden apply --yes`, then
+    /// `harden drift`, sign a certificate and log in with it; tear down.
     Demo {
         /// Keep the lab running afterwards (remove it with `harden-lab down ID`).
         #[arg(long)]
@@ -80,12 +81,15 @@ enum Cmd {
     },
 }
 
-fn demo_inventory(lab: &Lab) -> String {
+fn demo_inventory(lab: &Lab, alice_pub: &str) -> String {
     format!(
-        "# Demo estate: a Telekom data host, a Telekom app host, a Hetzner gatekeeper.\n{}",
+        "# Demo estate: a Telekom data host, a Telekom app host, a Hetzner gatekeeper,\n# harden's SSH CA and one person from management.\n{}\n[ca]\ndir = \"ca\"\n\n[[users]]\nname = \"alice\"\nrole = \"management\"\npublic_keys = [\"{alice_pub}\"]\n",
         harden::lab::ESTATE.replace("{defaults}", &lab.defaults_toml())
     )
 }
+
+/// The demo's CA passphrase (a lab secret, shown on purpose).
+const DEMO_PASSPHRASE: &str = "demo passphrase: lab only";
 
 fn harden_bin() -> PathBuf {
     std::env::current_exe()
@@ -102,6 +106,36 @@ fn run_harden(lab: &Lab, inv: &std::path::Path, args: &[&str]) -> Option<i32> {
         .arg("-i")
         .arg(inv)
         .args(args)
+        .env("HARDEN_CA_PASSPHRASE", DEMO_PASSPHRASE)
+        .status()
+        .ok()
+        .and_then(|s| s.code())
+}
+
+/// alice logs into the data host with her fresh certificate.
+fn demo_login(lab: &Lab, key: &std::path::Path) -> Option<i32> {
+    println!(
+        "\n$ ssh -i {} alice@10.213.0.11 id   # from the controller network",
+        key.display()
+    );
+    Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &lab.controller_ns(),
+            "ssh",
+            "-F",
+            "/dev/null",
+            "-o",
+            "BatchMode=yes",
+        ])
+        .arg(format!(
+            "-oUserKnownHostsFile={}",
+            lab.known_hosts().display()
+        ))
+        .arg("-i")
+        .arg(key)
+        .args(["alice@10.213.0.11", "id"])
         .status()
         .ok()
         .and_then(|s| s.code())
@@ -195,9 +229,35 @@ fn main() -> ExitCode {
                 "lab {} up: 3 hosts (network namespaces with their own sshd and nftables)",
                 lab.id
             );
-            let inv = lab.write_inventory("inventory.toml", &demo_inventory(&lab));
+            let key = lab.dir.join("alice_ed25519");
+            let made = Command::new("ssh-keygen")
+                .args(["-q", "-t", "ed25519", "-N", "", "-C", "alice@laptop", "-f"])
+                .arg(&key)
+                .status()
+                .is_ok_and(|s| s.success());
+            let alice_pub = std::fs::read_to_string(key.with_extension("pub")).unwrap_or_default();
+            if !made || alice_pub.is_empty() {
+                eprintln!("harden-lab: cannot create a key for the demo user (ssh-keygen)");
+                return ExitCode::from(1);
+            }
+            let inv =
+                lab.write_inventory("inventory.toml", &demo_inventory(&lab, alice_pub.trim()));
+            let init = run_harden(&lab, &inv, &["ca", "init"]);
             let apply = run_harden(&lab, &inv, &["apply", "--yes"]);
             let drift = run_harden(&lab, &inv, &["drift"]);
+            let sign = run_harden(
+                &lab,
+                &inv,
+                &[
+                    "ca",
+                    "sign-user",
+                    "alice",
+                    "--key",
+                    &key.with_extension("pub").display().to_string(),
+                ],
+            );
+            let login = demo_login(&lab, &key);
+            println!("\nca init exited {init:?}, sign-user {sign:?}, alice's login {login:?}");
             println!("\napply exited {apply:?}, drift exited {drift:?}");
             if keep {
                 lab.keep();
@@ -207,7 +267,10 @@ fn main() -> ExitCode {
                     inv.display()
                 );
             }
-            if apply == Some(0) && drift == Some(0) {
+            if [init, apply, drift, sign, login]
+                .iter()
+                .all(|c| *c == Some(0))
+            {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)
