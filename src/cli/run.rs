@@ -162,7 +162,8 @@ pub fn run(
             }
         }
         let planned = crate::events::apply::planned(&inv, &phase_one);
-        let reports = run::apply_all(inv.clone(), phase_one, opts.clone(), ui.clone()).await;
+        let reports =
+            crate::engine::apply::apply_all(inv.clone(), phase_one, opts.clone(), ui.clone()).await;
         if let Some(r) = &reporter {
             record_apply(r, &inv, &planned, &reports).await;
         }

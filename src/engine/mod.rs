@@ -6,6 +6,7 @@
 //! change did not lock harden out, and `run` orchestrates hosts in
 //! parallel. Controls never appear by name here.
 
+pub mod apply;
 pub mod check;
 pub mod context;
 pub mod facts;

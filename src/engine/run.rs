@@ -15,8 +15,6 @@ use tokio::sync::Semaphore;
 
 use super::check::{self, ControlState};
 use super::facts;
-use super::guard;
-use super::script;
 use crate::controls::HostCtx;
 use crate::inventory::Inventory;
 use crate::report::model::{Finding, HostReport, HostStatus, Status};
@@ -62,10 +60,10 @@ pub trait Progress: Send + Sync {
 pub struct Checked {
     /// Index into `inv.hosts`.
     pub index: usize,
-    conn: Option<Conn>,
+    pub(super) conn: Option<Conn>,
     /// Per-control state.
     pub controls: Vec<ControlState>,
-    started: Instant,
+    pub(super) started: Instant,
 }
 
 impl Checked {
@@ -112,7 +110,7 @@ impl Checked {
 /// Either a checked host or its failure report.
 pub type PhaseOne = Result<Checked, HostReport>;
 
-async fn gather(
+pub(super) async fn gather(
     inv: &Inventory,
     index: usize,
     conn: &Conn,
@@ -258,7 +256,7 @@ pub async fn check_all(
     out
 }
 
-fn summary(r: &HostReport) -> String {
+pub(super) fn summary(r: &HostReport) -> String {
     match r.status {
         HostStatus::InSync => "in sync".into(),
         HostStatus::Drift => format!("{} drifting", r.count(Status::Drift)),
@@ -266,249 +264,4 @@ fn summary(r: &HostReport) -> String {
         HostStatus::RolledBack => "rolled back".into(),
         HostStatus::Failed => r.error.clone().unwrap_or_else(|| "failed".into()),
     }
-}
-
-async fn apply_one(
-    inv: Arc<Inventory>,
-    mut checked: Checked,
-    opts: Arc<Options>,
-    ui: Arc<dyn Progress>,
-) -> HostReport {
-    let host = &inv.hosts[checked.index];
-    let mut report = checked.report(&inv);
-    if !checked.needs_apply() {
-        checked.close().await;
-        return report;
-    }
-    let Some(mut conn) = checked.conn.take() else {
-        report.status = HostStatus::Failed;
-        report.error = Some(format!("{}: connection lost", host.name));
-        return report;
-    };
-    if !conn.alive().await {
-        match Conn::connect(host, &opts.client, "main2").await {
-            Ok(c) => conn = c,
-            Err(e) => {
-                report.status = HostStatus::Failed;
-                report.error = Some(e.to_string());
-                return report;
-            }
-        }
-    }
-    let mut applied = 0usize;
-    let mut error: Option<String> = None;
-    let mut rolled_back = false;
-    for state in checked.controls.iter().filter(|c| c.needs_apply()) {
-        let id = state.control.id();
-        if opts.preflight && !state.desired.preflight.is_empty() {
-            error = Some(format!(
-                "{}: {id}: refusing to apply: {}",
-                host.name,
-                state.desired.preflight.join("; ")
-            ));
-            break;
-        }
-        ui.step(&host.name, &format!("applying {id}"));
-        let files = state.changed_files();
-        let plan = script::Plan {
-            run: &opts.run_id,
-            control: id,
-            files: files.clone(),
-            desired: &state.desired,
-            guard_secs: state.desired.guard.then(|| opts.rollback_after.as_secs()),
-        };
-        let out = match conn.exec(&script::apply(&plan)).await {
-            Ok(o) => o,
-            Err(e) => {
-                error = Some(format!("{id}: {e}"));
-                break;
-            }
-        };
-        match out.rc {
-            0 => {}
-            script::EXIT_INVALID => {
-                error = Some(format!(
-                    "{}: {id}: validation failed, nothing activated: {}",
-                    host.name,
-                    out.stderr.trim()
-                ));
-                break;
-            }
-            script::EXIT_ACTIVATE => {
-                error = Some(format!(
-                    "{}: {id}: activation failed, previous state restored: {}",
-                    host.name,
-                    out.stderr.trim()
-                ));
-                break;
-            }
-            script::EXIT_LOCKED => {
-                error = Some(format!(
-                    "{}: {id}: another harden run holds the host lock",
-                    host.name
-                ));
-                break;
-            }
-            rc => {
-                error = Some(format!(
-                    "{}: {id}: apply script exited {rc}: {}",
-                    host.name,
-                    out.stderr.trim()
-                ));
-                break;
-            }
-        }
-        if state.desired.guard {
-            ui.step(
-                &host.name,
-                &format!("confirming {id} with a fresh connection"),
-            );
-            match guard::confirm(host, &opts, id).await {
-                guard::Outcome::Confirmed => {}
-                guard::Outcome::RolledBack(why) => {
-                    rolled_back = true;
-                    error = Some(format!("{}: {id}: {why}", host.name));
-                    break;
-                }
-                guard::Outcome::Unknown(why) => {
-                    error = Some(format!("{}: {id}: {why}", host.name));
-                    break;
-                }
-            }
-        }
-        applied += files.len().max(1);
-    }
-    let _ = conn.exec(&script::prune(10)).await;
-    // Probe again: the report shows the host as it is now, not as planned.
-    ui.step(&host.name, "verifying");
-    let before: Vec<Finding> = report.findings.clone();
-    let after = async {
-        if !conn.alive().await {
-            conn = Conn::connect(host, &opts.client, "verify")
-                .await
-                .map_err(|e| e.to_string())?;
-        }
-        let f = gather(&inv, checked.index, &conn, opts.ca.as_deref()).await?;
-        check::evaluate(
-            &HostCtx {
-                inv: &inv,
-                host,
-                ca: opts.ca.as_deref(),
-            },
-            &f,
-        )
-    }
-    .await;
-    conn.close().await;
-    match after {
-        Ok(states) => {
-            let mut findings: Vec<Finding> = states.into_iter().flat_map(|s| s.findings).collect();
-            for f in &mut findings {
-                let was_drift = before.iter().any(|b| {
-                    b.control == f.control
-                        && b.check == f.check
-                        && b.item == f.item
-                        && b.status == Status::Drift
-                });
-                if was_drift && f.status == Status::InSync && error.is_none() {
-                    f.status = Status::Changed;
-                }
-            }
-            // Files moved aside leave no trace in the new probe: report them.
-            for b in before.iter().filter(|b| {
-                b.status == Status::Drift && b.fix == crate::report::model::Fix::Quarantine
-            }) {
-                if error.is_none()
-                    && !findings
-                        .iter()
-                        .any(|f| f.control == b.control && f.item == b.item)
-                {
-                    let mut moved = b.clone();
-                    moved.status = Status::Changed;
-                    moved.actual =
-                        format!("moved to {}/quarantine/{}", script::STATE_DIR, opts.run_id);
-                    findings.push(moved);
-                }
-            }
-            let still = findings
-                .iter()
-                .filter(|f| f.status == Status::Drift)
-                .count();
-            report.findings = findings;
-            if error.is_none() && still > 0 {
-                error = Some(format!(
-                    "{}: {still} check(s) still drifting after apply",
-                    host.name
-                ));
-            }
-        }
-        Err(e) => {
-            error.get_or_insert(format!("{}: verifying after apply: {e}", host.name));
-        }
-    }
-    report.changes_applied = applied;
-    report.status = match (&error, rolled_back) {
-        (_, true) => HostStatus::RolledBack,
-        (Some(_), false) => HostStatus::Failed,
-        (None, false) => HostStatus::Changed,
-    };
-    report.error = error;
-    report.duration_ms = checked.started.elapsed().as_millis() as u64;
-    report
-}
-
-/// Phase two: apply on every checked host that needs it.
-pub async fn apply_all(
-    inv: Arc<Inventory>,
-    phase_one: Vec<PhaseOne>,
-    opts: Arc<Options>,
-    ui: Arc<dyn Progress>,
-) -> Vec<HostReport> {
-    let sem = Arc::new(Semaphore::new(opts.jobs.max(1)));
-    let mut tasks = Vec::new();
-    for r in phase_one {
-        match r {
-            Err(rep) => tasks.push((rep.host.clone(), None, Some(rep))),
-            Ok(c) => {
-                let (inv2, opts2, ui2, sem2) = (inv.clone(), opts.clone(), ui.clone(), sem.clone());
-                let name = inv.hosts[c.index].name.clone();
-                let limit = opts.client.command_timeout * 4
-                    + opts.rollback_after * 2
-                    + Duration::from_secs(60);
-                let t = tokio::spawn(async move {
-                    let _permit = sem2.acquire_owned().await;
-                    let name = inv2.hosts[c.index].name.clone();
-                    let addr = inv2.hosts[c.index].address.to_string();
-                    match tokio::time::timeout(limit, apply_one(inv2, c, opts2, ui2)).await {
-                        Ok(r) => r,
-                        Err(_) => HostReport::failed(
-                            &name,
-                            addr,
-                            format!("{name}: apply did not finish within {}s", limit.as_secs()),
-                            limit.as_millis() as u64,
-                        ),
-                    }
-                });
-                tasks.push((name, Some(t), None));
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for (name, task, done) in tasks {
-        let rep = match (task, done) {
-            (Some(t), _) => t.await.unwrap_or_else(|e| {
-                HostReport::failed(
-                    &name,
-                    String::new(),
-                    format!("{name}: internal error: {e}"),
-                    0,
-                )
-            }),
-            (None, Some(r)) => r,
-            (None, None) => continue,
-        };
-        ui.done(&rep.host, &summary(&rep));
-        out.push(rep);
-    }
-    out
 }

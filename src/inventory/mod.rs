@@ -4,9 +4,11 @@
 //! (defaults applied, names resolved), `validate` holds the policy rules and
 //! `source` locates every problem in the file. Nothing here does network I/O.
 
+pub mod hosts;
 pub mod load;
 pub mod model;
 pub mod net;
+mod overrides;
 pub mod people;
 pub mod schema;
 pub mod settings;
