@@ -47,6 +47,25 @@ pub struct Plan<'a> {
     pub guard_secs: Option<u64>,
 }
 
+/// The host lock every harden script takes (apply, maintenance, audit copies).
+pub const LOCK_FILE: &str = "/run/lock/harden.lock";
+
+/// Script prelude: strict environment, then the host lock, held
+/// `exclusive`ly for changes and shared for reads; exits [`EXIT_LOCKED`]
+/// when another run holds it for 30 s.
+pub fn lock(exclusive: bool) -> String {
+    let mode = if exclusive { "-x" } else { "-s" };
+    format!(
+        r#"set -u
+export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+umask 077
+mkdir -p /run/lock
+exec 9>>{LOCK_FILE}
+flock {mode} -w 30 9 || {{ echo "another harden run holds {LOCK_FILE}" >&2; exit {EXIT_LOCKED}; }}
+"#
+    )
+}
+
 /// The per-run, per-control state directory on the host.
 pub fn stage_dir(run: &str, control: &str) -> String {
     format!("{STATE_DIR}/runs/{run}/{control}")
@@ -81,18 +100,14 @@ fn activate_lines(p: &Plan<'_>) -> String {
 pub fn apply(p: &Plan<'_>) -> String {
     use base64ct::Encoding;
     let dir = stage_dir(p.run, p.control);
-    let mut s = format!(
-        r#"set -u
-export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-umask 077
-mkdir -p {STATE_DIR} /run/lock
-exec 9>/run/lock/harden.lock
-flock -w 30 9 || {{ echo "another harden run holds /run/lock/harden.lock" >&2; exit {EXIT_LOCKED}; }}
+    let mut s = lock(true);
+    s.push_str(&format!(
+        r#"mkdir -p {STATE_DIR}
 S={dir}
 rm -rf "$S" && mkdir -p "$S/new" "$S/old" "$S/q" || exit 1
 "#,
         dir = sh_quote(&dir)
-    );
+    ));
     // 2. stage
     for (i, f) in p.files.iter().enumerate() {
         let b64 = base64ct::Base64::encode_string(&f.content);

@@ -13,10 +13,7 @@ use std::collections::BTreeSet;
 use crate::controls::firewall::TABLE;
 use crate::engine::facts::{self, sh_quote, Probe};
 
-/// The host lock shared with `apply`.
-pub const LOCK_FILE: &str = "/run/lock/harden.lock";
-/// Exit code: another harden run holds the host lock.
-pub const EXIT_LOCKED: i32 = 75;
+pub use crate::engine::script::{lock, EXIT_LOCKED, LOCK_FILE};
 /// Exit code: harden's table is not loaded.
 pub const EXIT_NO_TABLE: i32 = 66;
 /// Exit code: nft refused the transaction (nothing changed).
@@ -32,20 +29,6 @@ pub mod probe {
     pub const SSHD: &str = "maintenance.sshd";
     /// The host's clock: epoch seconds, year, UTC offset.
     pub const CLOCK: &str = "maintenance.clock";
-}
-
-/// Lock prelude: `exclusive` for changes, shared for reads.
-pub fn lock(exclusive: bool) -> String {
-    let mode = if exclusive { "-x" } else { "-s" };
-    format!(
-        r#"set -u
-export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-umask 077
-mkdir -p /run/lock
-exec 9>>{LOCK_FILE}
-flock {mode} -w 30 9 || {{ echo "another harden run holds {LOCK_FILE}" >&2; exit {EXIT_LOCKED}; }}
-"#
-    )
 }
 
 fn need_table() -> String {
