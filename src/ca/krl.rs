@@ -432,28 +432,17 @@ impl CaStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ca::sign::{sign_user, UserCertRequest};
     use crate::ca::store::CaKey;
-    use crate::ca::testutil::{krl_revokes, ssh_keygen, user_key, write_cert, write_pub};
+    use crate::ca::testutil::{
+        krl_revokes, ssh_keygen, user_cert, user_key, write_cert, write_pub,
+    };
     use ssh_key::Certificate;
     use std::path::Path;
 
     const PASS: &str = "krl test passphrase";
 
     fn cert(ca: &CaKey, key_id: &str, serial: u64) -> Certificate {
-        let roles = vec!["ops-admin".to_string()];
-        let t = timefmt::now();
-        let req = UserCertRequest {
-            key_id,
-            principals: &roles,
-            valid_after: t,
-            valid_before: t + 3600,
-            serial,
-            source_address: None,
-            permit_port_forwarding: false,
-            permit_agent_forwarding: false,
-        };
-        sign_user(ca, &user_key(), &req).expect("sign")
+        user_cert(ca, key_id, serial)
     }
 
     fn write_krl(dir: &Path, krl: &Krl) -> std::path::PathBuf {

@@ -135,27 +135,15 @@ pub fn retire(store: &mut CaStore, when: Retire) -> Result<Vec<u32>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ca::sign::{known_hosts_lines, sign_user, trusted_user_ca_keys, UserCertRequest};
+    use crate::ca::sign::{known_hosts_lines, trusted_user_ca_keys};
     use crate::ca::store::CaKey;
-    use crate::ca::testutil::{krl_revokes, user_key, write_cert, write_pub};
+    use crate::ca::testutil::{krl_revokes, user_cert, write_cert, write_pub};
     use ssh_key::{Certificate, HashAlg, PrivateKey};
 
     const PASS: &str = "rotation passphrase";
 
     fn cert(ca: &CaKey, serial: u64) -> Certificate {
-        let roles = vec!["ops-admin".to_string()];
-        let t = timefmt::now();
-        let req = UserCertRequest {
-            key_id: "alice@laptop",
-            principals: &roles,
-            valid_after: t,
-            valid_before: t + 3600,
-            serial,
-            source_address: None,
-            permit_port_forwarding: false,
-            permit_agent_forwarding: false,
-        };
-        sign_user(ca, &user_key(), &req).expect("sign")
+        user_cert(ca, "alice@laptop", serial)
     }
 
     #[test]

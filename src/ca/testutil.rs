@@ -16,6 +16,23 @@ pub fn user_key() -> PublicKey {
         .clone()
 }
 
+/// A one-hour user certificate for a fresh key, principal `ops-admin`.
+pub fn user_cert(ca: &crate::ca::CaKey, key_id: &str, serial: u64) -> Certificate {
+    let roles = vec!["ops-admin".to_string()];
+    let t = crate::timefmt::now();
+    let req = crate::ca::UserCertRequest {
+        key_id,
+        principals: &roles,
+        valid_after: t,
+        valid_before: t + 3600,
+        serial,
+        source_address: None,
+        permit_port_forwarding: false,
+        permit_agent_forwarding: false,
+    };
+    crate::ca::sign_user(ca, &user_key(), &req).expect("sign")
+}
+
 /// Runs `ssh-keygen` with `args` followed by `paths`; returns whether it
 /// exited 0 and its stdout plus stderr. Panics if ssh-keygen is missing:
 /// the tests must not pass without the real tool.
