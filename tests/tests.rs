@@ -7,6 +7,7 @@ mod util;
 mod apply;
 mod audit;
 mod ca;
+mod cli;
 mod demo;
 mod firewall;
 mod inventory;

@@ -20,11 +20,27 @@ use clap::{Parser, Subcommand};
 
 /// Exit codes, shown in `--help`.
 pub const EXIT_CODES: &str = "Exit codes (every subcommand):
-  0  everything is in sync, or was applied and verified
-  1  harden could not do its job: bad inventory or flags, unreachable host,
+  0  everything is in sync, or was applied and verified; also --help, -h,
+     `help` and --version (printed to stdout)
+  1  harden could not do its job: a usage error (unknown flag or subcommand,
+     missing or bad argument, no subcommand), bad inventory, unreachable host,
      failed or rolled-back change, internal error
   2  harden did its job and found something: drift (drift), changes to make (plan),
-     a broken hash chain (audit verify)";
+     a broken hash chain (audit verify); never a usage error";
+
+/// The exit code for a command line clap did not turn into a [`Cli`]:
+/// 0 when the user asked for help or the version (clap prints it to
+/// stdout), 1 for every usage error (clap prints it to stderr). Clap's own
+/// default, 2, is harden's "drift" code: a CI job would report a typo'd flag
+/// as drift. A missing subcommand (`harden`, `harden maintenance`) prints
+/// the help too, but to stderr, as a usage error.
+pub fn usage_exit_code(kind: clap::error::ErrorKind) -> u8 {
+    use clap::error::ErrorKind as K;
+    match kind {
+        K::DisplayHelp | K::DisplayVersion => 0,
+        _ => 1,
+    }
+}
 
 /// harden makes a company's security measures (GDPR Art. 32 TOM) true on
 /// its servers and proves, every night, that they still are.
@@ -121,5 +137,32 @@ mod tests {
         let c = Cli::try_parse_from(["harden", "drift", "--inventory", "y.toml"]).unwrap();
         assert_eq!(c.inventory, PathBuf::from("y.toml"));
         assert!(Cli::try_parse_from(["harden", "frobnicate"]).is_err());
+    }
+
+    /// Every way a command line can fail to parse: 0 exactly when clap
+    /// prints to stdout (help or version the user asked for), else 1.
+    #[test]
+    fn usage_errors_exit_1_help_and_version_0() {
+        let cases: [(&[&str], u8); 12] = [
+            (&["harden", "--help"], 0),
+            (&["harden", "-h"], 0),
+            (&["harden", "help"], 0),
+            (&["harden", "help", "drift"], 0),
+            (&["harden", "drift", "--help"], 0),
+            (&["harden", "--version"], 0),
+            (&["harden", "-V"], 0),
+            (&["harden"], 1),
+            (&["harden", "maintenance"], 1),
+            (&["harden", "--bogus", "drift"], 1),
+            (&["harden", "frobnicate"], 1),
+            (&["harden", "maintenance", "open", "--host", "db"], 1),
+        ];
+        for (args, want) in cases {
+            let e = Cli::try_parse_from(args).expect_err("must not parse");
+            let code = usage_exit_code(e.kind());
+            assert_eq!(code, want, "{args:?}: {:?}", e.kind());
+            assert_eq!(code == 0, !e.use_stderr(), "{args:?}: stream and code agree");
+            assert_ne!(code, 2, "{args:?}: 2 means drift");
+        }
     }
 }
