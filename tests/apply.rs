@@ -215,6 +215,6 @@ fn apply_without_yes_off_a_terminal_changes_nothing() {
     );
     t.harden(&["apply", "--limit", "nope-*", "--yes"])
         .code(1)
-        .says("--limit `nope-*` matches no host")
+        .says("`--limit 'nope-*'` matches no host")
         .says("hosts are: otc-db-1");
 }

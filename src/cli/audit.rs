@@ -87,7 +87,7 @@ fn verify_local(path: &Path) -> Result<u8> {
 }
 
 fn verify_hosts(inv: Arc<crate::inventory::Inventory>, a: &VerifyArgs) -> Result<u8> {
-    let hosts = super::select::hosts(&inv, a.host.as_deref())?;
+    let hosts = super::select::by_flag(&inv, "--host", a.host.as_deref())?;
     let ctx = RunContext::new(&inv, Duration::from_secs(a.command_timeout))?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -16,7 +16,7 @@ use crate::maintenance::window;
 
 /// Runs `maintenance close`; returns the exit code.
 pub fn close(inv: Arc<Inventory>, a: &CloseArgs) -> Result<u8> {
-    let hosts = crate::cli::select::hosts(&inv, Some(&a.host))?;
+    let hosts = crate::cli::select::by_flag(&inv, "--host", Some(&a.host))?;
     if let Some(id) = &a.id {
         if !window::valid_id(id) {
             bail!(

@@ -16,7 +16,7 @@ use crate::timefmt;
 
 /// Runs `maintenance list`; returns the exit code.
 pub fn list(inv: Arc<Inventory>, a: &ListArgs) -> Result<u8> {
-    let hosts = crate::cli::select::hosts(&inv, a.host.as_deref())?;
+    let hosts = crate::cli::select::by_flag(&inv, "--host", a.host.as_deref())?;
     let ctx = context(&inv, &a.conns)?;
     let since = timefmt::now().saturating_sub(a.since);
     let op = if a.history {
