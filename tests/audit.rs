@@ -67,7 +67,7 @@ fn verify_catches_an_edited_line_locally_and_on_a_host() {
 #[test]
 fn concurrent_runs_do_not_fork_a_host_chain() {
     let t = lab();
-    let spawn = |port: &str| {
+    let spawn = |from: &str| {
         let mut c = t
             .lab
             .cmd_in(&t.lab.controller_ns(), crate::util::harden_bin());
@@ -80,17 +80,20 @@ fn concurrent_runs_do_not_fork_a_host_chain() {
             "5m",
             "--reason",
             "race",
-            "--port",
-            port,
+            "--from",
+            from,
         ]);
         c.stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped());
         c.spawn().expect("spawn harden")
     };
-    let runs: Vec<_> = ["22", "2222", "8022", "9022"]
-        .iter()
-        .map(|p| spawn(p))
-        .collect();
+    let sources = [
+        "198.51.100.1",
+        "198.51.100.2",
+        "198.51.100.3",
+        "198.51.100.4",
+    ];
+    let runs: Vec<_> = sources.iter().map(|p| spawn(p)).collect();
     for c in runs {
         let out = c.wait_with_output().expect("wait");
         assert!(
@@ -103,7 +106,7 @@ fn concurrent_runs_do_not_fork_a_host_chain() {
     r.code(0).says("6 entries").says("chain intact");
     t.harden_tok(&["audit", "verify"]).code(0).says("6 entries");
     let set = t.on("otc-db-1", "nft list set inet harden mgmt_v4");
-    for p in ["22", "2222", "8022", "9022"] {
-        assert!(set.contains(&format!("198.51.100.0/28 . {p} ")), "{set}");
+    for s in sources {
+        assert!(set.contains(&format!("{s} . 22 ")), "{set}");
     }
 }

@@ -13,6 +13,7 @@
 mod close;
 mod list;
 mod open;
+mod port;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -80,8 +81,10 @@ pub struct OpenArgs {
     /// Default: all of the host's management_sources.
     #[arg(long, value_name = "CIDR", value_parser = parse_cidr)]
     pub from: Vec<Cidr>,
-    /// Port to open (default: the host's ssh_port).
-    #[arg(long)]
+    /// Port to open: the hosts' management port (ssh_port), the default.
+    ///
+    /// Any other port is refused; it belongs in the host's `allow` rules.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     pub port: Option<u16>,
     /// Connection flags.
     #[command(flatten)]
@@ -145,6 +148,15 @@ pub fn run(inv_path: &std::path::Path, args: &Args) -> Result<u8> {
         Sub::Close(a) => close::close(inv, a),
         Sub::List(a) => list::list(inv, a),
     }
+}
+
+/// The hosts `open` works on: selected by `--host`, each with `--port` (if
+/// given) as its management port. Offline, so a bad request fails before
+/// any connection is opened or anything is changed anywhere.
+fn hosts_to_open(inv: &Inventory, a: &OpenArgs) -> Result<Vec<usize>> {
+    let hosts = crate::cli::select::by_flag(inv, "--host", Some(&a.host))?;
+    port::check(inv, &hosts, a.port)?;
+    Ok(hosts)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -257,6 +269,33 @@ mod tests {
             "198.51.100.1/28",
         ])
         .is_err());
+    }
+
+    #[test]
+    fn port_zero_is_refused_at_parse_time() {
+        let open = |port: &str| {
+            Cli::try_parse_from([
+                "harden",
+                "maintenance",
+                "open",
+                "--host",
+                "a",
+                "--for",
+                "1h",
+                "--reason",
+                "r",
+                "--port",
+                port,
+            ])
+        };
+        let e = open("0").expect_err("port 0").to_string();
+        assert!(
+            e.contains("--port") && e.contains("0 is not in 1..=65535"),
+            "{e}"
+        );
+        assert!(open("65536").is_err());
+        assert!(open("1").is_ok());
+        assert!(open("65535").is_ok());
     }
 
     #[test]

@@ -161,7 +161,11 @@ mod tests {
             let e = Cli::try_parse_from(args).expect_err("must not parse");
             let code = usage_exit_code(e.kind());
             assert_eq!(code, want, "{args:?}: {:?}", e.kind());
-            assert_eq!(code == 0, !e.use_stderr(), "{args:?}: stream and code agree");
+            assert_eq!(
+                code == 0,
+                !e.use_stderr(),
+                "{args:?}: stream and code agree"
+            );
             assert_ne!(code, 2, "{args:?}: 2 means drift");
         }
     }

@@ -19,7 +19,7 @@ use crate::timefmt;
 
 /// Runs `maintenance open`; returns the exit code.
 pub fn open(inv: Arc<Inventory>, a: &OpenArgs) -> Result<u8> {
-    let hosts = crate::cli::select::hosts(&inv, Some(&a.host))?;
+    let hosts = super::hosts_to_open(&inv, a)?;
     let reason = window::check_reason(&a.reason, &inv.maintenance)?;
     window::check_duration(a.duration, &inv.maintenance)?;
     let ctx = context(&inv, &a.conns)?;
