@@ -274,19 +274,8 @@ mod tests {
     #[test]
     fn port_zero_is_refused_at_parse_time() {
         let open = |port: &str| {
-            Cli::try_parse_from([
-                "harden",
-                "maintenance",
-                "open",
-                "--host",
-                "a",
-                "--for",
-                "1h",
-                "--reason",
-                "r",
-                "--port",
-                port,
-            ])
+            let base = "harden maintenance open --host a --for 1h --reason r --port";
+            Cli::try_parse_from(base.split(' ').chain([port]))
         };
         let e = open("0").expect_err("port 0").to_string();
         assert!(
