@@ -13,6 +13,7 @@
 mod config;
 mod outbox;
 mod retry;
+mod scrub;
 mod tls;
 
 #[cfg(test)]
@@ -23,6 +24,7 @@ mod testserver;
 pub use config::{ConfigError, ReportConfig, DEFAULT_TOKEN_ENV};
 pub use outbox::Outbox;
 pub use retry::RetryPolicy;
+pub use scrub::scrub_body;
 pub use tls::install_crypto_provider;
 
 use std::fmt;
@@ -345,6 +347,25 @@ impl Notifier {
         report
     }
 
+    /// Every value the request carries that must not be shown: the
+    /// `Authorization` value, the bare token, and the URL's path and query.
+    fn secrets(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        if let Some(Token(t)) = &self.token {
+            if let Ok(v) = t.to_str() {
+                out.push(v);
+                out.push(v.strip_prefix("Bearer ").unwrap_or(v));
+            }
+        }
+        if self.url.path() != "/" {
+            out.push(self.url.path());
+        }
+        if let Some(q) = self.url.query() {
+            out.push(q);
+        }
+        out
+    }
+
     /// Attempts until delivered, a permanent failure, the retries or the
     /// time budget run out. Ok is (status, attempts).
     async fn deliver(&self, id: &str, body: &[u8]) -> Result<(u16, u32), String> {
@@ -406,16 +427,16 @@ impl Notifier {
             Ok(mut resp) => {
                 let status = resp.status();
                 let headers = resp.headers().clone();
-                // The start of the body explains a rejection; bounded.
-                let snippet = match resp.chunk().await {
-                    Ok(Some(b)) => String::from_utf8_lossy(&b[..b.len().min(300)])
-                        .chars()
-                        .map(|c| if c.is_control() { ' ' } else { c })
-                        .collect::<String>()
-                        .trim()
-                        .to_string(),
-                    _ => String::new(),
-                };
+                // The start of the body explains a rejection: bounded, and
+                // never verbatim (a receiver may echo the token back).
+                let mut body: Vec<u8> = Vec::new();
+                while body.len() < scrub::READ_LIMIT {
+                    match resp.chunk().await {
+                        Ok(Some(b)) => body.extend_from_slice(&b),
+                        _ => break,
+                    }
+                }
+                let snippet = scrub::scrub_body(&body, &self.secrets());
                 retry::classify_status(status, &headers, &snippet)
             }
             Err(e) => retry::classify_error(&e, self.timeout),
