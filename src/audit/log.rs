@@ -1,10 +1,14 @@
-//! The local audit log file: locked, append-only, synced.
+//! The local audit log file: locked, append-only, synced, anchored.
 //!
 //! Each append opens the file with `O_APPEND`, takes an exclusive `flock`,
-//! reads the last line, writes the next entry in one `write` and syncs it
-//! before releasing the lock, so concurrent harden runs (two operators, a
+//! reads the last line, checks that the log still reaches its anchor
+//! (`<log>.anchor`, see [`super::anchor`]), writes the next entry in one
+//! `write`, syncs it and writes the new anchor before releasing the lock, so concurrent harden runs (two operators, a
 //! cron job) never interleave or fork the chain, and an entry reported as
-//! written survives a crash. The file is created with mode 0600: it names
+//! written survives a crash. A log cut short, emptied or rewritten (it no
+//! longer matches its anchor) is not appended to
+//! ([`AuditError::Unanchored`]) until an operator acknowledges the loss
+//! ([`AuditLog::acknowledge`]). The file is created with mode 0600: it names
 //! people and is personal data. (`std::fs::File::lock` would do, but needs
 //! Rust 1.89, above harden's `rust-version`; `rustix` is already built.)
 
@@ -15,8 +19,10 @@ use std::path::{Path, PathBuf};
 
 use rustix::fs::{flock, FlockOperation};
 
-use super::chain::{next_entry, Entry};
+use super::anchor::{anchor_path, read_anchor, write_anchor, Anchor};
+use super::chain::{next_entry, parse_line, Entry};
 use super::event::Event;
+use super::tail::{check_found, AnchorIssue, Found};
 use super::verify::{verify_bytes, VerifyReport};
 use super::AuditError;
 
@@ -55,22 +61,101 @@ impl AuditLog {
         &self.path
     }
 
-    /// Appends `event` as the next entry and returns it once it is on disk.
+    /// The log's anchor file (`<log>.anchor`).
+    pub fn anchor_path(&self) -> PathBuf {
+        anchor_path(&self.path)
+    }
+
+    /// Appends `event` as the next entry and returns it once it is on disk
+    /// and anchored. Refuses ([`AuditError::Unanchored`]) when the log no
+    /// longer reaches its anchor.
     pub fn append(&self, event: &Event) -> Result<Entry, AuditError> {
+        let mut locked = self.lock()?;
+        let tail = locked.tail()?;
+        if let Some(issue) = locked.anchor_issue(&tail)? {
+            return Err(AuditError::Unanchored {
+                log: self.path.clone(),
+                issue: Box::new(issue),
+            });
+        }
+        locked.append(&tail, event)
+        // Dropping `locked` closes the file and releases the lock.
+    }
+
+    /// Takes the log's exclusive lock.
+    pub(super) fn lock(&self) -> Result<Locked, AuditError> {
+        let file = open_append(&self.path)?;
+        flock(&file, FlockOperation::LockExclusive)
+            .map_err(|e| io(&self.path, "lock")(e.into()))?;
+        Ok(Locked {
+            file,
+            path: self.path.clone(),
+        })
+    }
+}
+
+/// The log, opened for appending under its exclusive lock.
+pub(super) struct Locked {
+    file: File,
+    path: PathBuf,
+}
+
+impl Locked {
+    /// The last line with its newline, or "" for an empty log.
+    pub(super) fn tail(&self) -> Result<String, AuditError> {
+        read_last_line(&self.file).map_err(io(&self.path, "read"))
+    }
+
+    /// The whole log.
+    pub(super) fn bytes(&self) -> Result<Vec<u8>, AuditError> {
+        std::fs::read(&self.path).map_err(io(&self.path, "read"))
+    }
+
+    /// Why the log (whose last line is `tail`) does not reach its anchor,
+    /// if it does not. A log without an anchor is fine only while empty.
+    pub(super) fn anchor_issue(&self, tail: &str) -> Result<Option<AnchorIssue>, AuditError> {
+        let Some(anchor) = read_anchor(&anchor_path(&self.path))? else {
+            if tail.is_empty() {
+                return Ok(None);
+            }
+            let found = Found::of(&self.bytes()?);
+            return Ok(Some(AnchorIssue::NoAnchor { found }));
+        };
+        // The usual case: the last line is the anchored entry.
+        if let Ok(p) = parse_line(tail.trim_end_matches('\n').as_bytes()) {
+            if p.seq == anchor.seq && p.hash == anchor.hash {
+                return Ok(None);
+            }
+        }
+        Ok(check_found(&Found::of(&self.bytes()?), &anchor))
+    }
+
+    /// Appends the entry for `event` after `tail`, syncs it and re-anchors.
+    pub(super) fn append(&mut self, tail: &str, event: &Event) -> Result<Entry, AuditError> {
         let path = &self.path;
-        let mut file = open_append(path)?;
-        flock(&file, FlockOperation::LockExclusive).map_err(|e| io(path, "lock")(e.into()))?;
-        let tail = read_last_line(&file).map_err(io(path, "read"))?;
-        let entry = next_entry(&tail, event)?;
-        file.write_all(entry.to_line().as_bytes())
+        let entry = next_entry(tail, event)?;
+        self.file
+            .write_all(entry.to_line().as_bytes())
             .map_err(io(path, "write"))?;
-        file.sync_data().map_err(io(path, "sync"))?;
+        self.file.sync_data().map_err(io(path, "sync"))?;
         if tail.is_empty() {
             sync_dir(path);
         }
-        // Closing the file releases the lock.
+        write_anchor(&anchor_path(path), &Anchor::of(&entry))?;
         Ok(entry)
     }
+}
+
+/// The log file's bytes, read under a shared lock; `None` when there is no
+/// log file.
+pub fn read_locked(path: &Path) -> Result<Option<Vec<u8>>, AuditError> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io(path, "open")(e)),
+    };
+    flock(&file, FlockOperation::LockShared).map_err(|e| io(path, "lock")(e.into()))?;
+    std::fs::read(path).map(Some).map_err(io(path, "read"))
 }
 
 /// Checks the log file at `path` (under a shared lock, so a concurrent
@@ -321,13 +406,23 @@ mod tests {
     fn refuses_to_append_after_a_torn_line() {
         let dir = tempfile::tempdir().unwrap();
         let (path, _) = five(dir.path());
+        // An interrupted write: part of a sixth line, no newline (the
+        // anchor, written after the line, still names entry 5).
         let text = std::fs::read_to_string(&path).unwrap();
-        std::fs::write(&path, &text[..text.len() - 10]).unwrap();
+        let sixth = next_entry(lines(&path)[4].as_str(), &Event::new("apply", vec![])).unwrap();
+        std::fs::write(&path, format!("{text}{}", &sixth.line()[..40])).unwrap();
         let err = AuditLog::open(&path)
             .unwrap()
             .append(&Event::new("apply", vec![]))
             .unwrap_err();
         assert!(matches!(err, AuditError::TornTail { .. }), "{err}");
+        // Cut inside the anchored last line: that is a cut, not a torn write.
+        std::fs::write(&path, &text[..text.len() - 10]).unwrap();
+        let err = AuditLog::open(&path)
+            .unwrap()
+            .append(&Event::new("apply", vec![]))
+            .unwrap_err();
+        assert!(matches!(err, AuditError::Unanchored { .. }), "{err}");
     }
 
     #[test]
