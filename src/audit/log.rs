@@ -13,22 +13,17 @@
 //! Rust 1.89, above harden's `rust-version`; `rustix` is already built.)
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use rustix::fs::{flock, FlockOperation};
 
-use super::anchor::{anchor_path, read_anchor, write_anchor, Anchor};
-use super::chain::{next_entry, parse_line, Entry};
+use super::anchor::anchor_path;
+use super::chain::Entry;
 use super::event::Event;
-use super::tail::{check_found, AnchorIssue, Found};
+use super::locked::Locked;
 use super::verify::{verify_bytes, VerifyReport};
 use super::AuditError;
-
-/// The longest last line harden reads back (a guard against a log that is
-/// not line-structured at all).
-const MAX_LINE: u64 = 16 << 20;
 
 /// An append-only audit log on the local disk.
 #[derive(Debug, Clone)]
@@ -94,58 +89,6 @@ impl AuditLog {
     }
 }
 
-/// The log, opened for appending under its exclusive lock.
-pub(super) struct Locked {
-    file: File,
-    path: PathBuf,
-}
-
-impl Locked {
-    /// The last line with its newline, or "" for an empty log.
-    pub(super) fn tail(&self) -> Result<String, AuditError> {
-        read_last_line(&self.file).map_err(io(&self.path, "read"))
-    }
-
-    /// The whole log.
-    pub(super) fn bytes(&self) -> Result<Vec<u8>, AuditError> {
-        std::fs::read(&self.path).map_err(io(&self.path, "read"))
-    }
-
-    /// Why the log (whose last line is `tail`) does not reach its anchor,
-    /// if it does not. A log without an anchor is fine only while empty.
-    pub(super) fn anchor_issue(&self, tail: &str) -> Result<Option<AnchorIssue>, AuditError> {
-        let Some(anchor) = read_anchor(&anchor_path(&self.path))? else {
-            if tail.is_empty() {
-                return Ok(None);
-            }
-            let found = Found::of(&self.bytes()?);
-            return Ok(Some(AnchorIssue::NoAnchor { found }));
-        };
-        // The usual case: the last line is the anchored entry.
-        if let Ok(p) = parse_line(tail.trim_end_matches('\n').as_bytes()) {
-            if p.seq == anchor.seq && p.hash == anchor.hash {
-                return Ok(None);
-            }
-        }
-        Ok(check_found(&Found::of(&self.bytes()?), &anchor))
-    }
-
-    /// Appends the entry for `event` after `tail`, syncs it and re-anchors.
-    pub(super) fn append(&mut self, tail: &str, event: &Event) -> Result<Entry, AuditError> {
-        let path = &self.path;
-        let entry = next_entry(tail, event)?;
-        self.file
-            .write_all(entry.to_line().as_bytes())
-            .map_err(io(path, "write"))?;
-        self.file.sync_data().map_err(io(path, "sync"))?;
-        if tail.is_empty() {
-            sync_dir(path);
-        }
-        write_anchor(&anchor_path(path), &Anchor::of(&entry))?;
-        Ok(entry)
-    }
-}
-
 /// The log file's bytes, read under a shared lock; `None` when there is no
 /// log file.
 pub fn read_locked(path: &Path) -> Result<Option<Vec<u8>>, AuditError> {
@@ -167,7 +110,7 @@ pub fn verify_file(path: &Path) -> Result<VerifyReport, AuditError> {
     Ok(verify_bytes(&bytes))
 }
 
-fn open_append(path: &Path) -> Result<File, AuditError> {
+pub(super) fn open_append(path: &Path) -> Result<File, AuditError> {
     OpenOptions::new()
         .read(true)
         .append(true)
@@ -177,45 +120,10 @@ fn open_append(path: &Path) -> Result<File, AuditError> {
         .map_err(io(path, "open"))
 }
 
-/// The last line with its newline (if it has one), or "" for an empty file.
-fn read_last_line(file: &File) -> std::io::Result<String> {
-    let len = file.metadata()?.len();
-    let mut buf: Vec<u8> = Vec::new();
-    let mut pos = len;
-    while pos > 0 {
-        let start = pos.saturating_sub(8192);
-        let mut chunk = vec![0u8; usize::try_from(pos - start).unwrap_or(8192)];
-        file.read_exact_at(&mut chunk, start)?;
-        chunk.extend_from_slice(&buf);
-        buf = chunk;
-        pos = start;
-        // Ignore the final newline itself when looking for the line start.
-        let search = if buf.last() == Some(&b'\n') {
-            &buf[..buf.len() - 1]
-        } else {
-            &buf[..]
-        };
-        if let Some(i) = search.iter().rposition(|b| *b == b'\n') {
-            buf.drain(..=i);
-            break;
-        }
-        if len - pos > MAX_LINE {
-            return Err(std::io::Error::other("last line is longer than 16 MiB"));
-        }
-    }
-    String::from_utf8(buf).map_err(|_| std::io::Error::other("last line is not UTF-8"))
-}
-
-fn sync_dir(path: &Path) {
-    // Best effort: makes a newly created log's directory entry durable.
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
-    }
-}
-
-fn io<'a>(path: &'a Path, op: &'static str) -> impl FnOnce(std::io::Error) -> AuditError + 'a {
+pub(super) fn io<'a>(
+    path: &'a Path,
+    op: &'static str,
+) -> impl FnOnce(std::io::Error) -> AuditError + 'a {
     move |err| AuditError::Io {
         path: path.to_path_buf(),
         op,
@@ -226,7 +134,7 @@ fn io<'a>(path: &'a Path, op: &'static str) -> impl FnOnce(std::io::Error) -> Au
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::{verify, Issue, ZERO_HASH};
+    use crate::audit::{next_entry, verify, Issue, ZERO_HASH};
     use std::os::unix::fs::PermissionsExt;
 
     fn five(dir: &Path) -> (PathBuf, Vec<Entry>) {
