@@ -35,7 +35,8 @@ pub struct Anchor {
     pub seq: u64,
     /// The last entry's hash.
     pub hash: String,
-    /// How many entries the log had (unknown for a hand-given anchor).
+    /// How many entries the log should hold: the last seq, as an intact
+    /// log holds one entry per seq (unknown for a hand-given anchor).
     #[serde(default)]
     pub entries: Option<u64>,
     /// The last entry's event id (unknown for a hand-given anchor).
