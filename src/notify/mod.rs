@@ -347,25 +347,6 @@ impl Notifier {
         report
     }
 
-    /// Every value the request carries that must not be shown: the
-    /// `Authorization` value, the bare token, and the URL's path and query.
-    fn secrets(&self) -> Vec<&str> {
-        let mut out = Vec::new();
-        if let Some(Token(t)) = &self.token {
-            if let Ok(v) = t.to_str() {
-                out.push(v);
-                out.push(v.strip_prefix("Bearer ").unwrap_or(v));
-            }
-        }
-        if self.url.path() != "/" {
-            out.push(self.url.path());
-        }
-        if let Some(q) = self.url.query() {
-            out.push(q);
-        }
-        out
-    }
-
     /// Attempts until delivered, a permanent failure, the retries or the
     /// time budget run out. Ok is (status, attempts).
     async fn deliver(&self, id: &str, body: &[u8]) -> Result<(u16, u32), String> {
@@ -436,7 +417,10 @@ impl Notifier {
                         _ => break,
                     }
                 }
-                let snippet = scrub::scrub_body(&body, &self.secrets());
+                let snippet = scrub::scrub_body(
+                    &body,
+                    &scrub::secrets(self.token.as_ref().map(|t| &t.0), &self.url),
+                );
                 retry::classify_status(status, &headers, &snippet)
             }
             Err(e) => retry::classify_error(&e, self.timeout),

@@ -24,6 +24,26 @@ pub const READ_LIMIT: usize = 8 * 1024;
 /// The replacement for a removed secret.
 pub const REDACTED: &str = "<redacted>";
 
+/// Every value a request carries that must not be shown: the whole
+/// `Authorization` value, the bare token, and the URL's path and query.
+pub fn secrets<'a>(
+    auth: Option<&'a reqwest::header::HeaderValue>,
+    url: &'a reqwest::Url,
+) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    if let Some(v) = auth.and_then(|v| v.to_str().ok()) {
+        out.push(v);
+        out.push(v.strip_prefix("Bearer ").unwrap_or(v));
+    }
+    if url.path() != "/" {
+        out.push(url.path());
+    }
+    if let Some(q) = url.query() {
+        out.push(q);
+    }
+    out
+}
+
 /// `body` (at most [`READ_LIMIT`] bytes are looked at) as one safe line:
 /// each of `secrets` (empty ones ignored) removed, control characters
 /// escaped, cut to [`MAX_CHARS`] characters (escapes counted as
@@ -113,5 +133,23 @@ mod tests {
         );
         assert_eq!(out, r#"{"path":"<redacted>"}"#);
         assert_eq!(scrub_body(b"  no  ", &[""]), "no");
+    }
+
+    #[test]
+    fn request_secrets_include_token_and_url_path_and_query() {
+        let url = reqwest::Url::parse("https://h.example/services/T0/SECRET?k=v1").unwrap();
+        let auth = reqwest::header::HeaderValue::from_static("Bearer abcd1234");
+        let s = secrets(Some(&auth), &url);
+        assert_eq!(
+            s,
+            ["Bearer abcd1234", "abcd1234", "/services/T0/SECRET", "k=v1"]
+        );
+        let echoed = "got Bearer abcd1234 on /services/T0/SECRET?k=v1";
+        assert_eq!(
+            scrub_body(echoed.as_bytes(), &s),
+            "got <redacted> on <redacted>?<redacted>"
+        );
+        let root = reqwest::Url::parse("https://h.example/").unwrap();
+        assert!(secrets(None, &root).is_empty());
     }
 }
