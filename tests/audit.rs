@@ -1,8 +1,10 @@
 //! The audit log on lab hosts: every window and firewall change is chained
 //! locally and on each affected host, `audit verify` names an edited or
-//! deleted line in either, and concurrent runs never fork a host's chain.
+//! deleted line in either, a local log cut at its end (found by the anchor
+//! file, the anchor management received and the host copies by event id),
+//! and concurrent runs never fork a host's chain.
 
-use crate::util::{report_toml, TestLab};
+use crate::util::{report_toml, Receiver, TestLab};
 
 fn lab() -> TestLab {
     let t = TestLab::pair(&report_toml(8099));
@@ -109,4 +111,182 @@ fn concurrent_runs_do_not_fork_a_host_chain() {
     for s in sources {
         assert!(set.contains(&format!("{s} . 22 ")), "{set}");
     }
+}
+
+/// Opens and closes a window on otc-db-1: with the apply, 4 local entries.
+fn window(t: &TestLab) {
+    t.harden_tok(&[
+        "maintenance",
+        "open",
+        "--host",
+        "otc-db-1",
+        "--for",
+        "10m",
+        "--reason",
+        "OPS-7",
+    ])
+    .code(0);
+    t.harden_tok(&["maintenance", "close", "--host", "otc-db-1"])
+        .code(0);
+}
+
+fn without_last_line(text: &str) -> String {
+    let n = text.lines().count();
+    text.split_inclusive('\n').take(n - 1).collect()
+}
+
+#[test]
+fn cut_local_tail_is_found_and_must_be_acknowledged() {
+    let t = lab();
+    window(&t);
+    let path = t.audit_log();
+    let anchor = path.with_file_name("audit.jsonl.anchor");
+    t.harden_tok(&["audit", "verify"])
+        .code(0)
+        .says("chain intact")
+        .says("reaches its anchor (seq 4 hash");
+    t.harden_tok(&["audit", "verify", "--host", "*"])
+        .code(0)
+        .never_says("not in");
+    let text = std::fs::read_to_string(&path).expect("log");
+    let last: serde_json::Value =
+        serde_json::from_str(text.lines().last().expect("a line")).expect("json");
+    let lost_id = last["id"].as_str().expect("id").to_string();
+
+    // The last line cut off: the chain is intact, the anchor is not reached.
+    std::fs::write(&path, without_last_line(&text)).expect("write");
+    t.harden_tok(&["audit", "verify"])
+        .code(2)
+        .says("3 entries")
+        .says("entry seq 4 was cut off the end");
+    // The host copy still has the event the local log lost.
+    t.harden_tok(&["audit", "verify", "--host", "*"])
+        .code(2)
+        .says(&format!(
+            "otc-db-1: 1 event(s) of otc-db-1's copy are not in the local log: host seq 4 (event {lost_id})"
+        ));
+    // Cut and the anchor file rewritten to match (an attacker with write
+    // access to both): only the host copies and management's anchor show it.
+    let cut = without_last_line(&text);
+    let new_last: serde_json::Value =
+        serde_json::from_str(cut.lines().last().expect("line")).expect("json");
+    std::fs::write(
+        &anchor,
+        format!(
+            "{{\"version\":1,\"seq\":3,\"hash\":\"{}\"}}\n",
+            new_last["hash"].as_str().expect("hash")
+        ),
+    )
+    .expect("write anchor");
+    t.harden_tok(&["audit", "verify"]).code(0);
+    let mgmt = format!("4:{}", last["hash"].as_str().expect("hash"));
+    t.harden_tok(&["audit", "verify", "--anchor", &mgmt])
+        .code(2)
+        .says("--anchor: the log has 3 entries, ending at seq 3")
+        .says("entry seq 4 was cut off the end");
+    t.harden_tok(&["audit", "verify", "--host", "otc-db-1"])
+        .code(2)
+        .says(&lost_id);
+    std::fs::write(&path, &text).expect("restore");
+    std::fs::write(&anchor, "").expect("break the anchor");
+    t.harden_tok(&["audit", "verify"])
+        .code(2)
+        .says("the anchor file cannot be used");
+    std::fs::remove_file(&anchor).expect("rm anchor");
+    t.harden_tok(&["audit", "verify"])
+        .code(2)
+        .says("no anchor file");
+    t.harden_tok(&["audit", "acknowledge", "--reason", "anchor lost, OPS-11"])
+        .code(0)
+        .says("acknowledged: the log has 4 entries");
+
+    // Emptied, then deleted, with the anchor in place.
+    std::fs::write(&path, "").expect("empty");
+    t.harden_tok(&["audit", "verify"])
+        .code(2)
+        .says("the log is empty, but the anchor records seq 5 hash")
+        .says("the log was emptied");
+    std::fs::remove_file(&path).expect("rm");
+    t.harden_tok(&["audit", "verify"])
+        .code(2)
+        .says("the log is missing")
+        .says("the log was deleted");
+    // The next append refuses until the loss is acknowledged.
+    let r = t.harden_tok(&[
+        "maintenance",
+        "open",
+        "--host",
+        "otc-db-1",
+        "--for",
+        "5m",
+        "--reason",
+        "x",
+    ]);
+    r.says("NOT RECORDED in the local audit log")
+        .says("harden audit acknowledge --reason");
+    t.harden_tok(&["maintenance", "close", "--host", "otc-db-1"]);
+    t.harden_tok(&["audit", "acknowledge", "--reason", ""])
+        .code(1);
+    t.harden_tok(&[
+        "audit",
+        "acknowledge",
+        "--reason",
+        "disk restored from backup, OPS-12",
+    ])
+    .code(0)
+    .says("acknowledged: the log is empty");
+    t.harden_tok(&["audit", "acknowledge", "--reason", "again"])
+        .code(0)
+        .says("nothing to acknowledge");
+    window(&t);
+    t.harden_tok(&["audit", "verify"])
+        .code(0)
+        .says("chain intact")
+        .says("reaches its anchor");
+    t.harden_tok(&["audit", "show"])
+        .code(0)
+        .says("audit-acknowledge")
+        .says("\"disk restored from backup, OPS-12\"");
+    let log = std::fs::read_to_string(&path).expect("log");
+    let ack: serde_json::Value =
+        serde_json::from_str(log.lines().next().expect("line")).expect("json");
+    assert_eq!(ack["action"], "audit-acknowledge");
+    assert_eq!(ack["details"]["acknowledged"]["missing"]["last"], 5);
+}
+
+#[test]
+fn anchor_is_what_management_receives_and_host_cut_is_named() {
+    let t = lab();
+    let rx = Receiver::start(&t, 8099, 0);
+    window(&t);
+    let anchor: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(t.audit_log().with_file_name("audit.jsonl.anchor"))
+            .expect("anchor"),
+    )
+    .expect("json");
+    let got = rx.delivered();
+    let newest = got.last().expect("delivered");
+    assert_eq!(newest["details"]["audit"]["seq"], anchor["seq"]);
+    assert_eq!(newest["details"]["audit"]["hash"], anchor["hash"]);
+    assert_eq!(newest["id"], anchor["id"]);
+    let mgmt = format!(
+        "{}:{}",
+        anchor["seq"],
+        anchor["hash"].as_str().expect("hash")
+    );
+    t.harden_tok(&["audit", "verify", "--anchor", &mgmt])
+        .code(0);
+    // The host copy loses its last entry: the local log names it.
+    let local = std::fs::read_to_string(t.audit_log()).expect("log");
+    let last: serde_json::Value =
+        serde_json::from_str(local.lines().last().expect("line")).expect("json");
+    t.on("otc-db-1", &format!("sed -i '$d' {HOST_LOG}"));
+    t.harden_tok(&["audit", "verify", "--host", "otc-*"])
+        .code(2)
+        .says("otc-db-1: /var/log/harden/audit.jsonl: 3 entries")
+        .says(&format!(
+            "otc-db-1: 1 event(s) of the local log for otc-db-1 are not in its copy: local seq 4 (event {})",
+            last["id"].as_str().expect("id")
+        ))
+        .never_says("otc-app-1: 1 event");
 }

@@ -1,28 +1,29 @@
-//! The local audit log file: locked, append-only, synced.
+//! The local audit log file: locked, append-only, synced, anchored.
 //!
 //! Each append opens the file with `O_APPEND`, takes an exclusive `flock`,
-//! reads the last line, writes the next entry in one `write` and syncs it
-//! before releasing the lock, so concurrent harden runs (two operators, a
+//! reads the last line, checks that the log still reaches its anchor
+//! (`<log>.anchor`, see [`super::anchor`]), writes the next entry in one
+//! `write`, syncs it and writes the new anchor before releasing the lock, so concurrent harden runs (two operators, a
 //! cron job) never interleave or fork the chain, and an entry reported as
-//! written survives a crash. The file is created with mode 0600: it names
+//! written survives a crash. A log cut short, emptied or rewritten (it no
+//! longer matches its anchor) is not appended to
+//! ([`AuditError::Unanchored`]) until an operator acknowledges the loss
+//! ([`AuditLog::acknowledge`]). The file is created with mode 0600: it names
 //! people and is personal data. (`std::fs::File::lock` would do, but needs
 //! Rust 1.89, above harden's `rust-version`; `rustix` is already built.)
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use rustix::fs::{flock, FlockOperation};
 
-use super::chain::{next_entry, Entry};
+use super::anchor::anchor_path;
+use super::chain::Entry;
 use super::event::Event;
+use super::locked::Locked;
 use super::verify::{verify_bytes, VerifyReport};
 use super::AuditError;
-
-/// The longest last line harden reads back (a guard against a log that is
-/// not line-structured at all).
-const MAX_LINE: u64 = 16 << 20;
 
 /// An append-only audit log on the local disk.
 #[derive(Debug, Clone)]
@@ -55,22 +56,49 @@ impl AuditLog {
         &self.path
     }
 
-    /// Appends `event` as the next entry and returns it once it is on disk.
-    pub fn append(&self, event: &Event) -> Result<Entry, AuditError> {
-        let path = &self.path;
-        let mut file = open_append(path)?;
-        flock(&file, FlockOperation::LockExclusive).map_err(|e| io(path, "lock")(e.into()))?;
-        let tail = read_last_line(&file).map_err(io(path, "read"))?;
-        let entry = next_entry(&tail, event)?;
-        file.write_all(entry.to_line().as_bytes())
-            .map_err(io(path, "write"))?;
-        file.sync_data().map_err(io(path, "sync"))?;
-        if tail.is_empty() {
-            sync_dir(path);
-        }
-        // Closing the file releases the lock.
-        Ok(entry)
+    /// The log's anchor file (`<log>.anchor`).
+    pub fn anchor_path(&self) -> PathBuf {
+        anchor_path(&self.path)
     }
+
+    /// Appends `event` as the next entry and returns it once it is on disk
+    /// and anchored. Refuses ([`AuditError::Unanchored`]) when the log no
+    /// longer reaches its anchor.
+    pub fn append(&self, event: &Event) -> Result<Entry, AuditError> {
+        let mut locked = self.lock()?;
+        let tail = locked.tail()?;
+        if let Some(issue) = locked.anchor_issue(&tail)? {
+            return Err(AuditError::Unanchored {
+                log: self.path.clone(),
+                issue: Box::new(issue),
+            });
+        }
+        locked.append(&tail, event)
+        // Dropping `locked` closes the file and releases the lock.
+    }
+
+    /// Takes the log's exclusive lock.
+    pub(super) fn lock(&self) -> Result<Locked, AuditError> {
+        let file = open_append(&self.path)?;
+        flock(&file, FlockOperation::LockExclusive)
+            .map_err(|e| io(&self.path, "lock")(e.into()))?;
+        Ok(Locked {
+            file,
+            path: self.path.clone(),
+        })
+    }
+}
+
+/// The log file's bytes, read under a shared lock; `None` when there is no
+/// log file.
+pub fn read_locked(path: &Path) -> Result<Option<Vec<u8>>, AuditError> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io(path, "open")(e)),
+    };
+    flock(&file, FlockOperation::LockShared).map_err(|e| io(path, "lock")(e.into()))?;
+    std::fs::read(path).map(Some).map_err(io(path, "read"))
 }
 
 /// Checks the log file at `path` (under a shared lock, so a concurrent
@@ -82,7 +110,7 @@ pub fn verify_file(path: &Path) -> Result<VerifyReport, AuditError> {
     Ok(verify_bytes(&bytes))
 }
 
-fn open_append(path: &Path) -> Result<File, AuditError> {
+pub(super) fn open_append(path: &Path) -> Result<File, AuditError> {
     OpenOptions::new()
         .read(true)
         .append(true)
@@ -92,45 +120,10 @@ fn open_append(path: &Path) -> Result<File, AuditError> {
         .map_err(io(path, "open"))
 }
 
-/// The last line with its newline (if it has one), or "" for an empty file.
-fn read_last_line(file: &File) -> std::io::Result<String> {
-    let len = file.metadata()?.len();
-    let mut buf: Vec<u8> = Vec::new();
-    let mut pos = len;
-    while pos > 0 {
-        let start = pos.saturating_sub(8192);
-        let mut chunk = vec![0u8; usize::try_from(pos - start).unwrap_or(8192)];
-        file.read_exact_at(&mut chunk, start)?;
-        chunk.extend_from_slice(&buf);
-        buf = chunk;
-        pos = start;
-        // Ignore the final newline itself when looking for the line start.
-        let search = if buf.last() == Some(&b'\n') {
-            &buf[..buf.len() - 1]
-        } else {
-            &buf[..]
-        };
-        if let Some(i) = search.iter().rposition(|b| *b == b'\n') {
-            buf.drain(..=i);
-            break;
-        }
-        if len - pos > MAX_LINE {
-            return Err(std::io::Error::other("last line is longer than 16 MiB"));
-        }
-    }
-    String::from_utf8(buf).map_err(|_| std::io::Error::other("last line is not UTF-8"))
-}
-
-fn sync_dir(path: &Path) {
-    // Best effort: makes a newly created log's directory entry durable.
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
-    }
-}
-
-fn io<'a>(path: &'a Path, op: &'static str) -> impl FnOnce(std::io::Error) -> AuditError + 'a {
+pub(super) fn io<'a>(
+    path: &'a Path,
+    op: &'static str,
+) -> impl FnOnce(std::io::Error) -> AuditError + 'a {
     move |err| AuditError::Io {
         path: path.to_path_buf(),
         op,
@@ -141,7 +134,7 @@ fn io<'a>(path: &'a Path, op: &'static str) -> impl FnOnce(std::io::Error) -> Au
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::{verify, Issue, ZERO_HASH};
+    use crate::audit::{next_entry, verify, Issue, ZERO_HASH};
     use std::os::unix::fs::PermissionsExt;
 
     fn five(dir: &Path) -> (PathBuf, Vec<Entry>) {
@@ -321,13 +314,23 @@ mod tests {
     fn refuses_to_append_after_a_torn_line() {
         let dir = tempfile::tempdir().unwrap();
         let (path, _) = five(dir.path());
+        // An interrupted write: part of a sixth line, no newline (the
+        // anchor, written after the line, still names entry 5).
         let text = std::fs::read_to_string(&path).unwrap();
-        std::fs::write(&path, &text[..text.len() - 10]).unwrap();
+        let sixth = next_entry(lines(&path)[4].as_str(), &Event::new("apply", vec![])).unwrap();
+        std::fs::write(&path, format!("{text}{}", &sixth.line()[..40])).unwrap();
         let err = AuditLog::open(&path)
             .unwrap()
             .append(&Event::new("apply", vec![]))
             .unwrap_err();
         assert!(matches!(err, AuditError::TornTail { .. }), "{err}");
+        // Cut inside the anchored last line: that is a cut, not a torn write.
+        std::fs::write(&path, &text[..text.len() - 10]).unwrap();
+        let err = AuditLog::open(&path)
+            .unwrap()
+            .append(&Event::new("apply", vec![]))
+            .unwrap_err();
+        assert!(matches!(err, AuditError::Unanchored { .. }), "{err}");
     }
 
     #[test]

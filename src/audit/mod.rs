@@ -15,21 +15,37 @@
 //! entries to the local log's.
 //!
 //! The chain has no secret key: whoever can write the file can rewrite it
-//! from the altered line onwards. It becomes evidence by being anchored
-//! elsewhere — the copies on the hosts and the last hash reported to
-//! management — and compared.
+//! from the altered line onwards, or cut lines off its end. It becomes
+//! evidence by being anchored elsewhere and compared: the local log's last
+//! entry is kept in an anchor file next to it ([`anchor`]) and sent to
+//! management with every event; [`check_local`] compares the log with both,
+//! [`crosscheck`] compares it with a host's copy by event id. A log that no
+//! longer reaches its anchor is not appended to until an operator
+//! acknowledges the loss ([`AuditLog::acknowledge`]).
 
+mod ack;
+pub mod anchor;
 mod canon;
 mod chain;
+pub mod crosscheck;
 mod event;
+pub mod local;
+mod locked;
 mod log;
+mod tail;
 mod verify;
 
+pub use anchor::{anchor_path, Anchor};
 pub use canon::ZERO_HASH;
 pub use chain::{next_entry, Entry};
 pub use event::{Actor, Event};
-pub use log::{verify_file, AuditLog};
+pub use local::{check_local, LocalReport};
+pub use log::{read_locked, verify_file, AuditLog};
+pub use tail::{check_anchor, AnchorIssue, Found};
 pub use verify::{verify, verify_bytes, Issue, VerifyReport};
+
+/// The action of the event that acknowledges a loss.
+pub const ACK_ACTION: &str = "audit-acknowledge";
 
 use std::fmt;
 use std::path::PathBuf;
@@ -61,6 +77,22 @@ pub enum AuditError {
     },
     /// The event could not be encoded as a JSON object.
     Encode(String),
+    /// The log no longer reaches its anchor (cut, emptied, deleted,
+    /// rewritten, or its anchor is gone): appending would make the loss
+    /// permanent, so harden refuses until it is acknowledged.
+    Unanchored {
+        /// The log.
+        log: PathBuf,
+        /// What was found.
+        issue: Box<AnchorIssue>,
+    },
+    /// The anchor file cannot be read or is not an anchor.
+    BadAnchor {
+        /// The anchor file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 impl fmt::Display for AuditError {
@@ -79,6 +111,19 @@ impl fmt::Display for AuditError {
                 "the audit log's last line is not an audit entry ({reason}); cannot chain to it"
             ),
             AuditError::Encode(e) => write!(f, "cannot encode audit event: {e}"),
+            AuditError::Unanchored { log, issue } => write!(
+                f,
+                "audit log {}: {issue}; not appending to it, which would make the loss \
+                 permanent: see `harden audit verify`, then record the loss with \
+                 `harden audit acknowledge --reason \"…\"`",
+                log.display()
+            ),
+            AuditError::BadAnchor { path, reason } => write!(
+                f,
+                "audit anchor {}: {reason}; check the log with `harden audit verify`, then \
+                 record it with `harden audit acknowledge --reason \"…\"`",
+                path.display()
+            ),
         }
     }
 }

@@ -1,21 +1,30 @@
-//! `harden audit verify|show`: check and read the audit log.
+//! `harden audit verify|acknowledge|show`: check, repair and read the log.
 //!
-//! `verify` checks the local log (`[audit] log`), or with `--host` the
-//! copies on the hosts, read over SSH byte-exact under the host lock, with
-//! the same check (`crate::audit::verify_bytes`): every edited, deleted,
-//! reordered or cut line is named. Exit 0 when intact, 2 when a problem was
-//! found, 1 when a log could not be read. `show` prints the local log's
-//! last entries for people.
+//! `verify` checks the local log (`[audit] log`): its chain, and that it
+//! still reaches its anchor file and, with `--anchor SEQ:HASH`, the anchor
+//! management received (`crate::audit::check_local`). With `--host` it
+//! checks the copies on the hosts instead, read over SSH byte-exact under
+//! the host lock, with the same chain check, and compares each with the
+//! local log by event id (`crate::audit::crosscheck`). Every edited,
+//! deleted, reordered or cut line is named. Exit 0 when intact, 2 when a
+//! problem was found, 1 when a log could not be read. `acknowledge` records
+//! a loss the anchor check found as an audit event and re-anchors, so
+//! appends work again. `show` prints the local log's last entries.
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use serde_json::Value;
 
-use crate::audit::{verify_bytes, verify_file, VerifyReport};
+use crate::audit::crosscheck::crosscheck;
+use crate::audit::local::AnchorSource;
+use crate::audit::{
+    check_local, read_locked, verify_bytes, Actor, Anchor, AuditLog, Event, VerifyReport,
+    ACK_ACTION,
+};
 use crate::engine::context::RunContext;
 use crate::events::hostcopy::{self, HOST_LOG};
 use crate::transport::Conn;
@@ -31,8 +40,12 @@ pub struct Args {
 /// Subcommands of `audit`.
 #[derive(Debug, Subcommand)]
 pub enum Sub {
-    /// Check a log's hash chain; names edited, deleted or reordered lines.
+    /// Check a log's hash chain and anchor; names edited, deleted,
+    /// reordered or cut-off lines.
     Verify(VerifyArgs),
+    /// Record a loss that `verify` found (a cut, emptied or rewritten log)
+    /// as an audit event, so harden appends to the log again.
+    Acknowledge(AckArgs),
     /// Print the last entries of the local log.
     Show(ShowArgs),
 }
@@ -50,6 +63,18 @@ pub struct VerifyArgs {
     /// Upper bound, in seconds, for one remote command.
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(5..=3600))]
     pub command_timeout: u64,
+    /// Also check the local log against this anchor: the `seq` and `hash`
+    /// of the newest event management received (`details.audit`).
+    #[arg(long, value_name = "SEQ:HASH", value_parser = Anchor::parse)]
+    pub anchor: Option<Anchor>,
+}
+
+/// Flags of `audit acknowledge`.
+#[derive(Debug, clap::Args)]
+pub struct AckArgs {
+    /// Why the loss is accepted (what happened, the ticket); recorded.
+    #[arg(long)]
+    pub reason: String,
 }
 
 /// Flags of `audit show`.
@@ -65,7 +90,8 @@ pub fn run(inv_path: &Path, args: &Args) -> Result<u8> {
     let inv = Arc::new(super::run::load(inv_path)?);
     match &args.command {
         Sub::Verify(a) if a.host.is_some() => verify_hosts(inv, a),
-        Sub::Verify(_) => verify_local(&inv.audit.log),
+        Sub::Verify(a) => verify_local(&inv.audit.log, a.anchor.as_ref()),
+        Sub::Acknowledge(a) => acknowledge(&inv, &a.reason),
         Sub::Show(a) => show(&inv.audit.log, a.last),
     }
 }
@@ -76,14 +102,101 @@ fn print_report(prefix: &str, r: &VerifyReport) {
     }
 }
 
-fn verify_local(path: &Path) -> Result<u8> {
-    if !path.exists() {
+fn verify_local(path: &Path, given: Option<&Anchor>) -> Result<u8> {
+    let r = check_local(path, given)?;
+    if !r.exists && r.is_ok() {
         println!("{}: no audit log yet (nothing recorded)", path.display());
         return Ok(0);
     }
-    let r = verify_file(path)?;
-    print_report(&format!("{}: ", path.display()), &r);
+    for line in r.lines() {
+        println!("{}: {line}", path.display());
+    }
     Ok(if r.is_ok() { 0 } else { 2 })
+}
+
+/// The most characters of an acknowledgement's reason.
+const MAX_REASON: usize = 500;
+
+fn acknowledge(inv: &crate::inventory::Inventory, reason: &str) -> Result<u8> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > MAX_REASON {
+        bail!("--reason: say why the loss is accepted, in 1 to {MAX_REASON} characters");
+    }
+    if reason.chars().any(char::is_control) {
+        bail!("--reason: must be one line without control characters");
+    }
+    let log = AuditLog::open(&inv.audit.log)?;
+    let mut event = Event::new(ACK_ACTION, Vec::new()).with_reason(reason);
+    event.actor = Actor::current(None);
+    let Some((entry, issue)) = log.acknowledge(event)? else {
+        println!(
+            "{}: the log reaches its anchor; nothing to acknowledge",
+            log.path().display()
+        );
+        return Ok(0);
+    };
+    println!("{}: acknowledged: {issue}", log.path().display());
+    println!(
+        "{}: recorded as entry {} ({ACK_ACTION}, event {}); anchor {} now at seq {} hash {}",
+        log.path().display(),
+        entry.seq,
+        entry.event.id,
+        log.anchor_path().display(),
+        entry.seq,
+        entry.hash
+    );
+    report_ack(inv, &entry)
+}
+
+/// Sends the acknowledgement to management like every other event (behind
+/// anything still queued), with its `details.audit` anchor.
+fn report_ack(inv: &crate::inventory::Inventory, entry: &crate::audit::Entry) -> Result<u8> {
+    let n = match crate::events::notifier(inv) {
+        Ok(Some(n)) => n,
+        Ok(None) => {
+            eprintln!("harden: warning: no [report] webhook in the inventory: the acknowledgement is in the audit log only");
+            return Ok(0);
+        }
+        Err(e) => {
+            eprintln!("harden: !!! acknowledgement NOT REPORTED to management: {e} !!!");
+            return Ok(1);
+        }
+    };
+    let mut wire = entry.event.clone();
+    if let Some(d) = wire.details.as_object_mut() {
+        d.insert(
+            "audit".into(),
+            serde_json::json!({"seq": entry.seq, "hash": entry.hash}),
+        );
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let msg = rt.block_on(async {
+        if n.flush_outbox().await.still_queued > 0 {
+            let body = serde_json::to_vec(&wire).map_err(|e| e.to_string())?;
+            let file = n.outbox().put(&wire, &body).map_err(|e| e.to_string())?;
+            return Ok(format!(
+                "NOT REPORTED to management yet: queued in {} behind earlier events",
+                file.display()
+            ));
+        }
+        match n.send(&wire).await {
+            d @ crate::notify::Delivery::Lost { .. } => Err(d.to_string()),
+            d => Ok(d.to_string()),
+        }
+    });
+    match msg {
+        Ok(m) => {
+            eprintln!("report: {ACK_ACTION} {m}");
+            Ok(0)
+        }
+        Err(e) => {
+            eprintln!("harden: !!! {ACK_ACTION} {e} !!!");
+            Ok(1)
+        }
+    }
 }
 
 fn verify_hosts(inv: Arc<crate::inventory::Inventory>, a: &VerifyArgs) -> Result<u8> {
@@ -131,22 +244,38 @@ fn verify_hosts(inv: Arc<crate::inventory::Inventory>, a: &VerifyArgs) -> Result
         }
         out
     });
+    let local = read_locked(&inv.audit.log)?;
     let (mut problems, mut errors) = (false, false);
+    if let Some(given) = &a.anchor {
+        let r = check_local(&inv.audit.log, Some(given))?;
+        for (_, issue) in r.issues.iter().filter(|(s, _)| *s == AnchorSource::Given) {
+            problems = true;
+            println!("{}: --anchor: {issue}", inv.audit.log.display());
+        }
+    }
     for (i, r) in results {
         let name = &inv.hosts[i].name;
-        match r {
+        let copy = match r {
             Ok(None) => {
-                println!("{name}: no audit copy at {HOST_LOG} (nothing recorded on this host)")
+                println!("{name}: no audit copy at {HOST_LOG} (nothing recorded on this host)");
+                None
             }
             Ok(Some(bytes)) => {
                 let rep = verify_bytes(&bytes);
                 problems |= !rep.is_ok();
                 print_report(&format!("{name}: {HOST_LOG}: "), &rep);
+                Some(bytes)
             }
             Err(e) => {
                 errors = true;
                 eprintln!("harden: {e}");
+                continue;
             }
+        };
+        let x = crosscheck(local.as_deref(), name, copy.as_deref());
+        problems |= !x.is_ok();
+        for line in x.lines() {
+            println!("{name}: {line}");
         }
     }
     Ok(if errors {

@@ -13,6 +13,7 @@
 mod config;
 mod outbox;
 mod retry;
+mod scrub;
 mod tls;
 
 #[cfg(test)]
@@ -23,6 +24,7 @@ mod testserver;
 pub use config::{ConfigError, ReportConfig, DEFAULT_TOKEN_ENV};
 pub use outbox::Outbox;
 pub use retry::RetryPolicy;
+pub use scrub::scrub_body;
 pub use tls::install_crypto_provider;
 
 use std::fmt;
@@ -406,16 +408,19 @@ impl Notifier {
             Ok(mut resp) => {
                 let status = resp.status();
                 let headers = resp.headers().clone();
-                // The start of the body explains a rejection; bounded.
-                let snippet = match resp.chunk().await {
-                    Ok(Some(b)) => String::from_utf8_lossy(&b[..b.len().min(300)])
-                        .chars()
-                        .map(|c| if c.is_control() { ' ' } else { c })
-                        .collect::<String>()
-                        .trim()
-                        .to_string(),
-                    _ => String::new(),
-                };
+                // The start of the body explains a rejection: bounded, and
+                // never verbatim (a receiver may echo the token back).
+                let mut body: Vec<u8> = Vec::new();
+                while body.len() < scrub::READ_LIMIT {
+                    match resp.chunk().await {
+                        Ok(Some(b)) => body.extend_from_slice(&b),
+                        _ => break,
+                    }
+                }
+                let snippet = scrub::scrub_body(
+                    &body,
+                    &scrub::secrets(self.token.as_ref().map(|t| &t.0), &self.url),
+                );
                 retry::classify_status(status, &headers, &snippet)
             }
             Err(e) => retry::classify_error(&e, self.timeout),

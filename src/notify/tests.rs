@@ -390,3 +390,53 @@ fn token_with_a_newline_is_refused_without_showing_it() {
     assert!(matches!(err, NotifyError::BadToken { .. }));
     assert!(!err.to_string().contains("abc"));
 }
+
+/// A receiver that echoes the request headers in its error body: the token
+/// must not reach the delivery error, the flush report or the outbox, and
+/// the text is one bounded line.
+#[tokio::test]
+async fn echoed_token_never_reaches_an_error_or_the_outbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = TestCert::new();
+    let server = Server::start(&cert, vec![Reply::status(401).echoing()]).await;
+    let n = notifier(dir.path(), &server.url(), &cert, 0);
+    let d = n.send(&event("a")).await;
+    let Delivery::Queued { reason, file } = &d else {
+        panic!("{d:?}")
+    };
+    // The receiver did get the token (and echoed it) ...
+    assert_eq!(
+        server.requests()[0].header("authorization"),
+        Some("Bearer s3cret-token")
+    );
+    // ... but harden's message shows neither it nor the echoed header line.
+    assert!(reason.contains("HTTP 401"), "{reason}");
+    assert!(reason.contains("you sent:"), "{reason}");
+    assert!(reason.contains("authorization: <redacted>"), "{reason}");
+    let shown = d.to_string();
+    assert!(!shown.contains("s3cret"), "{shown}");
+    assert!(!shown.contains('\n') && !shown.contains('\r'), "{shown}");
+    assert!(
+        reason.contains("\\r\\n"),
+        "control characters escaped: {reason}"
+    );
+    let queued = std::fs::read_to_string(file).unwrap();
+    assert!(!queued.contains("s3cret"), "{queued}");
+    // A flush against the same receiver reports the same scrubbed error.
+    let r = n.flush_outbox().await;
+    assert_eq!(r.still_queued, 1, "{r:?}");
+    let errors = r.errors.join("\n");
+    assert!(errors.contains("HTTP 401"), "{errors}");
+    assert!(!errors.contains("s3cret"), "{errors}");
+    let body_len = reason
+        .split_once("HTTP 401 Unauthorized: ")
+        .map(|(_, b)| {
+            b.split(" (not retried")
+                .next()
+                .unwrap_or("")
+                .chars()
+                .count()
+        })
+        .unwrap_or(usize::MAX);
+    assert!(body_len <= super::scrub::MAX_CHARS + 1, "{reason}");
+}

@@ -40,6 +40,9 @@ pub struct Reply {
     pub headers: Vec<(String, String)>,
     /// Wait this long before answering.
     pub delay: Duration,
+    /// Answer with the request's headers as the body (a receiver that
+    /// echoes what it got, `Authorization` included).
+    pub echo: bool,
 }
 
 impl Reply {
@@ -48,7 +51,13 @@ impl Reply {
             status,
             headers: Vec::new(),
             delay: Duration::ZERO,
+            echo: false,
         }
+    }
+
+    pub fn echoing(mut self) -> Reply {
+        self.echo = true;
+        self
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Reply {
@@ -181,6 +190,10 @@ async fn serve(
             .unwrap_or(0);
         let mut body = vec![0u8; len];
         stream.read_exact(&mut body).await?;
+        let echoed: String = headers
+            .iter()
+            .map(|(n, v)| format!("{n}: {v}\r\n"))
+            .collect();
         let n = {
             let mut seen = seen.lock().expect("lock");
             seen.push(Request {
@@ -197,7 +210,11 @@ async fn serve(
             .cloned()
             .unwrap_or_else(|| Reply::status(200));
         tokio::time::sleep(reply.delay).await;
-        let text = format!("status {}", reply.status);
+        let text = if reply.echo {
+            format!("status {}\r\nyou sent:\r\n{echoed}", reply.status)
+        } else {
+            format!("status {}", reply.status)
+        };
         let mut out = format!(
             "HTTP/1.1 {} X\r\ncontent-length: {}\r\ncontent-type: text/plain\r\n",
             reply.status,
