@@ -112,3 +112,28 @@ fn sshd_change_that_locks_harden_out_rolls_back() {
         .contains("AllowUsers"));
     let _ = Command::new("true");
 }
+
+#[test]
+fn a_full_etc_ssh_fails_cleanly_and_leaves_no_temp_file() {
+    let t = TestLab::new(&["otc-app-1"], ONE);
+    let h = "otc-app-1";
+    let before = t.on(h, "sha256sum /etc/ssh/sshd_config");
+    // A tiny tmpfs over /etc/ssh (in the lab host's own mount namespace),
+    // holding a copy of it, then filled to the last byte.
+    t.on(h, "set -e; mkdir -p /root/ssh-copy; cp -a /etc/ssh/. /root/ssh-copy/; mount -t tmpfs -o size=2m tmpfs /etc/ssh; cp -a /root/ssh-copy/. /etc/ssh/; dd if=/dev/zero of=/etc/ssh/fill bs=4k 2>/dev/null || true; test \"$(df --output=avail /etc/ssh | tail -n 1 | tr -d ' ')\" = 0");
+    assert_eq!(before, t.on(h, "sha256sum /etc/ssh/sshd_config"));
+    t.harden(&["apply", "--yes"])
+        .code(1)
+        .says("cannot write /etc/ssh/sshd_config");
+    assert_eq!(before, t.on(h, "sha256sum /etc/ssh/sshd_config"));
+    let left = t.on(
+        h,
+        "find /etc/ssh /var/lib/harden -name '*.harden-tmp' 2>/dev/null; true",
+    );
+    assert_eq!(left.trim(), "", "temp files left behind");
+    // Not locked out: drift still connects and names what is left to do.
+    t.harden(&["drift"]).code(2).says("PasswordAuthentication");
+    t.on(h, "umount /etc/ssh");
+    t.harden(&["apply", "--yes"]).code(0);
+    t.harden(&["drift"]).code(0);
+}
