@@ -137,3 +137,46 @@ fn a_full_etc_ssh_fails_cleanly_and_leaves_no_temp_file() {
     t.harden(&["apply", "--yes"]).code(0);
     t.harden(&["drift"]).code(0);
 }
+
+#[test]
+fn a_match_block_weakening_one_source_is_drift_named_by_class() {
+    let t = TestLab::new(&["otc-app-1"], ONE);
+    t.harden(&["apply", "--yes"]).code(0);
+    t.harden(&["drift"]).code(0);
+    // Behind harden's back: passwords for the management network only.
+    t.on(
+        "otc-app-1",
+        "printf 'Match Address 198.51.100.0/28\\n  PasswordAuthentication yes\\n  X11Forwarding yes\\n' >> /etc/ssh/sshd_config && sshd -t",
+    );
+    let r = t.harden(&["drift"]);
+    r.code(2)
+        .says("PasswordAuthentication (for user=root from 198.51.100.1 (management_sources 198.51.100.0/28)): yes -> no")
+        .says("X11Forwarding (for user=root from 198.51.100.1")
+        .never_says("from 203.0.113.10");
+    let j = t.harden(&["drift", "--format", "json"]).json();
+    // The file check sees the edit; the effective check names what it
+    // does and for whom, once per setting (no duplicates for other classes).
+    let class = "(for user=root from 198.51.100.1 (management_sources 198.51.100.0/28))";
+    assert_eq!(
+        crate::util::drifting(&j),
+        [
+            (
+                "otc-app-1".into(),
+                "file".into(),
+                "/etc/ssh/sshd_config".into()
+            ),
+            (
+                "otc-app-1".into(),
+                "sshd-effective".into(),
+                format!("PasswordAuthentication {class}")
+            ),
+            (
+                "otc-app-1".into(),
+                "sshd-effective".into(),
+                format!("X11Forwarding {class}")
+            ),
+        ]
+    );
+    t.harden(&["apply", "--yes"]).code(0);
+    t.harden(&["drift"]).code(0);
+}
