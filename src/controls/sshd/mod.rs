@@ -192,3 +192,6 @@ impl Control for Sshd {
         out
     }
 }
+
+#[cfg(test)]
+mod tests;
