@@ -180,3 +180,36 @@ fn a_match_block_weakening_one_source_is_drift_named_by_class() {
     t.harden(&["apply", "--yes"]).code(0);
     t.harden(&["drift"]).code(0);
 }
+
+#[test]
+fn a_host_dropping_harden_before_key_exchange_is_retried_and_explained() {
+    // A listener that accepts and closes: what a penalised source, a full
+    // MaxStartups or fail2ban look like to ssh.
+    let inv = ONE.replace(
+        "roles = [\"app\"]\n",
+        "roles = [\"app\"]\nssh_port = 2222\n",
+    );
+    let t = TestLab::new(&["otc-app-1"], &inv);
+    t.listen("otc-app-1", 2222);
+    // Count the connection attempts at the host (its own namespace).
+    t.on("otc-app-1", "nft add table inet probe && nft add chain inet probe c '{ type filter hook input priority 0; }' && nft add rule inet probe c tcp dport 2222 tcp flags syn counter");
+    let mut c = t
+        .lab
+        .cmd_in(&t.lab.controller_ns(), crate::util::harden_bin());
+    c.arg("-i")
+        .arg(&t.inv)
+        .arg("drift")
+        .env_remove("HARDEN_INVENTORY")
+        .env("HARDEN_SSH_REFUSED_RETRY_MS", "200,400");
+    let started = std::time::Instant::now();
+    let r = run(c);
+    let took = started.elapsed();
+    r.code(1)
+        .says("before key exchange on 3 attempt(s)")
+        .says("kex_exchange_identification")
+        .says("PerSourcePenalties")
+        .says("controller_sources");
+    assert!(took >= std::time::Duration::from_millis(600), "{took:?}");
+    let counted = t.on("otc-app-1", "nft list chain inet probe c");
+    assert!(counted.contains("packets 3 "), "{counted}");
+}
