@@ -6,8 +6,11 @@
 //! written by harden: strict host-key checking against the inventory's
 //! known_hosts only (never trust-on-first-use, no global known_hosts, no
 //! key updates from the server), batch mode, bounded timeouts, and the
-//! identity or certificate the inventory names. The user's ~/.ssh/config is
-//! not read, so a run behaves the same on a laptop and in CI.
+//! identity or certificate the inventory names ([`config`]: every value
+//! quoted, or refused when it cannot be). The user's ~/.ssh/config is
+//! not read, so a run behaves the same on a laptop and in CI. A host that
+//! drops the connection before key exchange is retried a few times
+//! ([`refused`]).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -19,7 +22,7 @@ use tokio::io::AsyncWriteExt;
 use crate::inventory::Host;
 
 pub mod config;
-mod refused;
+pub mod refused;
 
 /// Why talking to a host failed.
 #[derive(Debug)]

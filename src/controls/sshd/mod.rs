@@ -1,8 +1,10 @@
 //! sshd control: a hardened sshd_config, checked through `sshd -T`.
 //!
 //! The whole `/etc/ssh/sshd_config` is rendered (no `Include`), with crypto
-//! picked for the host's OpenSSH version. Drift reads the effective
-//! configuration with `sshd -T`, not the file, so a setting changed by a
+//! picked for the host's OpenSSH version (and, from 9.8, the controller
+//! sources exempted from `PerSourcePenalties`). Drift reads the effective
+//! configuration with `sshd -T -C` for every class of connection the
+//! inventory knows ([`classes`]), not the file, so a setting changed by a
 //! Match block or an included drop-in is seen; unmanaged drop-ins in
 //! `/etc/ssh/sshd_config.d` are reported and moved aside by apply (kept
 //! under /var/lib/harden/quarantine, never deleted). Apply validates with
