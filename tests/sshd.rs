@@ -112,3 +112,104 @@ fn sshd_change_that_locks_harden_out_rolls_back() {
         .contains("AllowUsers"));
     let _ = Command::new("true");
 }
+
+#[test]
+fn a_full_etc_ssh_fails_cleanly_and_leaves_no_temp_file() {
+    let t = TestLab::new(&["otc-app-1"], ONE);
+    let h = "otc-app-1";
+    let before = t.on(h, "sha256sum /etc/ssh/sshd_config");
+    // A tiny tmpfs over /etc/ssh (in the lab host's own mount namespace),
+    // holding a copy of it, then filled to the last byte.
+    t.on(h, "set -e; mkdir -p /root/ssh-copy; cp -a /etc/ssh/. /root/ssh-copy/; mount -t tmpfs -o size=2m tmpfs /etc/ssh; cp -a /root/ssh-copy/. /etc/ssh/; dd if=/dev/zero of=/etc/ssh/fill bs=4k 2>/dev/null || true; test \"$(df --output=avail /etc/ssh | tail -n 1 | tr -d ' ')\" = 0");
+    assert_eq!(before, t.on(h, "sha256sum /etc/ssh/sshd_config"));
+    t.harden(&["apply", "--yes"])
+        .code(1)
+        .says("cannot write /etc/ssh/sshd_config");
+    assert_eq!(before, t.on(h, "sha256sum /etc/ssh/sshd_config"));
+    let left = t.on(
+        h,
+        "find /etc/ssh /var/lib/harden -name '*.harden-tmp' 2>/dev/null; true",
+    );
+    assert_eq!(left.trim(), "", "temp files left behind");
+    // Not locked out: drift still connects and names what is left to do.
+    t.harden(&["drift"]).code(2).says("PasswordAuthentication");
+    t.on(h, "umount /etc/ssh");
+    t.harden(&["apply", "--yes"]).code(0);
+    t.harden(&["drift"]).code(0);
+}
+
+#[test]
+fn a_match_block_weakening_one_source_is_drift_named_by_class() {
+    let t = TestLab::new(&["otc-app-1"], ONE);
+    t.harden(&["apply", "--yes"]).code(0);
+    t.harden(&["drift"]).code(0);
+    // Behind harden's back: passwords for the management network only.
+    t.on(
+        "otc-app-1",
+        "printf 'Match Address 198.51.100.0/28\\n  PasswordAuthentication yes\\n  X11Forwarding yes\\n' >> /etc/ssh/sshd_config && sshd -t",
+    );
+    let r = t.harden(&["drift"]);
+    r.code(2)
+        .says("PasswordAuthentication (for user=root from 198.51.100.1 (management_sources 198.51.100.0/28)): yes -> no")
+        .says("X11Forwarding (for user=root from 198.51.100.1")
+        .never_says("from 203.0.113.10");
+    let j = t.harden(&["drift", "--format", "json"]).json();
+    // The file check sees the edit; the effective check names what it
+    // does and for whom, once per setting (no duplicates for other classes).
+    let class = "(for user=root from 198.51.100.1 (management_sources 198.51.100.0/28))";
+    assert_eq!(
+        crate::util::drifting(&j),
+        [
+            (
+                "otc-app-1".into(),
+                "file".into(),
+                "/etc/ssh/sshd_config".into()
+            ),
+            (
+                "otc-app-1".into(),
+                "sshd-effective".into(),
+                format!("PasswordAuthentication {class}")
+            ),
+            (
+                "otc-app-1".into(),
+                "sshd-effective".into(),
+                format!("X11Forwarding {class}")
+            ),
+        ]
+    );
+    t.harden(&["apply", "--yes"]).code(0);
+    t.harden(&["drift"]).code(0);
+}
+
+#[test]
+fn a_host_dropping_harden_before_key_exchange_is_retried_and_explained() {
+    // A listener that accepts and closes: what a penalised source, a full
+    // MaxStartups or fail2ban look like to ssh.
+    let inv = ONE.replace(
+        "roles = [\"app\"]\n",
+        "roles = [\"app\"]\nssh_port = 2222\n",
+    );
+    let t = TestLab::new(&["otc-app-1"], &inv);
+    t.listen("otc-app-1", 2222);
+    // Count the connection attempts at the host (its own namespace).
+    t.on("otc-app-1", "nft add table inet probe && nft add chain inet probe c '{ type filter hook input priority 0; }' && nft add rule inet probe c tcp dport 2222 tcp flags syn counter");
+    let mut c = t
+        .lab
+        .cmd_in(&t.lab.controller_ns(), crate::util::harden_bin());
+    c.arg("-i")
+        .arg(&t.inv)
+        .arg("drift")
+        .env_remove("HARDEN_INVENTORY")
+        .env("HARDEN_SSH_REFUSED_RETRY_MS", "200,400");
+    let started = std::time::Instant::now();
+    let r = run(c);
+    let took = started.elapsed();
+    r.code(1)
+        .says("before key exchange on 3 attempt(s)")
+        .says("kex_exchange_identification")
+        .says("PerSourcePenalties")
+        .says("controller_sources");
+    assert!(took >= std::time::Duration::from_millis(600), "{took:?}");
+    let counted = t.on("otc-app-1", "nft list chain inet probe c");
+    assert!(counted.contains("packets 3 "), "{counted}");
+}

@@ -66,6 +66,12 @@ flock {mode} -w 30 9 || {{ echo "another harden run holds {LOCK_FILE}" >&2; exit
     )
 }
 
+/// The temporary name a file is written under before the atomic rename;
+/// every failure path removes it.
+pub fn tmp_path(path: &str) -> String {
+    format!("{path}.harden-tmp")
+}
+
 /// The per-run, per-control state directory on the host.
 pub fn stage_dir(run: &str, control: &str) -> String {
     format!("{STATE_DIR}/runs/{run}/{control}")
@@ -76,7 +82,8 @@ fn restore_lines(p: &Plan<'_>) -> String {
     for (i, f) in p.files.iter().enumerate() {
         let t = sh_quote(&f.path);
         s.push_str(&format!(
-            "if [ -e \"$S/old/{i}\" ]; then cp -p \"$S/old/{i}\" {t}.harden-tmp && mv -f {t}.harden-tmp {t}; elif [ -e \"$S/old/{i}.absent\" ]; then rm -f {t}; fi\n"
+            "if [ -e \"$S/old/{i}\" ]; then cp -p \"$S/old/{i}\" {tmp} && mv -f {tmp} {t} || {{ rm -f {tmp}; printf 'cannot restore %s\\n' {t} >&2; }}; elif [ -e \"$S/old/{i}.absent\" ]; then rm -f {t}; fi\n",
+            tmp = sh_quote(&tmp_path(&f.path))
         ));
     }
     for (i, q) in p.desired.quarantine.iter().enumerate() {
@@ -126,15 +133,16 @@ rm -rf "$S" && mkdir -p "$S/new" "$S/old" "$S/q" || exit 1
         let t = sh_quote(&f.path);
         let orig = sh_quote(&format!("{STATE_DIR}/originals{}", f.path));
         s.push_str(&format!(
-            "if [ -e {t} ]; then cp -p {t} \"$S/old/{i}\" || exit 1; if [ ! -e {orig} ]; then mkdir -p \"$(dirname {orig})\" && cp -p {t} {orig} || exit 1; fi; else : > \"$S/old/{i}.absent\"; fi\n"
+            "if [ -e {t} ]; then cp -p {t} \"$S/old/{i}\" || {{ printf 'cannot back up %s\\n' {t} >&2; exit 1; }}; if [ ! -e {orig} ]; then mkdir -p \"$(dirname {orig})\" && cp -p {t} {otmp} && mv -f {otmp} {orig} || {{ rm -f {otmp}; printf 'cannot keep the original of %s\\n' {t} >&2; exit 1; }}; fi; else : > \"$S/old/{i}.absent\"; fi\n",
+            otmp = sh_quote(&tmp_path(&format!("{STATE_DIR}/originals{}", f.path)))
         ));
     }
     s.push_str(&format!("restore() {{\n:\n{}}}\n", restore_lines(p)));
     let swap = |i: usize, f: &ManagedFile| {
         let t = sh_quote(&f.path);
+        let tmp = sh_quote(&tmp_path(&f.path));
         format!(
-            "(umask 022; mkdir -p \"$(dirname {t})\") && cp -p \"$S/new/{i}\" {t}.harden-tmp && mv -f {t}.harden-tmp {t} || {{ restore; echo \"cannot write {}\" >&2; exit 1; }}\n",
-            f.path
+            "(umask 022; mkdir -p \"$(dirname {t})\") && cp -p \"$S/new/{i}\" {tmp} && mv -f {tmp} {t} || {{ rm -f {tmp}; restore; printf 'cannot write %s (disk full or read-only?); previous files restored\\n' {t} >&2; exit 1; }}\n"
         )
     };
     // 4. inert files first, then validators
@@ -173,7 +181,7 @@ rm -rf "$S" && mkdir -p "$S/new" "$S/old" "$S/q" || exit 1
             let src = sh_quote(&q.path);
             let name = q.path.trim_start_matches('/').replace('/', "_");
             s.push_str(&format!(
-                "if [ -e {src} ]; then cp -p {src} {qd}/{n} && mv -f {src} \"$S/q/{i}\" || {{ restore; exit 1; }}; fi\n",
+                "if [ -e {src} ]; then cp -p {src} {qd}/{n} && mv -f {src} \"$S/q/{i}\" || {{ rm -f {qd}/{n}; restore; printf 'cannot move %s aside\\n' {src} >&2; exit 1; }}; fi\n",
                 qd = sh_quote(&qdir),
                 n = sh_quote(&name),
             ));
@@ -242,4 +250,82 @@ pub fn prune(keep: usize) -> String {
         "cd {STATE_DIR}/runs 2>/dev/null && ls -1t | tail -n +{} | while read -r d; do rm -rf -- \"$d\"; done; true\n",
         keep + 1
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::controls::Quarantine;
+
+    const HOSTILE: &str = "/etc/x$(touch /tmp/pwned)`id`\"q\"'s' ;y";
+
+    fn hostile_script() -> String {
+        let f = ManagedFile::root(HOSTILE, "x", 0o600, "t").validated_by("true {}");
+        let desired = Desired {
+            quarantine: vec![Quarantine {
+                path: format!("{HOSTILE}.d"),
+                tom: "t",
+            }],
+            ..Default::default()
+        };
+        apply(&Plan {
+            run: "r1",
+            control: "c",
+            files: vec![&f],
+            desired: &desired,
+            guard_secs: Some(5),
+        })
+    }
+
+    #[test]
+    fn every_path_in_the_script_is_quoted_messages_included() {
+        let s = hostile_script();
+        let mut rest = s.clone();
+        for quoted in [
+            sh_quote(&tmp_path(&format!("{STATE_DIR}/originals{HOSTILE}"))),
+            sh_quote(&format!("{STATE_DIR}/originals{HOSTILE}")),
+            sh_quote(&tmp_path(HOSTILE)),
+            sh_quote(
+                &format!("{HOSTILE}.d")
+                    .trim_start_matches('/')
+                    .replace('/', "_"),
+            ),
+            sh_quote(&format!("{HOSTILE}.d")),
+            sh_quote(HOSTILE),
+        ] {
+            assert!(rest.contains(&quoted), "{quoted} not used:\n{s}");
+            rest = rest.replace(&quoted, "P");
+        }
+        for raw in ["$(touch", "`id`", "\"q\""] {
+            assert!(!rest.contains(raw), "`{raw}` unquoted in:\n{s}");
+        }
+        let out = std::process::Command::new("sh")
+            .args(["-n", "-c", &s])
+            .output()
+            .expect("sh");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    #[test]
+    fn every_failed_write_removes_its_temp_file() {
+        let s = hostile_script();
+        let tmp = sh_quote(&tmp_path(HOSTILE));
+        let otmp = sh_quote(&tmp_path(&format!("{STATE_DIR}/originals{HOSTILE}")));
+        // Each line that writes a temp file removes it on its failure branch.
+        for line in s.lines() {
+            for t in [&tmp, &otmp] {
+                if line.contains(&format!("{t} && mv -f {t}")) {
+                    assert!(line.contains(&format!("|| {{ rm -f {t};")), "{line}");
+                }
+            }
+        }
+        let writes = s.matches(&format!("{tmp} && mv -f {tmp}")).count();
+        // swap, restore (inline), restore (rollback copy).
+        assert_eq!(writes, 3, "{s}");
+        assert!(s.contains(&format!("{otmp} && mv -f {otmp}")), "{s}");
+    }
 }

@@ -6,8 +6,11 @@
 //! written by harden: strict host-key checking against the inventory's
 //! known_hosts only (never trust-on-first-use, no global known_hosts, no
 //! key updates from the server), batch mode, bounded timeouts, and the
-//! identity or certificate the inventory names. The user's ~/.ssh/config is
-//! not read, so a run behaves the same on a laptop and in CI.
+//! identity or certificate the inventory names ([`config`]: every value
+//! quoted, or refused when it cannot be). The user's ~/.ssh/config is
+//! not read, so a run behaves the same on a laptop and in CI. A host that
+//! drops the connection before key exchange is retried a few times
+//! ([`refused`]).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -17,6 +20,9 @@ use openssh::{ControlPersist, KnownHosts, Session, SessionBuilder, Stdio};
 use tokio::io::AsyncWriteExt;
 
 use crate::inventory::Host;
+
+pub mod config;
+pub mod refused;
 
 /// Why talking to a host failed.
 #[derive(Debug)]
@@ -100,51 +106,37 @@ pub struct Conn {
     timeout: Duration,
 }
 
-fn ssh_config(host: &Host, cfg: &ClientConfig) -> Result<String, Error> {
-    let kh = &host.conn.known_hosts;
-    if !kh.is_file() {
-        return Err(Error::Setup(format!(
-            "{}: known_hosts file {} does not exist; harden never trusts an unknown host key (add the host's key or @cert-authority line)",
-            host.name,
-            kh.display()
-        )));
-    }
-    let mut c = format!(
-        "Host *\n  User {}\n  Port {}\n  UserKnownHostsFile \"{}\"{}\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  UpdateHostKeys no\n  CheckHostIP no\n  HashKnownHosts no\n  BatchMode yes\n  PasswordAuthentication no\n  KbdInteractiveAuthentication no\n  ConnectTimeout {}\n  ServerAliveInterval 10\n  ServerAliveCountMax 3\n  LogLevel ERROR\n  ForwardAgent no\n  ForwardX11 no\n  ClearAllForwardings yes\n",
-        host.conn.user,
-        host.conn.port,
-        kh.display(),
-        cfg.ca_known_hosts.as_ref().map(|p| format!(" \"{}\"", p.display())).unwrap_or_default(),
-        host.conn.connect_timeout.as_secs().max(1),
-    );
-    if !cfg.run_identity.is_empty() || host.conn.identity.is_some() {
-        c.push_str("  IdentitiesOnly yes\n");
-    }
-    for (key, cert) in &cfg.run_identity {
-        c.push_str(&format!(
-            "  IdentityFile \"{}\"\n  CertificateFile \"{}\"\n",
-            key.display(),
-            cert.display()
-        ));
-    }
-    if let Some(id) = &host.conn.identity {
-        if !id.is_file() {
-            return Err(Error::Setup(format!(
-                "{}: identity {} does not exist",
-                host.name,
-                id.display()
-            )));
-        }
-        c.push_str(&format!("  IdentityFile \"{}\"\n", id.display()));
-    }
-    Ok(c)
-}
-
 impl Conn {
     /// Opens the connection to `host` (strict host-key checking).
+    ///
+    /// A host that drops the connection before key exchange (see
+    /// [`refused`]) is tried again after each of the [`refused::delays`];
+    /// if it still refuses, the error names the likely causes and the fix.
     pub async fn connect(host: &Host, cfg: &ClientConfig, tag: &str) -> Result<Conn, Error> {
+        let delays = refused::delays();
+        let started = std::time::Instant::now();
+        let mut attempt = 0;
+        loop {
+            match Self::connect_once(host, cfg, tag).await {
+                Err(Error::Connect { host: name, reason }) if refused::before_kex(&reason) => {
+                    if let Some(d) = delays.get(attempt) {
+                        attempt += 1;
+                        tokio::time::sleep(*d).await;
+                        continue;
+                    }
+                    return Err(Error::Connect {
+                        host: name,
+                        reason: refused::explain(&reason, attempt + 1, started.elapsed()),
+                    });
+                }
+                r => return r,
+            }
+        }
+    }
+
+    async fn connect_once(host: &Host, cfg: &ClientConfig, tag: &str) -> Result<Conn, Error> {
         let conf_path = cfg.dir.join(format!("{}.{tag}.ssh_config", host.index));
-        std::fs::write(&conf_path, ssh_config(host, cfg)?)
+        std::fs::write(&conf_path, config::render(host, cfg)?)
             .map_err(|e| Error::Setup(format!("cannot write {}: {e}", conf_path.display())))?;
         let mut b = SessionBuilder::default();
         b.known_hosts_check(KnownHosts::Strict)

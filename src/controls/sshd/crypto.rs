@@ -106,6 +106,9 @@ pub struct Crypto {
     pub ca_algorithms: Vec<String>,
     /// `RequiredRSASize` is known (OpenSSH 9.1+).
     pub required_rsa_size: bool,
+    /// `PerSourcePenalties` is on by default (OpenSSH 9.8+), so harden's
+    /// controller sources must be exempted.
+    pub per_source_penalties: bool,
     /// Why the lists look the way they do.
     pub rationale: String,
 }
@@ -180,6 +183,7 @@ pub fn choose(version: Version, supported: &Supported, legacy: bool) -> Crypto {
         pubkey_algorithms: keep(&pubkeys, &supported.keys),
         ca_algorithms: keep(&ca, &supported.keys),
         required_rsa_size: version >= Version::new(9, 1),
+        per_source_penalties: version >= Version::new(9, 8),
         rationale,
     }
 }
@@ -222,6 +226,9 @@ mod tests {
             ["curve25519-sha256", "curve25519-sha256@libssh.org"]
         );
         assert!(!old.required_rsa_size);
+        assert!(!d12.per_source_penalties);
+        assert!(choose(Version::new(9, 8), &none, false).per_source_penalties);
+        assert!(d13.per_source_penalties);
     }
 
     #[test]

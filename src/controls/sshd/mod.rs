@@ -1,15 +1,19 @@
 //! sshd control: a hardened sshd_config, checked through `sshd -T`.
 //!
 //! The whole `/etc/ssh/sshd_config` is rendered (no `Include`), with crypto
-//! picked for the host's OpenSSH version. Drift reads the effective
-//! configuration with `sshd -T`, not the file, so a setting changed by a
+//! picked for the host's OpenSSH version (and, from 9.8, the controller
+//! sources exempted from `PerSourcePenalties`). Drift reads the effective
+//! configuration with `sshd -T -C` for every class of connection the
+//! inventory knows ([`classes`]), not the file, so a setting changed by a
 //! Match block or an included drop-in is seen; unmanaged drop-ins in
 //! `/etc/ssh/sshd_config.d` are reported and moved aside by apply (kept
 //! under /var/lib/harden/quarantine, never deleted). Apply validates with
 //! `sshd -t` before the swap and reloads with systemd or, without it, with
 //! SIGHUP to the pid in /run/sshd.pid.
 
+pub mod classes;
 pub mod crypto;
+mod drift;
 pub mod settings;
 
 use serde::Serialize;
@@ -96,7 +100,7 @@ impl Control for Sshd {
             Probe::cmd(ALGOS, ALGOS_SCRIPT),
             Probe::cmd(
                 EFFECTIVE,
-                format!("sshd -T -C user=root,host=harden.invalid,addr=203.0.113.10,laddr=0.0.0.0,lport={}", ctx.host.conn.port),
+                classes::script(&classes::classes(ctx), ctx.host.address, ctx.host.conn.port),
             ),
             Probe::Dir(DROPINS.into()),
             Probe::File(HOSTKEY_PUB.into()),
@@ -183,53 +187,13 @@ impl Control for Sshd {
         let Some(eff) = facts.cmd(EFFECTIVE) else {
             return out;
         };
-        if !eff.ok() {
-            out.push(
-                Finding::new(
-                    "sshd",
-                    "sshd-effective",
-                    "sshd -T",
-                    "TOM-1.2-critical-login",
-                )
-                .drift(
-                    "valid configuration",
-                    eff.stderr.trim().to_string(),
-                    Fix::File,
-                )
-                .with_message("sshd rejects its current configuration"),
-            );
-            return out;
-        }
         let h = ctx.host;
         let crypto = crypto::choose(version, &supported, !h.sshd.legacy_kex_clients.is_empty());
-        let mut seen = std::collections::HashMap::<String, Vec<String>>::new();
-        for line in eff.stdout.lines() {
-            if let Some((k, v)) = line.split_once(' ') {
-                seen.entry(k.to_string())
-                    .or_default()
-                    .push(v.trim().to_string());
-            }
-        }
-        for section in settings::sections(h, &crypto, flavour, ctx.ca.is_some()) {
-            for s in section
-                .settings
-                .into_iter()
-                .filter(|s| !s.effective.is_empty())
-            {
-                let key = s.key.to_ascii_lowercase();
-                let actual = seen
-                    .get(&key)
-                    .map(|v| v.join(" | "))
-                    .unwrap_or_else(|| "(not set)".into());
-                out.push(
-                    Finding::new("sshd", "sshd-effective", s.key.clone(), s.tom).compare(
-                        s.effective.clone(),
-                        actual,
-                        Fix::File,
-                    ),
-                );
-            }
-        }
+        let sections = settings::sections(h, &crypto, flavour, ctx.ca.is_some());
+        out.extend(drift::effective(&classes::classes(ctx), eff, sections));
         out
     }
 }
+
+#[cfg(test)]
+mod tests;

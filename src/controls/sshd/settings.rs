@@ -153,6 +153,10 @@ pub fn sections(host: &Host, crypto: &Crypto, flavour: Flavour, ca: bool) -> Vec
                 s("MaxAuthTries", c.max_auth_tries.to_string(), LOGIN),
                 s("MaxSessions", "10", LOGIN),
                 s("MaxStartups", c.max_startups.clone(), LOGIN),
+            ]
+            .into_iter()
+            .chain(penalty_exemptions(host, crypto))
+            .chain([
                 s(
                     "ClientAliveInterval",
                     c.client_alive_interval.to_string(),
@@ -160,7 +164,8 @@ pub fn sections(host: &Host, crypto: &Crypto, flavour: Flavour, ca: bool) -> Vec
                 ),
                 s("ClientAliveCountMax", "3", LOGIN),
                 s("TCPKeepAlive", "no", LOGIN),
-            ],
+            ])
+            .collect(),
         },
         Section {
             title: "Forwarding: off unless declared in the inventory",
@@ -187,6 +192,24 @@ pub fn sections(host: &Host, crypto: &Crypto, flavour: Flavour, ca: bool) -> Vec
             settings: misc,
         },
     ]
+}
+
+/// OpenSSH 9.8+ penalises sources for unauthenticated connections
+/// (`PerSourcePenalties`, on by default); an outside audit run from the
+/// controller would then lock harden out for minutes. The controller
+/// sources are exempted, written as explicit CIDRs; everyone else keeps
+/// the penalties.
+fn penalty_exemptions(host: &Host, crypto: &Crypto) -> Option<Setting> {
+    if !crypto.per_source_penalties || host.controller_sources.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = host
+        .controller_sources
+        .iter()
+        .map(|c| format!("{}/{}", c.addr, c.prefix))
+        .collect();
+    // `sshd -T` prints the list exactly as written.
+    Some(s("PerSourcePenaltyExemptList", list.join(","), LOGIN))
 }
 
 /// Where keys and certificates for logins come from. With the CA: only

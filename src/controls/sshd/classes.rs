@@ -1,0 +1,263 @@
+//! The classes of connection drift evaluates sshd for.
+//!
+//! A `Match` block changes sshd's settings for some connections only, so
+//! one `sshd -T` for one made-up client cannot see a block that, say,
+//! turns passwords on for a management network. harden knows which
+//! connections a host gets: from its controller sources, its management
+//! sources, each `allow` source, and anyone (a TEST-NET address), as root,
+//! as harden's own ssh_user and as a managed user. Every pair of user and
+//! source is one class; a CIDR is represented by its first usable address.
+//! All classes are evaluated in the one probe round trip (`sshd -T -C` per
+//! class, run in parallel on the host), and drift compares each.
+
+use std::collections::{BTreeMap, HashSet};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use crate::controls::HostCtx;
+use crate::engine::facts::sh_quote;
+use crate::inventory::net::Cidr;
+
+/// "Anyone": an address from TEST-NET-3 (no Match of a real estate names it).
+pub const ANYONE_V4: IpAddr = IpAddr::V4(Ipv4Addr::new(203, 0, 113, 10));
+/// "Anyone" over IPv6 (documentation prefix).
+pub const ANYONE_V6: IpAddr = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x10));
+
+/// One connection sshd is evaluated for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Class {
+    /// Login name.
+    pub user: String,
+    /// Source address.
+    pub addr: IpAddr,
+    /// Where the source comes from (`anyone`, `management_sources 198.51.100.0/28`).
+    pub source: String,
+}
+
+impl Class {
+    /// `for user=root from 198.51.100.1 (management_sources 198.51.100.0/28)`.
+    pub fn label(&self) -> String {
+        format!(
+            "for user={} from {} ({})",
+            self.user, self.addr, self.source
+        )
+    }
+
+    /// The `-C` argument of `sshd -T`.
+    pub fn spec(&self, laddr: IpAddr, lport: u16) -> String {
+        format!(
+            "user={},host=harden.invalid,addr={},laddr={laddr},lport={lport}",
+            self.user, self.addr
+        )
+    }
+}
+
+/// The first usable address of a prefix (the address itself for a single
+/// host or a /31, /127).
+pub fn representative(c: &Cidr) -> IpAddr {
+    match c.network() {
+        IpAddr::V4(a) if c.prefix < 31 => IpAddr::V4(Ipv4Addr::from(u32::from(a) + 1)),
+        IpAddr::V6(a) if c.prefix < 127 => IpAddr::V6(Ipv6Addr::from(u128::from(a) + 1)),
+        a => a,
+    }
+}
+
+/// Every class for the host in `ctx`; the first is root from anyone, the
+/// class drift reports as the host's plain setting.
+pub fn classes(ctx: &HostCtx<'_>) -> Vec<Class> {
+    let h = ctx.host;
+    let mut sources: Vec<(IpAddr, String)> = vec![(ANYONE_V4, "anyone".into())];
+    if h.addresses.iter().any(IpAddr::is_ipv6) {
+        sources.push((ANYONE_V6, "anyone".into()));
+    }
+    let named = |what: &str, c: &Cidr| -> Option<(IpAddr, String)> {
+        (!c.is_any()).then(|| (representative(c), format!("{what} {c}")))
+    };
+    sources.extend(
+        h.controller_sources
+            .iter()
+            .filter_map(|c| named("controller_sources", c)),
+    );
+    sources.extend(
+        h.management_sources
+            .iter()
+            .filter_map(|c| named("management_sources", c)),
+    );
+    for (i, a) in h.allow.iter().enumerate() {
+        for c in a.from.iter().flatten() {
+            sources.extend(named(&format!("allow[{i}] from"), c));
+        }
+    }
+    let mut seen = HashSet::new();
+    sources.retain(|(a, _)| seen.insert(*a));
+    let mut users = vec!["root".to_string()];
+    users.push(h.conn.user.clone());
+    if let Some(u) = ctx.inv.users_on(h).next() {
+        users.push(u.name.clone());
+    }
+    let mut seen = HashSet::new();
+    users.retain(|u| seen.insert(u.clone()));
+    users
+        .iter()
+        .flat_map(|u| {
+            sources.iter().map(move |(addr, source)| Class {
+                user: u.clone(),
+                addr: *addr,
+                source: source.clone(),
+            })
+        })
+        .collect()
+}
+
+/// The probe: `sshd -T -C` for every class, in parallel, printed in order
+/// as `== <index> <rc>` followed by that class's output. A failing class
+/// has its stderr on the probe's stderr, prefixed with its index.
+pub fn script(classes: &[Class], laddr: IpAddr, lport: u16) -> String {
+    let specs: Vec<String> = classes
+        .iter()
+        .map(|c| sh_quote(&c.spec(laddr, lport)))
+        .collect();
+    format!(
+        "i=0; for c in {}; do ( sshd -T -C \"$c\" >\"$T/$i\" 2>\"$T/$i.e\"; echo $? >\"$T/$i.rc\" ) & i=$((i+1)); done; wait; j=0; while [ $j -lt $i ]; do echo \"== $j $(cat \"$T/$j.rc\")\"; cat \"$T/$j\"; sed \"s/^/$j: /\" \"$T/$j.e\" >&2; j=$((j+1)); done",
+        specs.join(" ")
+    )
+}
+
+/// What `sshd -T` said for one class.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Effective {
+    /// Exit code.
+    pub rc: i32,
+    /// Lowercase keyword → every value printed for it.
+    pub values: BTreeMap<String, Vec<String>>,
+}
+
+impl Effective {
+    /// The value as drift shows it (`(not set)` when sshd printed none).
+    pub fn get(&self, key: &str) -> String {
+        self.values
+            .get(&key.to_ascii_lowercase())
+            .map(|v| v.join(" | "))
+            .unwrap_or_else(|| "(not set)".into())
+    }
+}
+
+/// Parses the probe's output into one [`Effective`] per class index.
+pub fn parse(out: &str) -> BTreeMap<usize, Effective> {
+    let mut all = BTreeMap::new();
+    let mut cur: Option<(usize, Effective)> = None;
+    for line in out.lines() {
+        if let Some(head) = line.strip_prefix("== ") {
+            if let Some((i, e)) = cur.take() {
+                all.insert(i, e);
+            }
+            let mut it = head.split_whitespace();
+            let i = it.next().and_then(|x| x.parse().ok());
+            let rc = it.next().and_then(|x| x.parse().ok()).unwrap_or(-1);
+            cur = i.map(|i| {
+                (
+                    i,
+                    Effective {
+                        rc,
+                        ..Default::default()
+                    },
+                )
+            });
+        } else if let (Some((_, e)), Some((k, v))) = (cur.as_mut(), line.split_once(' ')) {
+            e.values
+                .entry(k.to_string())
+                .or_default()
+                .push(v.trim().to_string());
+        }
+    }
+    if let Some((i, e)) = cur {
+        all.insert(i, e);
+    }
+    all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn representative_is_the_first_usable_host() {
+        let r = |s: &str| representative(&Cidr::parse(s).expect("cidr")).to_string();
+        assert_eq!(r("198.51.100.0/28"), "198.51.100.1");
+        assert_eq!(r("10.213.0.2"), "10.213.0.2");
+        assert_eq!(r("10.0.0.0/31"), "10.0.0.0");
+        assert_eq!(r("2001:db8::/64"), "2001:db8::1");
+        assert_eq!(r("fd00:213::2"), "fd00:213::2");
+    }
+
+    #[test]
+    fn every_known_source_and_user_is_a_class() {
+        let inv = crate::inventory::load_str(
+            std::path::Path::new("t.toml"),
+            r#"
+[defaults]
+ssh_user = "deploy"
+controller_sources = ["10.213.0.2", "fd00:213::2"]
+management_sources = ["198.51.100.0/28"]
+known_hosts = "known_hosts"
+
+[[users]]
+name = "alice"
+role = "management"
+public_keys = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJdD7y3aLq454yWBdwLWbieU1ebz9/cu7/QEXn9OIeZJ alice"]
+
+[[hosts]]
+name = "db"
+address = "10.213.0.11"
+provider = "telekom"
+environment = "production"
+roles = ["data"]
+allow = [ { port = 5432, from = ["10.0.2.0/24", "198.51.100.0/28"] } ]
+"#
+            .into(),
+        )
+        .expect("inventory");
+        let ctx = HostCtx {
+            inv: &inv,
+            host: &inv.hosts[0],
+            ca: None,
+        };
+        let got: Vec<String> = classes(&ctx).iter().map(Class::label).collect();
+        let sources = [
+            "203.0.113.10 (anyone)",
+            "10.213.0.2 (controller_sources 10.213.0.2)",
+            "fd00:213::2 (controller_sources fd00:213::2)",
+            "198.51.100.1 (management_sources 198.51.100.0/28)",
+            "10.0.2.1 (allow[0] from 10.0.2.0/24)",
+        ];
+        let want: Vec<String> = ["root", "deploy", "alice"]
+            .iter()
+            .flat_map(|u| {
+                sources
+                    .iter()
+                    .map(move |s| format!("for user={u} from {s}"))
+            })
+            .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn parses_framed_output() {
+        let p = parse("== 0 0\npasswordauthentication no\nport 22\n== 1 0\npasswordauthentication yes\nport 22\n== 2 255\n");
+        assert_eq!(p.len(), 3);
+        assert_eq!(p[&0].get("PasswordAuthentication"), "no");
+        assert_eq!(p[&1].get("PasswordAuthentication"), "yes");
+        assert_eq!(p[&2].rc, 255);
+        assert_eq!(p[&2].get("Port"), "(not set)");
+    }
+
+    #[test]
+    fn script_quotes_every_class() {
+        let c = Class {
+            user: "root".into(),
+            addr: ANYONE_V4,
+            source: "anyone".into(),
+        };
+        let s = script(&[c], "10.213.0.11".parse().expect("ip"), 22);
+        assert!(s.contains("for c in user=root,host=harden.invalid,addr=203.0.113.10,laddr=10.213.0.11,lport=22; do"), "{s}");
+    }
+}
