@@ -165,7 +165,10 @@ async fn apply_one(
                         && b.item == f.item
                         && b.status == Status::Drift
                 });
-                if was_drift && f.status == Status::InSync && error.is_none() {
+                // Drift before, in sync now: this run changed it, also when a
+                // later control failed (the host then counts as changed and
+                // failed, not as unchanged).
+                if was_drift && f.status == Status::InSync {
                     f.status = Status::Changed;
                 }
             }
@@ -202,6 +205,7 @@ async fn apply_one(
         }
     }
     report.changes_applied = applied;
+    report.changed = applied > 0 || report.findings.iter().any(|f| f.status == Status::Changed);
     report.status = match (&error, rolled_back) {
         (_, true) => HostStatus::RolledBack,
         (Some(_), false) => HostStatus::Failed,
@@ -262,6 +266,8 @@ pub async fn apply_all(
             (None, Some(r)) => r,
             (None, None) => continue,
         };
+        let mut rep = rep;
+        rep.normalise_error();
         ui.done(&rep.host, &summary(&rep));
         out.push(rep);
     }

@@ -95,6 +95,7 @@ impl Checked {
             error: failed.then(|| "some checks could not be run".to_string()),
             findings,
             changes_applied: 0,
+            changed: false,
             duration_ms: self.started.elapsed().as_millis() as u64,
         }
     }
@@ -243,6 +244,11 @@ pub async fn check_all(
                 0,
             ))
         }));
+    }
+    for r in &mut out {
+        if let Err(rep) = r {
+            rep.normalise_error();
+        }
     }
     for r in &out {
         match r {

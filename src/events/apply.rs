@@ -218,6 +218,7 @@ mod tests {
             error: (status != HostStatus::Changed).then(|| "boom".to_string()),
             findings,
             changes_applied: 1,
+            changed: status != HostStatus::Failed,
             duration_ms: 0,
         }
     }
