@@ -8,6 +8,7 @@ mod apply;
 mod audit;
 mod ca;
 mod demo;
+mod faults;
 mod firewall;
 mod inventory;
 mod maintenance;

@@ -185,6 +185,54 @@ impl HostLock {
     }
 }
 
+/// Prints the run/control of every guard on the host whose rollback timer
+/// still runs (neither confirmed nor rolled back), other than `run`'s.
+pub fn pending_script(run: &str) -> String {
+    format!(
+        r#"for d in {state}/runs/*/*/; do
+  [ -e "$d/guard.pid" ] || continue
+  [ -e "$d/confirmed" ] || [ -e "$d/rolled-back" ] && continue
+  case "$d" in {state}/runs/{run}/*) continue;; esac
+  kill -0 "$(cat "$d/guard.pid")" 2>/dev/null && echo "${{d#{state}/runs/}}"
+done
+true
+"#,
+        state = super::script::STATE_DIR,
+        run = run
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect::<String>(),
+    )
+}
+
+/// Waits (bounded by `limit`) until no other run's rollback timer is
+/// pending on the host: a run killed after activating leaves one, and an
+/// apply that probed before it fired would be undone by it.
+pub async fn wait_for_pending_rollbacks(
+    conn: &Conn,
+    run: &str,
+    limit: Duration,
+) -> Result<(), String> {
+    let deadline = Instant::now() + limit;
+    loop {
+        let out = conn
+            .exec(&pending_script(run))
+            .await
+            .map_err(|e| e.to_string())?;
+        let pending = out.stdout.trim();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "the rollback timer of an earlier run is still pending on the host ({}); it restores that run's previous state by itself — apply again once it has fired",
+                pending.replace('\n', ", ")
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 async fn close(conn: Arc<Conn>) {
     if let Ok(c) = Arc::try_unwrap(conn) {
         c.close().await;

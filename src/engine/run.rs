@@ -236,6 +236,16 @@ async fn check_one(
             l.release().await;
         }
     };
+    if lock.is_some() {
+        let limit = opts.rollback_after + Duration::from_secs(10);
+        if let Err(e) =
+            super::hostlock::wait_for_pending_rollbacks(&conn, &opts.run_id, limit).await
+        {
+            release(lock).await;
+            conn.close().await;
+            return Err(fail(e));
+        }
+    }
     ui.step(&host.name, "reading facts");
     let facts = match gather(&inv, index, &conn, opts.ca.as_deref()).await {
         Ok(f) => f,

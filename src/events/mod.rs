@@ -143,6 +143,20 @@ pub async fn flush_only(inv: &Inventory) {
     }
 }
 
+/// For read-only runs that talk to hosts (`drift`, `plan`, `maintenance
+/// list`): deliver the outbox and complete the intents of runs that died.
+/// A local log that cannot be opened only warns here (then only the outbox
+/// is delivered).
+pub async fn flush_read_only(inv: &Inventory, ctx: &RunContext) {
+    match Reporter::new(inv, ctx) {
+        Ok(r) => r.flush().await,
+        Err(e) => {
+            eprintln!("harden: warning: events of earlier runs not checked: {e}");
+            flush_only(inv).await;
+        }
+    }
+}
+
 /// Records and reports the events of one run.
 pub struct Reporter {
     log: AuditLog,
