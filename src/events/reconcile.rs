@@ -142,10 +142,10 @@ impl Reporter {
             .flatten()
             .filter_map(|h| h.as_str().map(str::to_string))
             .collect();
-        eprintln!("harden: {}", format!(
-            "{action} {id} of run {run_id} has no completion: that run was interrupted; looking at {}",
+        eprintln!(
+            "harden: {action} {id} of run {run_id} has no completion: that run was interrupted; looking at {}",
             names.join(", ")
-        ));
+        );
         let mut found = Map::new();
         let mut conns: Vec<(usize, Conn)> = Vec::new();
         for name in &names {
