@@ -155,6 +155,22 @@ fn concurrent_applies_are_serialised_per_host() {
     let b = t.harden_tok(&["apply", "--yes", "--lock-wait", "0", "--format", "json"]);
     b.code(1).says("is held by run ");
     let c = Bg::start(&t, "c", &["apply", "--yes", "--format", "json"], &[]);
+    // C is blocked on both hosts' locks (the kernel lists blocked flock
+    // waiters in /proc/locks with `->`) before A goes on.
+    for host in [DB, "otc-app-1"] {
+        let ino = t.on(host, "stat -c %i /run/lock/harden.run.lock");
+        let needle = format!(":{} ", ino.trim());
+        wait_until(
+            "C waiting for the host lock",
+            Duration::from_secs(60),
+            || {
+                std::fs::read_to_string("/proc/locks")
+                    .unwrap_or_default()
+                    .lines()
+                    .any(|l| l.contains("-> FLOCK") && l.contains(&needle))
+            },
+        );
+    }
     a.go("activated");
     let ra = a.wait(Duration::from_secs(180));
     assert_eq!(ra.code, 0, "{}", ra.stderr);

@@ -110,11 +110,17 @@ impl HostLock {
         wait: Duration,
         life: Duration,
     ) -> Result<HostLock, String> {
-        let conn = Arc::new(
-            Conn::connect(host, client, "lock")
-                .await
-                .map_err(|e| e.to_string())?,
-        );
+        // sshd may be re-executing after another run's reload for a moment:
+        // a few bounded attempts.
+        let mut attempt = 0;
+        let conn = loop {
+            attempt += 1;
+            match Conn::connect(host, client, "lock").await {
+                Ok(c) => break Arc::new(c),
+                Err(e) if attempt >= 3 => return Err(e.to_string()),
+                Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+            }
+        };
         let m = marker(run_id);
         let script = holder_script(&m, owner, wait, life);
         let c2 = conn.clone();
