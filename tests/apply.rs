@@ -218,3 +218,32 @@ fn apply_without_yes_off_a_terminal_changes_nothing() {
         .says("`--limit 'nope-*'` matches no host")
         .says("hosts are: otc-db-1");
 }
+
+#[test]
+fn a_partly_failed_apply_counts_the_host_as_changed_and_names_it_once() {
+    let t = crate::util::TestLab::pair("");
+    // A `sshd -t` that refuses (the running sshd is untouched): the
+    // firewall (first) changes, then sshd's validation stops the host.
+    let refuse = "mkdir -p /usr/local/sbin && printf '%s\\n' '#!/bin/sh' 'if [ \"$1\" = -t ]; then echo refused by the test >&2; exit 1; fi' 'exec /usr/sbin/sshd \"$@\"' > /usr/local/sbin/sshd && chmod 755 /usr/local/sbin/sshd";
+    t.on("otc-db-1", refuse);
+    let r = t.harden(&["apply", "--yes", "--limit", "otc-db-1"]);
+    r.code(1)
+        .says("Apply complete: 1 of 1 hosts changed")
+        .says("1 failed [1 changed, then failed]")
+        .says("validation failed")
+        .never_says("otc-db-1: otc-db-1:");
+    // Again: the firewall is in sync now, so nothing changes this time.
+    let r = t.harden(&["apply", "--yes", "--limit", "otc-db-1", "--format", "json"]);
+    r.code(1);
+    let h = &r.json()["hosts"][0];
+    assert_eq!(h["status"], "failed", "{h}");
+    assert_eq!(h["changed"], false, "{h}");
+    let e = h["error"].as_str().unwrap_or_default();
+    assert!(
+        e.starts_with("sshd: validation failed"),
+        "one prefix, in `host`: {h}"
+    );
+    t.on("otc-db-1", "rm /usr/local/sbin/sshd");
+    t.harden(&["apply", "--yes", "--limit", "otc-db-1"]).code(0);
+    t.harden(&["drift", "--limit", "otc-db-1"]).code(0);
+}

@@ -32,7 +32,7 @@ fn verify_catches_an_edited_line_locally_and_on_a_host() {
         .code(0);
     t.harden_tok(&["audit", "verify"])
         .code(0)
-        .says("4 entries")
+        .says("6 entries")
         .says("chain intact");
     t.harden_tok(&["audit", "show"])
         .code(0)
@@ -45,12 +45,13 @@ fn verify_catches_an_edited_line_locally_and_on_a_host() {
     std::fs::write(&path, text.replacen("OPS-7", "OPS-8", 1)).expect("write");
     t.harden_tok(&["audit", "verify"])
         .code(2)
-        .says("line 3 (seq 3) was edited");
-    // Host copies: both hosts have one, otc-db-1 has all four events.
+        .says("line 4 (seq 4) was edited");
+    // Host copies: both hosts have one, otc-db-1 has all six events
+    // (apply and maintenance open each record an intent first).
     t.harden_tok(&["audit", "verify", "--host", "*"])
         .code(0)
-        .says("otc-db-1: /var/log/harden/audit.jsonl: 4 entries")
-        .says("otc-app-1: /var/log/harden/audit.jsonl: 2 entries");
+        .says("otc-db-1: /var/log/harden/audit.jsonl: 6 entries")
+        .says("otc-app-1: /var/log/harden/audit.jsonl: 3 entries");
     assert_eq!(
         t.on(
             "otc-db-1",
@@ -62,7 +63,7 @@ fn verify_catches_an_edited_line_locally_and_on_a_host() {
     t.on("otc-app-1", &format!("sed -i 1d {HOST_LOG}"));
     let r = t.harden_tok(&["audit", "verify", "--host", "otc-*"]);
     r.code(2)
-        .says("otc-db-1: /var/log/harden/audit.jsonl: line 3 (seq 3) was edited")
+        .says("otc-db-1: /var/log/harden/audit.jsonl: line 4 (seq 4) was edited")
         .says("otc-app-1: /var/log/harden/audit.jsonl: entry seq 1 missing before line 1");
 }
 
@@ -105,8 +106,10 @@ fn concurrent_runs_do_not_fork_a_host_chain() {
         );
     }
     let r = t.harden_tok(&["audit", "verify", "--host", "otc-db-1"]);
-    r.code(0).says("6 entries").says("chain intact");
-    t.harden_tok(&["audit", "verify"]).code(0).says("6 entries");
+    r.code(0).says("11 entries").says("chain intact");
+    t.harden_tok(&["audit", "verify"])
+        .code(0)
+        .says("11 entries");
     let set = t.on("otc-db-1", "nft list set inet harden mgmt_v4");
     for s in sources {
         assert!(set.contains(&format!("{s} . 22 ")), "{set}");

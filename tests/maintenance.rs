@@ -148,12 +148,18 @@ fn refused_requests_change_nothing() {
             .contains("elements"),
         "nothing was opened"
     );
+    // Refused offline: nothing recorded. Refused by the host (not applied
+    // yet): its intent and a `maintenance-open-failed` completion, never a
+    // `maintenance-open`.
+    let log = std::fs::read_to_string(t.audit_log()).unwrap_or_default();
     assert!(
-        !t.audit_log().exists()
-            || !std::fs::read_to_string(t.audit_log())
-                .unwrap_or_default()
-                .contains("maintenance-open"),
-        "nothing was recorded"
+        !log.contains("\"maintenance-open\""),
+        "nothing was opened: {log}"
+    );
+    assert_eq!(
+        log.matches("\"maintenance-open-intent\"").count(),
+        log.matches("\"maintenance-open-failed\"").count(),
+        "every intent is completed: {log}"
     );
     // A narrower source inside management_sources is fine.
     open(&["--for", "10m", "--reason", "x", "--from", MGMT])
@@ -304,8 +310,10 @@ fn webhook_receives_each_event_with_the_right_fields() {
     assert_eq!(
         actions,
         [
+            "apply-intent",
             "firewall-change",
             "apply",
+            "maintenance-open-intent",
             "maintenance-open",
             "maintenance-close"
         ]
@@ -331,10 +339,14 @@ fn webhook_receives_each_event_with_the_right_fields() {
         assert_eq!(b["details"]["audit"]["seq"], log[i]["seq"]);
         assert_eq!(b["details"]["audit"]["hash"], log[i]["hash"]);
     }
-    let fw = &req[0]["body"];
+    // Each completion refers to the intent recorded before the change.
+    assert_eq!(req[1]["body"]["details"]["intent"], req[0]["body"]["id"]);
+    assert_eq!(req[2]["body"]["details"]["intent"], req[0]["body"]["id"]);
+    assert_eq!(req[4]["body"]["details"]["intent"], req[3]["body"]["id"]);
+    let fw = &req[1]["body"];
     assert_eq!(fw["hosts"], serde_json::json!(["otc-db-1", "otc-app-1"]));
     assert_eq!(fw["details"]["hosts"][0]["outcome"], "changed");
-    let open = &req[2]["body"];
+    let open = &req[4]["body"];
     assert_eq!(open["hosts"], serde_json::json!(["otc-db-1", "otc-app-1"]));
     assert_eq!(open["reason"], "OPS-5: patch openssl");
     assert_eq!(open["details"]["duration_secs"], 1200);
@@ -345,7 +357,7 @@ fn webhook_receives_each_event_with_the_right_fields() {
     let id = open["details"]["window"].as_str().expect("window");
     assert!(id.starts_with('w') && id.len() == 9, "{id}");
     assert!(open["details"]["closes_at"].is_string());
-    let close = &req[3]["body"];
+    let close = &req[5]["body"];
     assert_eq!(close["hosts"], serde_json::json!(["otc-app-1"]));
     assert_eq!(close["reason"], "done");
     assert_eq!(close["details"]["closed"][0]["window"], id);
@@ -375,18 +387,22 @@ fn webhook_down_events_wait_in_the_outbox_and_the_next_run_delivers_them() {
     r.code(0)
         .says("harden: !!! maintenance-open NOT REPORTED to management")
         .says("queued in");
-    assert_eq!(t.outbox().len(), 3);
+    assert_eq!(
+        t.outbox().len(),
+        5,
+        "apply: intent and two events; open: intent and event"
+    );
     // The receiver comes back but fails the first attempt: still queued.
     let mut rx = Receiver::start(&t, 8097, 1);
     t.harden_tok(&["maintenance", "list"])
         .code(0)
         .says("still NOT REPORTED");
-    assert_eq!(t.outbox().len(), 3);
+    assert_eq!(t.outbox().len(), 5);
     rx.stop();
     let rx = Receiver::start(&t, 8097, 0);
     t.harden_tok(&["drift"])
         .code(0)
-        .says("delivered 3 queued event(s)");
+        .says("delivered 5 queued event(s)");
     assert!(t.outbox().is_empty(), "{:?}", t.outbox());
     let got: Vec<String> = rx
         .delivered()
@@ -395,8 +411,14 @@ fn webhook_down_events_wait_in_the_outbox_and_the_next_run_delivers_them() {
         .collect();
     assert_eq!(
         got,
-        ["firewall-change", "apply", "maintenance-open"],
+        [
+            "apply-intent",
+            "firewall-change",
+            "apply",
+            "maintenance-open-intent",
+            "maintenance-open"
+        ],
         "in order"
     );
-    assert_eq!(rx.delivered()[2]["reason"], "OPS-6 outbox");
+    assert_eq!(rx.delivered()[4]["reason"], "OPS-6 outbox");
 }

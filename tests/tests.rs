@@ -9,6 +9,7 @@ mod audit;
 mod ca;
 mod cli;
 mod demo;
+mod faults;
 mod firewall;
 mod inventory;
 mod maintenance;

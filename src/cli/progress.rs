@@ -9,6 +9,7 @@ use std::time::Duration;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::engine::run::Progress;
+use crate::report::model::{with_host_prefix, without_host_prefix};
 
 /// The progress sink handed to the engine.
 pub struct Ui {
@@ -47,18 +48,20 @@ impl Ui {
     }
 }
 
+/// Every progress line names its host exactly once, whatever prefix the
+/// message already had.
 impl Progress for Ui {
     fn step(&self, host: &str, msg: &str) {
         match self.bars.get(host) {
-            Some(b) if !self.plain => b.set_message(msg.to_string()),
-            _ => eprintln!("{host}: {msg}"),
+            Some(b) if !self.plain => b.set_message(without_host_prefix(host, msg)),
+            _ => eprintln!("{}", with_host_prefix(host, msg)),
         }
     }
 
     fn done(&self, host: &str, msg: &str) {
         match self.bars.get(host) {
-            Some(b) if !self.plain => b.finish_with_message(msg.to_string()),
-            _ => eprintln!("{host}: {msg}"),
+            Some(b) if !self.plain => b.finish_with_message(without_host_prefix(host, msg)),
+            _ => eprintln!("{}", with_host_prefix(host, msg)),
         }
     }
 }

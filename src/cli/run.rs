@@ -61,6 +61,10 @@ pub struct ApplyArgs {
     /// from controller_sources). The rollback guard still protects you.
     #[arg(long)]
     pub no_preflight: bool,
+    /// Seconds to wait for a host another apply holds (its whole-host
+    /// lock); then that host fails, naming the holder. 0: refuse at once.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub lock_wait: u64,
 }
 
 /// Loads the inventory, printing warnings.
@@ -91,10 +95,18 @@ pub fn run(
     let hosts = super::select::hosts(&inv, args.limit.as_deref())?;
     let ctx =
         crate::engine::context::RunContext::new(&inv, Duration::from_secs(args.command_timeout))?;
-    // Only apply records events; every mode delivers what earlier runs queued.
+    // apply records events; every mode delivers what earlier runs queued
+    // and completes the intents of runs that died (a read-only run whose
+    // local log cannot be opened only warns).
     let reporter = match mode {
         Mode::Apply => Some(crate::events::Reporter::new(&inv, &ctx)?),
-        _ => None,
+        _ => match crate::events::Reporter::new(&inv, &ctx) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                eprintln!("harden: warning: events of earlier runs not checked: {e}");
+                None
+            }
+        },
     };
     let opts = Arc::new(Options {
         jobs: args.jobs as usize,
@@ -103,6 +115,14 @@ pub fn run(
         client: ctx.client.clone(),
         run_id: ctx.run_id.clone(),
         ca: ctx.ca.clone(),
+        lock_wait: match (mode, apply) {
+            (Mode::Apply, Some(a)) => Some(Duration::from_secs(a.lock_wait)),
+            _ => None,
+        },
+        owner: crate::engine::hostlock::owner_line(
+            &ctx.run_id,
+            &crate::engine::context::local_user(),
+        ),
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -115,24 +135,28 @@ pub fn run(
         args.no_progress,
     );
     let reports = rt.block_on(async {
+        ctx.watch_signals();
         match &reporter {
             Some(r) => r.flush().await,
             None => crate::events::flush_only(&inv).await,
         }
         let phase_one = run::check_all(inv.clone(), &hosts, opts.clone(), ui.clone()).await;
-        if mode != Mode::Apply {
-            let mut out = Vec::new();
-            for r in phase_one {
-                match r {
-                    Ok(c) => {
-                        out.push(c.report(&inv));
-                        c.close().await;
+        let reporter = match (mode, &reporter) {
+            (Mode::Apply, Some(r)) => r,
+            _ => {
+                let mut out = Vec::new();
+                for r in phase_one {
+                    match r {
+                        Ok(c) => {
+                            out.push(c.report(&inv));
+                            c.close().await;
+                        }
+                        Err(rep) => out.push(rep),
                     }
-                    Err(rep) => out.push(rep),
                 }
+                return Ok(out);
             }
-            return Ok(out);
-        }
+        };
         let pending = phase_one
             .iter()
             .filter(|r| r.as_ref().is_ok_and(|c| c.needs_apply()))
@@ -153,7 +177,7 @@ pub fn run(
                     })
                     .collect(),
             };
-            let confirmed = confirm(&preview, pending);
+            let confirmed = confirm(&preview, pending) && !run::stopping();
             if !confirmed {
                 for r in phase_one.into_iter().flatten() {
                     r.close().await;
@@ -161,12 +185,27 @@ pub fn run(
                 bail!("not applied: confirmation declined (pass --yes to apply without asking)");
             }
         }
+        crate::events::pause::at("phase-one").await;
         let planned = crate::events::apply::planned(&inv, &phase_one);
+        if planned.is_empty() || run::stopping() {
+            return Ok(close_unchanged(&inv, phase_one).await);
+        }
+        // Write-ahead: the intent is on record before any host changes.
+        let intent = match record_intent(reporter, &inv, &planned, &ctx.run_id).await {
+            Ok(i) => i,
+            Err(e) => {
+                for r in phase_one.into_iter().flatten() {
+                    r.close().await;
+                }
+                bail!("not applied: {e}");
+            }
+        };
+        let phase_one = refuse(&inv, phase_one, &intent.refused).await;
+        crate::events::pause::at("intent").await;
         let reports =
             crate::engine::apply::apply_all(inv.clone(), phase_one, opts.clone(), ui.clone()).await;
-        if let Some(r) = &reporter {
-            record_apply(r, &inv, &planned, &reports).await;
-        }
+        crate::events::pause::at("phase-two").await;
+        record_apply(reporter, &inv, &planned, &reports, &intent.id, &ctx.run_id).await;
         Ok(reports)
     });
     ui.finish();
@@ -209,15 +248,93 @@ pub fn run(
     })
 }
 
-/// Records the `firewall-change` and `apply` events of a finished apply
-/// (see `crate::events::apply`); host copies go over new connections.
+/// The read-only reports of phase one, connections closed.
+async fn close_unchanged(inv: &Inventory, phase_one: Vec<run::PhaseOne>) -> Vec<model::HostReport> {
+    let mut out = Vec::new();
+    for r in phase_one {
+        match r {
+            Ok(c) => {
+                let mut rep = c.report(inv);
+                if c.needs_apply() {
+                    rep.status = model::HostStatus::Failed;
+                    rep.error = Some(format!("not applied: {}", run::INTERRUPTED));
+                }
+                out.push(rep);
+                c.close().await;
+            }
+            Err(rep) => out.push(rep),
+        }
+    }
+    out
+}
+
+/// Records the `apply-intent` for the planned hosts (see
+/// `crate::events::intent`); host copies go over new connections.
+async fn record_intent(
+    reporter: &crate::events::Reporter,
+    inv: &Inventory,
+    planned: &[crate::events::apply::Planned],
+    run_id: &str,
+) -> Result<crate::events::intent::Intent, String> {
+    let hosts: Vec<String> = planned.iter().map(|p| p.host.clone()).collect();
+    let targets: Vec<crate::events::Target<'_>> = hosts
+        .iter()
+        .filter_map(|h| inv.host(h))
+        .map(crate::events::Target::Connect)
+        .collect();
+    let event = reporter
+        .event("apply-intent", hosts)
+        .with_details(crate::events::apply::intent_details(planned, run_id));
+    reporter.record_intent(event, &targets).await
+}
+
+/// Hosts whose copy of the intent could not be written are not changed.
+async fn refuse(
+    inv: &Inventory,
+    phase_one: Vec<run::PhaseOne>,
+    refused: &[(String, String)],
+) -> Vec<run::PhaseOne> {
+    let mut out = Vec::new();
+    for r in phase_one {
+        match r {
+            Ok(c) => {
+                let name = &inv.hosts[c.index].name;
+                match refused.iter().find(|(h, _)| h == name) {
+                    Some((_, why)) => {
+                        let mut rep = c.report(inv);
+                        rep.status = model::HostStatus::Failed;
+                        rep.error = Some(format!(
+                            "not changed: the audit copy of this apply's intent could not be written on the host ({why}); free the space or fix {} and apply again",
+                            crate::events::hostcopy::HOST_LOG
+                        ));
+                        c.close().await;
+                        out.push(Err(rep));
+                    }
+                    None => out.push(Ok(c)),
+                }
+            }
+            Err(rep) => out.push(Err(rep)),
+        }
+    }
+    out
+}
+
+/// Records the completion of an apply: the `firewall-change` and `apply`
+/// events (see `crate::events::apply`), both referring to the intent;
+/// host copies go over new connections.
 async fn record_apply(
     reporter: &crate::events::Reporter,
     inv: &Inventory,
     planned: &[crate::events::apply::Planned],
     reports: &[model::HostReport],
+    intent: &str,
+    run_id: &str,
 ) {
-    for (action, hosts, details) in crate::events::apply::drafts(planned, reports) {
+    for (action, hosts, mut details) in crate::events::apply::drafts(planned, reports) {
+        if let Some(d) = details.as_object_mut() {
+            d.insert("intent".into(), intent.into());
+            d.insert("run_id".into(), run_id.into());
+        }
         let targets: Vec<crate::events::Target<'_>> = hosts
             .iter()
             .filter_map(|h| inv.host(h))

@@ -16,7 +16,7 @@ use tokio::sync::Semaphore;
 
 use super::check;
 use super::guard;
-use super::run::{gather, summary, Checked, Options, PhaseOne, Progress};
+use super::run::{gather, stopping, summary, Checked, Options, PhaseOne, Progress, INTERRUPTED};
 use super::script;
 use crate::controls::HostCtx;
 use crate::inventory::Inventory;
@@ -29,12 +29,28 @@ async fn apply_one(
     opts: Arc<Options>,
     ui: Arc<dyn Progress>,
 ) -> HostReport {
-    let host = &inv.hosts[checked.index];
-    let mut report = checked.report(&inv);
+    let report = checked.report(&inv);
     if !checked.needs_apply() {
         checked.close().await;
         return report;
     }
+    let lock = checked.lock.take();
+    let report = apply_locked(&inv, &mut checked, report, &opts, &ui).await;
+    // The lock is held until the verifying probe is done.
+    if let Some(l) = lock {
+        l.release().await;
+    }
+    report
+}
+
+async fn apply_locked(
+    inv: &Arc<Inventory>,
+    checked: &mut Checked,
+    mut report: HostReport,
+    opts: &Arc<Options>,
+    ui: &Arc<dyn Progress>,
+) -> HostReport {
+    let host = &inv.hosts[checked.index];
     let Some(mut conn) = checked.conn.take() else {
         report.status = HostStatus::Failed;
         report.error = Some(format!("{}: connection lost", host.name));
@@ -55,6 +71,12 @@ async fn apply_one(
     let mut rolled_back = false;
     for state in checked.controls.iter().filter(|c| c.needs_apply()) {
         let id = state.control.id();
+        if stopping() {
+            error = Some(format!(
+                "{id} and later controls not applied: {INTERRUPTED}"
+            ));
+            break;
+        }
         if opts.preflight && !state.desired.preflight.is_empty() {
             error = Some(format!(
                 "{}: {id}: refusing to apply: {}",
@@ -114,11 +136,12 @@ async fn apply_one(
             }
         }
         if state.desired.guard {
+            crate::events::pause::at("activated").await;
             ui.step(
                 &host.name,
                 &format!("confirming {id} with a fresh connection"),
             );
-            match guard::confirm(host, &opts, id).await {
+            match guard::confirm(host, opts, id).await {
                 guard::Outcome::Confirmed => {}
                 guard::Outcome::RolledBack(why) => {
                     rolled_back = true;
@@ -143,10 +166,10 @@ async fn apply_one(
                 .await
                 .map_err(|e| e.to_string())?;
         }
-        let f = gather(&inv, checked.index, &conn, opts.ca.as_deref()).await?;
+        let f = gather(inv, checked.index, &conn, opts.ca.as_deref()).await?;
         check::evaluate(
             &HostCtx {
-                inv: &inv,
+                inv,
                 host,
                 ca: opts.ca.as_deref(),
             },
@@ -165,7 +188,10 @@ async fn apply_one(
                         && b.item == f.item
                         && b.status == Status::Drift
                 });
-                if was_drift && f.status == Status::InSync && error.is_none() {
+                // Drift before, in sync now: this run changed it, also when a
+                // later control failed (the host then counts as changed and
+                // failed, not as unchanged).
+                if was_drift && f.status == Status::InSync {
                     f.status = Status::Changed;
                 }
             }
@@ -202,6 +228,7 @@ async fn apply_one(
         }
     }
     report.changes_applied = applied;
+    report.changed = applied > 0 || report.findings.iter().any(|f| f.status == Status::Changed);
     report.status = match (&error, rolled_back) {
         (_, true) => HostStatus::RolledBack,
         (Some(_), false) => HostStatus::Failed,
@@ -262,6 +289,8 @@ pub async fn apply_all(
             (None, Some(r)) => r,
             (None, None) => continue,
         };
+        let mut rep = rep;
+        rep.normalise_error();
         ui.done(&rep.host, &summary(&rep));
         out.push(rep);
     }

@@ -11,5 +11,6 @@ pub mod check;
 pub mod context;
 pub mod facts;
 pub mod guard;
+pub mod hostlock;
 pub mod run;
 pub mod script;

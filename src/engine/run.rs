@@ -8,6 +8,7 @@
 //! inside its own task with a time limit, so one slow or failing host never
 //! stops the others; a panic becomes that host's error.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,6 +16,7 @@ use tokio::sync::Semaphore;
 
 use super::check::{self, ControlState};
 use super::facts;
+use super::hostlock::HostLock;
 use crate::controls::HostCtx;
 use crate::inventory::Inventory;
 use crate::report::model::{Finding, HostReport, HostStatus, Status};
@@ -46,6 +48,35 @@ pub struct Options {
     pub run_id: String,
     /// The CA (unlocked), when configured.
     pub ca: Option<Arc<crate::ca::CaRuntime>>,
+    /// Take the whole-host lock for this long at most (apply); None for
+    /// read-only runs (see `hostlock.rs`).
+    pub lock_wait: Option<Duration>,
+    /// Who this run is, as the host lock records it.
+    pub owner: String,
+}
+
+/// Set when the run was asked to stop (SIGINT/SIGTERM): no new host is
+/// started and no further control is applied; the current guarded step
+/// finishes (or rolls back) first.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Asks the run to stop after the current step.
+pub fn request_stop() {
+    STOP.store(true, Ordering::SeqCst);
+}
+
+/// True once a stop was requested.
+pub fn stopping() -> bool {
+    STOP.load(Ordering::SeqCst)
+}
+
+/// The error of a host the run did not start or finish because it was
+/// asked to stop.
+pub const INTERRUPTED: &str = "interrupted by a signal";
+
+/// The longest a whole-host lock is held by one run.
+pub fn lock_life(opts: &Options) -> Duration {
+    opts.client.command_timeout * 6 + opts.rollback_after * 4 + Duration::from_secs(300)
 }
 
 /// Receives progress messages (the CLI draws them).
@@ -61,6 +92,7 @@ pub struct Checked {
     /// Index into `inv.hosts`.
     pub index: usize,
     pub(super) conn: Option<Conn>,
+    pub(super) lock: Option<HostLock>,
     /// Per-control state.
     pub controls: Vec<ControlState>,
     pub(super) started: Instant,
@@ -95,12 +127,16 @@ impl Checked {
             error: failed.then(|| "some checks could not be run".to_string()),
             findings,
             changes_applied: 0,
+            changed: false,
             duration_ms: self.started.elapsed().as_millis() as u64,
         }
     }
 
-    /// Closes the connection.
+    /// Releases the host lock and closes the connection.
     pub async fn close(mut self) {
+        if let Some(l) = self.lock.take() {
+            l.release().await;
+        }
         if let Some(c) = self.conn.take() {
             c.close().await;
         }
@@ -165,19 +201,62 @@ async fn check_one(
             started.elapsed().as_millis() as u64,
         )
     };
+    if stopping() {
+        return Err(fail(format!("not started: {INTERRUPTED}")));
+    }
     ui.step(&host.name, "connecting");
     let conn = Conn::connect(host, &opts.client, "main")
         .await
         .map_err(|e| fail(e.to_string()))?;
+    let lock = match opts.lock_wait {
+        None => None,
+        Some(wait) => {
+            ui.step(&host.name, "taking the host lock");
+            match HostLock::acquire(
+                host,
+                &opts.client,
+                &conn,
+                &opts.run_id,
+                &opts.owner,
+                wait,
+                lock_life(&opts),
+            )
+            .await
+            {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    conn.close().await;
+                    return Err(fail(e));
+                }
+            }
+        }
+    };
+    let release = |lock: Option<HostLock>| async move {
+        if let Some(l) = lock {
+            l.release().await;
+        }
+    };
+    if lock.is_some() {
+        let limit = opts.rollback_after + Duration::from_secs(10);
+        if let Err(e) =
+            super::hostlock::wait_for_pending_rollbacks(&conn, &opts.run_id, limit).await
+        {
+            release(lock).await;
+            conn.close().await;
+            return Err(fail(e));
+        }
+    }
     ui.step(&host.name, "reading facts");
     let facts = match gather(&inv, index, &conn, opts.ca.as_deref()).await {
         Ok(f) => f,
         Err(e) => {
+            release(lock).await;
             conn.close().await;
             return Err(fail(format!("{}: {e}", host.name)));
         }
     };
     if facts.base.uid != Some(0) {
+        release(lock).await;
         conn.close().await;
         return Err(fail(format!(
             "{}: commands run as uid {:?}, not root; connect as root or give {} passwordless sudo",
@@ -193,10 +272,12 @@ async fn check_one(
         Ok(controls) => Ok(Checked {
             index,
             conn: Some(conn),
+            lock,
             controls,
             started,
         }),
         Err(e) => {
+            release(lock).await;
             conn.close().await;
             Err(fail(format!("{}: {e}", host.name)))
         }
@@ -214,7 +295,13 @@ pub async fn check_all(
     let mut tasks = Vec::new();
     for &i in hosts {
         let (inv2, opts2, ui2, sem2) = (inv.clone(), opts.clone(), ui.clone(), sem.clone());
-        let limit = inv.hosts[i].conn.connect_timeout
+        // Connect, take the lock (a second connection, then a bounded
+        // wait), probe.
+        let limit = inv.hosts[i].conn.connect_timeout * 2
+            + opts
+                .lock_wait
+                .map(|w| w + Duration::from_secs(20))
+                .unwrap_or_default()
             + opts.client.command_timeout
             + Duration::from_secs(10);
         tasks.push(tokio::spawn(async move {
@@ -243,6 +330,11 @@ pub async fn check_all(
                 0,
             ))
         }));
+    }
+    for r in &mut out {
+        if let Err(rep) = r {
+            rep.normalise_error();
+        }
     }
     for r in &out {
         match r {

@@ -128,6 +128,28 @@ fn applied<'a>(p: &'a Planned, r: &HostReport) -> Vec<&'a Item> {
         .collect()
 }
 
+/// The details of the `apply-intent` recorded before phase two: the run,
+/// and per host the controls and changes it will make.
+pub fn intent_details(planned: &[Planned], run_id: &str) -> Value {
+    let hosts: Vec<Value> = planned
+        .iter()
+        .map(|p| {
+            let mut controls: Vec<&str> = p.items.iter().map(|i| i.control).collect();
+            controls.dedup();
+            json!({
+                "host": p.host,
+                "controls": controls,
+                "changes": capped(p.items.iter().map(|i| i.summary.as_str())),
+            })
+        })
+        .collect();
+    json!({
+        "summary": format!("apply will change {} host(s)", planned.len()),
+        "run": super::intent::run_details(run_id),
+        "hosts": hosts,
+    })
+}
+
 /// The `firewall-change` and `apply` events for a finished apply.
 pub fn drafts(planned: &[Planned], reports: &[HostReport]) -> Vec<Draft> {
     let mut fw_hosts = Vec::new();
@@ -218,6 +240,7 @@ mod tests {
             error: (status != HostStatus::Changed).then(|| "boom".to_string()),
             findings,
             changes_applied: 1,
+            changed: status != HostStatus::Failed,
             duration_ms: 0,
         }
     }

@@ -15,9 +15,11 @@
 //!    line that starts `harden: !!!` — it does not fail: the change it
 //!    reports has been made, and the next run delivers the event.
 //!
-//! [`Reporter::flush`] runs at the start of every run that talks to hosts
-//! (`plan`, `drift`, `apply`, `maintenance …`) and delivers what earlier
-//! runs queued. While older events are still queued a new event goes into
+//! A change to hosts is bracketed by an intent recorded before it and a
+//! completion after it ([`intent`]). [`Reporter::flush`] runs at the start
+//! of every run that talks to hosts (`plan`, `drift`, `apply`,
+//! `maintenance …`): it delivers what earlier runs queued, then completes
+//! the intents of runs that died ([`reconcile`]). While older events are still queued a new event goes into
 //! the outbox behind them and the queue is delivered in order, so
 //! management never sees a close before its open.
 //!
@@ -26,7 +28,10 @@
 
 pub mod apply;
 pub mod hostcopy;
+pub mod intent;
 pub mod join;
+pub mod pause;
+pub mod reconcile;
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -138,9 +143,24 @@ pub async fn flush_only(inv: &Inventory) {
     }
 }
 
+/// For read-only runs that talk to hosts (`drift`, `plan`, `maintenance
+/// list`): deliver the outbox and complete the intents of runs that died.
+/// A local log that cannot be opened only warns here (then only the outbox
+/// is delivered).
+pub async fn flush_read_only(inv: &Inventory, ctx: &RunContext) {
+    match Reporter::new(inv, ctx) {
+        Ok(r) => r.flush().await,
+        Err(e) => {
+            eprintln!("harden: warning: events of earlier runs not checked: {e}");
+            flush_only(inv).await;
+        }
+    }
+}
+
 /// Records and reports the events of one run.
 pub struct Reporter {
     log: AuditLog,
+    hosts: Vec<Host>,
     notifier: Option<Notifier>,
     actor: Actor,
     client: ClientConfig,
@@ -154,6 +174,7 @@ impl Reporter {
     pub fn new(inv: &Inventory, ctx: &RunContext) -> Result<Reporter, EventsError> {
         Ok(Reporter {
             log: AuditLog::open(&inv.audit.log).map_err(EventsError::Audit)?,
+            hosts: inv.hosts.clone(),
             notifier: notifier(inv).map_err(EventsError::Notify)?,
             actor: Actor::current(ctx.key_id.clone()),
             client: ctx.client.clone(),
@@ -167,6 +188,7 @@ impl Reporter {
     pub fn offline(inv: &Inventory) -> Result<Reporter, EventsError> {
         Ok(Reporter {
             log: AuditLog::open(&inv.audit.log).map_err(EventsError::Audit)?,
+            hosts: Vec::new(),
             notifier: notifier(inv).map_err(EventsError::Notify)?,
             actor: Actor::current(None),
             client: ClientConfig {
@@ -197,12 +219,17 @@ impl Reporter {
         self.trouble.load(Ordering::SeqCst)
     }
 
-    /// Delivers what earlier runs queued.
+    /// Delivers what earlier runs queued, then completes the intents of
+    /// runs that died (only where hosts are known: not for offline
+    /// reporters).
     pub async fn flush(&self) {
         if let Some(n) = &self.notifier {
             let r = n.flush_outbox().await;
             self.backlog.store(r.still_queued > 0, Ordering::SeqCst);
             print_flush(&r, n.outbox().dir());
+        }
+        if !self.hosts.is_empty() {
+            self.reconcile().await;
         }
     }
 

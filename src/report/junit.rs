@@ -6,7 +6,17 @@
 
 use std::io::Write;
 
-use super::model::{Report, Status};
+use super::model::{HostStatus, Report, Status};
+
+fn host_status(s: HostStatus) -> &'static str {
+    match s {
+        HostStatus::InSync => "in-sync",
+        HostStatus::Drift => "drift",
+        HostStatus::Changed => "changed",
+        HostStatus::RolledBack => "rolled-back",
+        HostStatus::Failed => "failed",
+    }
+}
 
 /// Escapes text for XML attributes and content.
 pub fn esc(s: &str) -> String {
@@ -25,13 +35,14 @@ pub fn esc(s: &str) -> String {
 
 /// Writes the JUnit document.
 pub fn write(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
-    let total: usize = r.hosts.iter().map(|h| h.findings.len().max(1)).sum();
+    let total: usize = r
+        .hosts
+        .iter()
+        .map(|h| h.findings.len() + usize::from(h.findings.is_empty() || h.error.is_some()))
+        .sum();
     let failures = r.findings().filter(|f| f.status == Status::Drift).count();
     let errors = r.findings().filter(|f| f.status == Status::Failed).count()
-        + r.hosts
-            .iter()
-            .filter(|h| h.findings.is_empty() && h.error.is_some())
-            .count();
+        + r.hosts.iter().filter(|h| h.error.is_some()).count();
     writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         w,
@@ -41,18 +52,32 @@ pub fn write(r: &Report, w: &mut dyn Write) -> std::io::Result<()> {
     )?;
     for h in &r.hosts {
         let hf = h.count(Status::Drift);
-        let he = h.count(Status::Failed) + usize::from(h.findings.is_empty() && h.error.is_some());
+        let he = h.count(Status::Failed) + usize::from(h.error.is_some());
+        let tests = h.findings.len() + usize::from(h.findings.is_empty() || h.error.is_some());
         writeln!(
             w,
-            r#"  <testsuite name="{}" tests="{}" failures="{hf}" errors="{he}" time="{:.3}">"#,
+            r#"  <testsuite name="{}" tests="{tests}" failures="{hf}" errors="{he}" time="{:.3}">"#,
             esc(&h.host),
-            h.findings.len().max(1),
             h.duration_ms as f64 / 1000.0
         )?;
-        if h.findings.is_empty() {
+        writeln!(
+            w,
+            r#"    <properties><property name="status" value="{}"/><property name="changed" value="{}"/></properties>"#,
+            host_status(h.status),
+            h.was_changed()
+        )?;
+        if h.findings.is_empty() || h.error.is_some() {
+            // A host's own error is one test case, named after the step:
+            // `connect` when no check ran, `run` when it failed later (for
+            // example after earlier controls changed).
+            let name = if h.findings.is_empty() {
+                "connect"
+            } else {
+                "run"
+            };
             writeln!(
                 w,
-                r#"    <testcase classname="{}" name="connect"><error message="{}"/></testcase>"#,
+                r#"    <testcase classname="{}" name="{name}"><error message="{}"/></testcase>"#,
                 esc(&h.host),
                 esc(h.error.as_deref().unwrap_or("no checks ran"))
             )?;

@@ -12,6 +12,9 @@ pub mod junit;
 pub mod model;
 pub mod text;
 
+#[cfg(test)]
+mod summary_tests;
+
 use std::io::Write;
 
 /// Output formats.

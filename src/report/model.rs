@@ -207,6 +207,9 @@ pub struct HostReport {
     pub findings: Vec<Finding>,
     /// Number of changes applied.
     pub changes_applied: usize,
+    /// True when this run changed something on the host, also when a later
+    /// step then failed or rolled back (`status` says how it ended).
+    pub changed: bool,
     /// Wall time for this host.
     pub duration_ms: u64,
 }
@@ -221,10 +224,53 @@ impl HostReport {
             error: Some(error),
             findings: Vec::new(),
             changes_applied: 0,
+            changed: false,
             duration_ms,
         }
     }
 
+    /// True when this run changed the host: every host that counts as
+    /// changed in a summary (text, JSON `changed`, JUnit `changed`).
+    pub fn was_changed(&self) -> bool {
+        self.status == HostStatus::Changed || self.changed
+    }
+
+    /// Makes `error` carry no host-name prefix of its own (the host is
+    /// named once, by whoever prints it): removes leading `host: ` and any
+    /// doubled `host: host: ` inside.
+    pub fn normalise_error(&mut self) {
+        if let Some(e) = self.error.take() {
+            self.error = Some(without_host_prefix(&self.host, &e));
+        }
+    }
+}
+
+/// `msg` without leading `host: ` prefixes and with any doubled
+/// `host: host: ` inside reduced to one.
+pub fn without_host_prefix(host: &str, msg: &str) -> String {
+    if host.is_empty() {
+        return msg.to_string();
+    }
+    let p = format!("{host}: ");
+    let twice = format!("{p}{p}");
+    let mut s = msg.to_string();
+    // Bounded: each pass shortens the string.
+    while s.contains(&twice) {
+        s = s.replace(&twice, &p);
+    }
+    let mut rest = s.as_str();
+    while let Some(r) = rest.strip_prefix(&p) {
+        rest = r;
+    }
+    rest.to_string()
+}
+
+/// `msg` with exactly one leading `host: `.
+pub fn with_host_prefix(host: &str, msg: &str) -> String {
+    format!("{host}: {}", without_host_prefix(host, msg))
+}
+
+impl HostReport {
     /// Findings with a given status.
     pub fn count(&self, s: Status) -> usize {
         self.findings.iter().filter(|f| f.status == s).count()

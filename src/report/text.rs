@@ -87,20 +87,46 @@ pub fn write(r: &Report, verbose: bool, w: &mut dyn Write) -> std::io::Result<()
     writeln!(w, "{}", summary(r))
 }
 
-/// The one-line summary.
+/// The one-line summary. In `apply`, "changed" counts every host this run
+/// changed ([`HostReport::was_changed`](super::model::HostReport::was_changed)),
+/// also one where a later control then failed or rolled back; those are
+/// named again as "changed, then failed" / "changed, then rolled back".
 pub fn summary(r: &Report) -> String {
     let n = r.hosts.len();
     let count = |s: HostStatus| r.hosts.iter().filter(|h| h.status == s).count();
     let checks = |s: Status| r.findings().filter(|f| f.status == s).count();
     let failed = count(HostStatus::Failed);
     match r.command {
-        "apply" => format!(
-            "Apply complete: {} of {n} hosts changed, {} in sync, {} rolled back, {failed} failed ({} checks changed).",
-            count(HostStatus::Changed),
-            count(HostStatus::InSync),
-            count(HostStatus::RolledBack),
-            checks(Status::Changed)
-        ),
+        "apply" => {
+            let changed = r.hosts.iter().filter(|h| h.was_changed()).count();
+            let partly = |s: HostStatus| {
+                r.hosts
+                    .iter()
+                    .filter(|h| h.status == s && h.was_changed())
+                    .count()
+            };
+            let mut extra = Vec::new();
+            if partly(HostStatus::Failed) > 0 {
+                extra.push(format!("{} changed, then failed", partly(HostStatus::Failed)));
+            }
+            if partly(HostStatus::RolledBack) > 0 {
+                extra.push(format!(
+                    "{} changed, then rolled back",
+                    partly(HostStatus::RolledBack)
+                ));
+            }
+            let extra = if extra.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", extra.join(", "))
+            };
+            format!(
+                "Apply complete: {changed} of {n} hosts changed, {} in sync, {} rolled back, {failed} failed{extra} ({} checks changed).",
+                count(HostStatus::InSync),
+                count(HostStatus::RolledBack),
+                checks(Status::Changed)
+            )
+        }
         _ if count(HostStatus::Drift) == 0 && failed == 0 => {
             format!("No drift: {n} hosts match the inventory ({} checks).", checks(Status::InSync))
         }

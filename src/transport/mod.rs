@@ -143,7 +143,7 @@ impl Conn {
             .config_file(&conf_path)
             .control_directory(&cfg.dir)
             .control_persist(ControlPersist::IdleFor(
-                std::num::NonZeroUsize::new(600).unwrap_or(std::num::NonZeroUsize::MIN),
+                std::num::NonZeroUsize::new(60).unwrap_or(std::num::NonZeroUsize::MIN),
             ))
             .connect_timeout(host.conn.connect_timeout)
             .user(host.conn.user.clone())

@@ -36,6 +36,7 @@ pub fn close(inv: Arc<Inventory>, a: &CloseArgs) -> Result<u8> {
         .collect();
     let rt = runtime()?;
     let (closed_hosts, failed, trouble) = rt.block_on(async {
+        ctx.watch_signals();
         reporter.flush().await;
         let mut results = fleet::run(inv.clone(), work, &ctx.client, a.conns.jobs.into()).await;
         let mut closed: Vec<Value> = Vec::new();

@@ -1,6 +1,7 @@
 //! `maintenance list`: the live elements of every selected host, or with
 //! `--history` the windows since `--since` and the logins through each.
-//! Read-only; it delivers the outbox like every run that talks to hosts.
+//! Read-only; like every run that talks to hosts it delivers the outbox
+//! and completes what interrupted runs left (`crate::events::reconcile`).
 
 use std::sync::Arc;
 
@@ -27,7 +28,8 @@ pub fn list(inv: Arc<Inventory>, a: &ListArgs) -> Result<u8> {
     let work = hosts.iter().map(|&i| (i, op.clone())).collect();
     let rt = runtime()?;
     let mut results = rt.block_on(async {
-        events::flush_only(&inv).await;
+        ctx.watch_signals();
+        events::flush_read_only(&inv, &ctx).await;
         let mut r = fleet::run(inv.clone(), work, &ctx.client, a.conns.jobs.into()).await;
         fleet::close_all(&mut r).await;
         r

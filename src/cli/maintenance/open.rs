@@ -1,6 +1,10 @@
 //! `maintenance open`: the request is checked offline for every host
-//! first, then the window is opened on all of them in parallel and one
-//! `maintenance-open` event is recorded for the hosts where it opened.
+//! first, then a `maintenance-open-intent` is recorded (local log, outbox,
+//! host copies: see `crate::events::intent`), then the window is opened on
+//! all of them in parallel and one `maintenance-open` event, referring to
+//! the intent, is recorded for the hosts where it opened
+//! (`maintenance-open-failed` when it opened nowhere). A run killed in
+//! between is completed by the next run from the kernel's live elements.
 
 use std::sync::Arc;
 
@@ -57,11 +61,22 @@ pub fn open(inv: Arc<Inventory>, a: &OpenArgs) -> Result<u8> {
     }
     let rt = runtime()?;
     let (ok, failed, trouble, closes_at) = rt.block_on(async {
+        ctx.watch_signals();
         reporter.flush().await;
+        let intent = match record_intent(&reporter, &inv, &work, &id, &reason, a.duration, &ctx.run_id).await {
+            Ok(i) => i,
+            Err(e) => return Err(anyhow::anyhow!("window {id} not opened: {e}")),
+        };
+        let work: Vec<(usize, Op)> = work
+            .into_iter()
+            .filter(|(i, _)| !intent.refused.iter().any(|(h, _)| *h == inv.hosts[*i].name))
+            .collect();
+        crate::events::pause::at("maintenance-intent").await;
         // Bounds, not guesses: each host's timer starts when its element is
         // added, between these two instants.
         let opened_at = timefmt::now();
         let mut results = fleet::run(inv.clone(), work, &ctx.client, a.conns.jobs.into()).await;
+        crate::events::pause::at("maintenance-opened").await;
         let closes_at = timefmt::rfc3339(timefmt::now() + a.duration);
         let mut elements = serde_json::Map::new();
         let mut replaced = Vec::new();
@@ -117,6 +132,9 @@ pub fn open(inv: Arc<Inventory>, a: &OpenArgs) -> Result<u8> {
                     "elements": elements,
                     "replaced": replaced,
                     "failed": failed,
+                    "intent": &intent.id,
+                    "run_id": &ctx.run_id,
+                    "outcome": "opened",
                     "tom": ["TOM-1.2-mgmt-window", "TOM-1.3-access-reporting"],
                 }));
             let targets: Vec<Target<'_>> = results
@@ -125,10 +143,20 @@ pub fn open(inv: Arc<Inventory>, a: &OpenArgs) -> Result<u8> {
                 .filter_map(|r| r.conn.as_ref().map(|c| Target::Conn(&inv.hosts[r.index], c)))
                 .collect();
             reporter.record(event, &targets).await;
+        } else {
+            let names: Vec<String> = hosts.iter().map(|&i| inv.hosts[i].name.clone()).collect();
+            let event = reporter
+                .event("maintenance-open-failed", names)
+                .with_reason(reason.clone())
+                .with_details(json!({
+                    "window": id, "failed": failed, "intent": &intent.id,
+                    "run_id": &ctx.run_id, "outcome": "failed",
+                }));
+            reporter.record(event, &[]).await;
         }
         fleet::close_all(&mut results).await;
-        (opened.len(), failed.len(), reporter.trouble(), closes_at)
-    });
+        Ok((opened.len(), failed.len(), reporter.trouble(), closes_at))
+    })?;
     if ok == 0 {
         bail!("window {id} was not opened on any host");
     }
@@ -138,4 +166,34 @@ pub fn open(inv: Arc<Inventory>, a: &OpenArgs) -> Result<u8> {
         duration::format(a.duration)
     );
     Ok(if failed > 0 || trouble { 1 } else { 0 })
+}
+
+/// Records the `maintenance-open-intent` (before any window opens).
+async fn record_intent(
+    reporter: &Reporter,
+    inv: &Inventory,
+    work: &[(usize, Op)],
+    id: &str,
+    reason: &str,
+    secs: u64,
+    run_id: &str,
+) -> Result<crate::events::intent::Intent, String> {
+    let names: Vec<String> = work
+        .iter()
+        .map(|(i, _)| inv.hosts[*i].name.clone())
+        .collect();
+    let targets: Vec<Target<'_>> = work
+        .iter()
+        .map(|(i, _)| Target::Connect(&inv.hosts[*i]))
+        .collect();
+    let event = reporter
+        .event("maintenance-open-intent", names)
+        .with_reason(reason.to_string())
+        .with_details(json!({
+            "summary": format!("maintenance window {id} will open"),
+            "window": id,
+            "duration_secs": secs,
+            "run": crate::events::intent::run_details(run_id),
+        }));
+    reporter.record_intent(event, &targets).await
 }
