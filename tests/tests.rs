@@ -9,6 +9,7 @@ mod audit;
 mod ca;
 mod demo;
 mod firewall;
+mod fuzz;
 mod inventory;
 mod maintenance;
 mod sshd;
