@@ -159,7 +159,7 @@ fn newline_in_sshd_extra_is_a_located_error() {
         "sshd = { extra = [\"PermitTTY no\\nMatch Address 198.51.100.0/24\\nPasswordAuthentication yes\"] }\n",
     ));
     r.code(1)
-        .says("inv.toml:12:19: error[inv-control-char]: hosts[0].sshd.extra[0]")
+        .says("inv.toml:12:32: error[inv-control-char]: hosts[0].sshd.extra[0]")
         .says("line feed (U+000A) at character 13")
         .says("write the value on one line");
     assert!(!r.stderr.contains("render"), "{}", r.stderr);
@@ -211,7 +211,7 @@ fn path_with_quote_and_newline_is_refused() {
         "known_hosts = \"kh\\\"\\nProxyCommand touch /tmp/pwned\"\n",
     ))
     .code(1)
-    .says("inv.toml:12:15: error[inv-control-char]: hosts[0].known_hosts")
+    .says("inv.toml:12:20: error[inv-control-char]: hosts[0].known_hosts")
     .says("line feed");
     check(&host("identity = 'id\"x'\n"))
         .code(1)

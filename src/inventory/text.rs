@@ -39,6 +39,33 @@ pub fn first_bad(s: &str) -> Option<(usize, char)> {
     s.chars().enumerate().find(|(_, c)| bad_char(*c).is_some())
 }
 
+/// How `c` can appear in TOML source: literally or as an escape.
+fn written_as(c: char) -> Vec<String> {
+    let mut v = vec![c.to_string()];
+    let short = match c {
+        '\n' => "\\n",
+        '\t' => "\\t",
+        '\r' => "\\r",
+        '\u{8}' => "\\b",
+        '\u{c}' => "\\f",
+        '\u{1b}' => "\\e",
+        _ => "",
+    };
+    if !short.is_empty() {
+        v.push(short.to_string());
+    }
+    let n = c as u32;
+    v.extend([
+        format!("\\u{n:04X}"),
+        format!("\\u{n:04x}"),
+        format!("\\U{n:08X}"),
+        format!("\\U{n:08x}"),
+        format!("\\x{n:02X}"),
+        format!("\\x{n:02x}"),
+    ]);
+    v
+}
+
 const HELP: &str = "remove it and write the value on one line: inventory values go into sshd_config, ssh_config, nftables and shell lines, where a control character could start a new directive or command";
 
 /// Reports every key and string value of `doc` that holds a refused
@@ -86,12 +113,13 @@ fn report(
         diags.count_only(Severity::Error);
         return;
     }
-    // Point at the character itself when it is written literally.
-    let at = src
-        .text
-        .get(span.clone())
-        .and_then(|raw| raw.find(c))
-        .map(|off| span.start + off..span.start + off + c.len_utf8())
+    // Point at the character itself, written literally or as an escape.
+    let raw = src.text.get(span.clone()).unwrap_or("");
+    let at = written_as(c)
+        .iter()
+        .filter_map(|w| raw.find(w.as_str()).map(|off| (off, w.len())))
+        .min()
+        .map(|(off, len)| span.start + off..span.start + off + len)
         .unwrap_or(span);
     let name = bad_char(c).unwrap_or("control character");
     diags.push(Diagnostic::at_span(
