@@ -106,20 +106,24 @@ fn large_inputs_finish_with_bounded_output() {
     let head = "[defaults]\ncontroller_sources = [\"10.213.0.2\"]\nknown_hosts = \"known_hosts\"\n";
     let mut rng = Rng::new(7);
     let line = format!("{head}x = {}\n", "@\"".repeat(500_000));
+    // 10 MB of TOML punctuation, with a line break every 200 bytes or so.
     let soup: Vec<u8> = head
         .bytes()
-        .chain((0..1 << 20).map(|_| {
-            let alphabet = b"abc=[]{}\"'.,#\\ 1";
-            alphabet[rng.below(alphabet.len())]
+        .chain((0..10_000_000).map(|_| {
+            let alphabet = b"abc=[]{}\"'.,#\\ 1=";
+            match rng.below(200) {
+                0 => b'\n',
+                _ => alphabet[rng.below(alphabet.len())],
+            }
         }))
         .collect();
     let strings = format!(
         "{head}x = [{}]\n",
-        vec![format!("\"{}\"", "a".repeat(100_000)); 104].join(",\n")
+        vec![format!("\"{}\"", "a".repeat(16_000)); 650].join(",\n")
     );
     let over = format!("{head}{}", "#\n".repeat(5 << 20));
     for (name, text, says) in [
-        ("line.toml", line.into_bytes(), "error[inv-syntax]"),
+        ("line.toml", line.into_bytes(), "error[inv-line-too-long]"),
         ("soup.toml", soup, "error[inv-syntax]"),
         ("strings.toml", strings.into_bytes(), "error[inv-schema]"),
         ("over.toml", over.into_bytes(), "error[inv-too-large]"),

@@ -261,8 +261,13 @@ fn non_utf8_is_located_at_the_first_bad_byte() {
 
 #[test]
 fn long_syntax_error_line_gives_one_short_diagnostic() {
-    let r = check(&format!("{HEAD}x = {}\n", "@\"".repeat(20_000)));
+    let r = check(&format!("{HEAD}x = {}\n", "@\"".repeat(8_000)));
     r.code(1).says("inv.toml:5:5: error[inv-syntax]").says("…");
+    assert!(r.stderr.len() < 4000, "{} bytes of stderr", r.stderr.len());
+    let r = check(&format!("{HEAD}x = {}\n", "=".repeat(1 << 20)));
+    r.code(1)
+        .says("inv.toml:5:16385: error[inv-line-too-long]")
+        .says("longer than 16384 bytes");
     assert!(r.stderr.len() < 4000, "{} bytes of stderr", r.stderr.len());
 }
 

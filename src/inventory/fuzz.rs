@@ -95,11 +95,11 @@ pub fn input(rng: &mut Rng, seeds: &[String]) -> Vec<u8> {
             out
         }
         2 => {
-            // One long line: a chunk repeated up to 64 kB.
+            // One long line: a chunk repeated up to 20 kB (the limit is 16 KiB).
             let mut out = seed.clone();
             let at = rng.below(out.len() + 1);
             let chunk = TOKENS[rng.below(TOKENS.len())].replace('\n', "@");
-            let n = 1 + rng.below(65536 / chunk.len().max(1));
+            let n = 1 + rng.below(20_000 / chunk.len().max(1));
             let long = chunk.repeat(n);
             out.splice(at..at, long.bytes());
             out

@@ -18,6 +18,11 @@ use super::source::{Diagnostic, Diags, Severity, Source};
 
 /// The largest inventory harden reads: 10 MiB.
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
+/// The longest line, in bytes. The longest real line is a public key
+/// (an 8192-bit RSA key is about 1.4 kB); the TOML parser's error recovery
+/// costs time quadratic in the length of a broken line, so longer lines
+/// are refused before parsing.
+pub const MAX_LINE: usize = 16 * 1024;
 
 /// Reads at most one byte more than [`MAX_BYTES`] of `path`.
 pub fn read(path: &Path) -> std::io::Result<Vec<u8>> {
@@ -62,7 +67,31 @@ pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<Source, Box<Diagnostic>> {
         );
         return Err(Box::new(d));
     }
+    if let Some(start) = long_line(&src.text) {
+        let at = floor_char(&src.text, start + MAX_LINE);
+        let d = Diagnostic::at_span(
+            &src,
+            "(file)".into(),
+            Some(at..at),
+            "inv-line-too-long",
+            format!("the line is longer than {MAX_LINE} bytes; the file was not parsed"),
+            "break the value over several lines (arrays and inline tables may span lines), or remove what was pasted by mistake",
+        );
+        return Err(Box::new(d));
+    }
     Ok(src)
+}
+
+/// Where the first line longer than [`MAX_LINE`] starts.
+fn long_line(text: &str) -> Option<usize> {
+    let mut start = 0;
+    for line in text.as_bytes().split(|b| *b == b'\n') {
+        if line.len() > MAX_LINE {
+            return Some(start);
+        }
+        start += line.len() + 1;
+    }
+    None
 }
 
 fn floor_char(s: &str, mut i: usize) -> usize {
@@ -138,6 +167,16 @@ mod tests {
         let d = decode(Path::new("i.toml"), vec![b'#'; MAX_BYTES + 1]).expect_err("large");
         assert_eq!(d.code, "inv-too-large");
         assert!(d.line > 0 && d.col > 0, "{d}");
+    }
+
+    #[test]
+    fn long_lines_are_refused_before_parsing() {
+        let text = format!("a = 1\nb = \"{}\"\n", "é".repeat(MAX_LINE));
+        let d = decode(Path::new("i.toml"), text.into_bytes()).expect_err("long");
+        assert_eq!((d.code, d.line), ("inv-line-too-long", 2));
+        assert_eq!(d.col, 5 + (MAX_LINE - 5) / 2 + 1, "{d}");
+        let ok = format!("b = \"{}\"\n", "a".repeat(MAX_LINE - 10));
+        assert!(decode(Path::new("i.toml"), ok.into_bytes()).is_ok());
     }
 
     #[test]

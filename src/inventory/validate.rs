@@ -43,6 +43,12 @@ pub const CODES: &[CodeInfo] = &[
         description: "the file is larger than 10 MiB; it is refused before parsing",
     },
     CodeInfo {
+        code: "inv-line-too-long",
+        severity: "error",
+        tom: None,
+        description: "a line is longer than 16 KiB; it is refused before parsing",
+    },
+    CodeInfo {
         code: "inv-control-char",
         severity: "error",
         tom: None,
