@@ -1,6 +1,7 @@
 //! From bytes to a parsed TOML document, with bounded diagnostics.
 //!
-//! An inventory larger than [`MAX_BYTES`] is refused before parsing. Bytes
+//! An inventory larger than [`MAX_BYTES`], or with a line longer than
+//! [`MAX_LINE`], is refused before parsing. Bytes
 //! that are not UTF-8 are reported at the line and column of the first bad
 //! byte. The TOML parser's error recovery can report a problem once per
 //! character of a line, so only the first syntax error of each line is kept
@@ -23,6 +24,9 @@ pub const MAX_BYTES: usize = 10 * 1024 * 1024;
 /// costs time quadratic in the length of a broken line, so longer lines
 /// are refused before parsing.
 pub const MAX_LINE: usize = 16 * 1024;
+/// Files up to this size get every syntax error listed; larger ones the
+/// first only (the recovering parser stores each error it meets).
+const MAX_RECOVER: usize = 256 * 1024;
 
 /// Reads at most one byte more than [`MAX_BYTES`] of `path`.
 pub fn read(path: &Path) -> std::io::Result<Vec<u8>> {
@@ -102,14 +106,20 @@ fn floor_char(s: &str, mut i: usize) -> usize {
     i
 }
 
-/// Parses `src`; on syntax errors reports them (one per line) and returns
-/// `None`.
+/// Parses `src`; on syntax errors reports them (one per line; in a file
+/// over 256 KiB only the first) and returns `None`.
 pub fn parse<'a>(src: &'a Source, diags: &mut Diags) -> Option<Spanned<DeTable<'a>>> {
-    let (doc, errors) = DeTable::parse_recoverable(&src.text);
-    if errors.is_empty() {
-        return Some(doc);
-    }
-    drop(doc);
+    let first = match DeTable::parse(&src.text) {
+        Ok(doc) => return Some(doc),
+        Err(e) => e,
+    };
+    // The recovering parse keeps every error it meets, up to one per byte
+    // of a broken line: only small files get the full list.
+    let errors = if src.text.len() <= MAX_RECOVER {
+        DeTable::parse_recoverable(&src.text).1
+    } else {
+        vec![first]
+    };
     let mut last_line = 0;
     for e in &errors {
         let span = e.span().or_else(|| deepest_line(&src.text));
