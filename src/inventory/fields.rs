@@ -8,7 +8,8 @@
 //!   inventory's own directory counts too; paths handed to ssh also refuse
 //!   `%` and `$`, which ssh expands as tokens and environment variables;
 //! * free text (`legacy_kex_clients` names and reasons, `tenant`, `allow`
-//!   comments) keeps to a character set that is safe in a comment;
+//!   comments, which may also hold `"`: the firewall writes it as `'`)
+//!   keeps to a character set that is safe in a comment;
 //! * environment variable names are `[A-Za-z_][A-Za-z0-9_]*`;
 //! * every `sshd.extra` entry is one allowed directive (`sshd_extra.rs`).
 
@@ -83,17 +84,18 @@ impl Cx<'_> {
         }
     }
 
-    fn text(&mut self, p: KeyPath, v: Option<&str>, max: usize) {
+    /// Free text; `also` lists further characters the consumer escapes.
+    fn text(&mut self, p: KeyPath, v: Option<&str>, max: usize, also: &str) {
         let Some(v) = v else { return };
-        let bad = v
-            .chars()
-            .find(|c| !c.is_alphanumeric() && *c != ' ' && !TEXT_PUNCT.contains(*c));
+        let bad = v.chars().find(|c| {
+            !c.is_alphanumeric() && *c != ' ' && !TEXT_PUNCT.contains(*c) && !also.contains(*c)
+        });
         if let Some(c) = bad {
             self.err(
                 &p,
                 "inv-bad-text",
                 format!("the text contains `{}`", c.escape_debug()),
-                &format!("free text may use letters, digits, spaces and `{TEXT_PUNCT}`"),
+                &format!("free text may use letters, digits, spaces and `{TEXT_PUNCT}{also}`"),
             );
         } else if v.chars().count() > max {
             self.err(
@@ -127,8 +129,8 @@ impl Cx<'_> {
         let Some(s) = s else { return };
         for (i, c) in s.legacy_kex_clients.iter().flatten().enumerate() {
             let cp = p.key("legacy_kex_clients").index(i);
-            self.text(cp.key("name"), Some(&c.name), 100);
-            self.text(cp.key("reason"), Some(&c.reason), 200);
+            self.text(cp.key("name"), Some(&c.name), 100, "");
+            self.text(cp.key("reason"), Some(&c.reason), 200, "");
         }
         for (i, e) in s.extra.iter().flatten().enumerate() {
             if let Err(r) = super::sshd_extra::parse(e) {
@@ -158,12 +160,14 @@ pub fn check(src: &Source, dir: &Path, raw: &RawInventory, diags: &mut Diags) {
         cx.login(hp.key("ssh_user"), h.ssh_user.as_ref());
         cx.path(hp.key("known_hosts"), dir, h.known_hosts.as_deref(), true);
         cx.path(hp.key("identity"), dir, h.identity.as_deref(), true);
-        cx.text(hp.key("tenant"), h.tenant.as_deref(), 100);
+        cx.text(hp.key("tenant"), h.tenant.as_deref(), 100, "");
         for (j, a) in h.allow.iter().enumerate() {
             cx.text(
                 hp.key("allow").index(j).key("comment"),
                 a.comment.as_deref(),
                 200,
+                // The firewall control writes `"` as `'` in nft comments.
+                "\"",
             );
         }
         cx.sshd(hp.key("sshd"), h.sshd.as_ref());
