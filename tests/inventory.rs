@@ -145,8 +145,168 @@ fn sshd_extra_may_not_override_managed_keywords() {
         "sshd = { extra = [\"PasswordAuthentication yes\"] }\n",
     ))
     .code(1)
-    .says("passwordauthentication")
-    .says("harden manages");
+    .says("inv.toml:12:19: error[inv-sshd-extra]: hosts[0].sshd.extra[0]")
+    .says("`PasswordAuthentication` is not a keyword sshd.extra may set")
+    .says("harden manages it")
+    .says("allowed keywords: AcceptEnv");
+}
+
+/// The injection of issue 7: a line break in `sshd.extra` adds a `Match`
+/// block. It is refused at load, located at the value, before any render.
+#[test]
+fn newline_in_sshd_extra_is_a_located_error() {
+    let r = check(&host(
+        "sshd = { extra = [\"PermitTTY no\\nMatch Address 198.51.100.0/24\\nPasswordAuthentication yes\"] }\n",
+    ));
+    r.code(1)
+        .says("inv.toml:12:32: error[inv-control-char]: hosts[0].sshd.extra[0]")
+        .says("line feed (U+000A) at character 13")
+        .says("write the value on one line");
+    assert!(!r.stderr.contains("render"), "{}", r.stderr);
+}
+
+#[test]
+fn match_in_sshd_extra_is_refused_with_the_allowed_list() {
+    check(&format!(
+        "{HEAD}[defaults.sshd]\nextra = [\"PermitTTY no\", \"Match User alice\"]\n"
+    ))
+    .code(1)
+    .says("error[inv-sshd-extra]: defaults.sshd.extra[1]")
+    .says("Match and Include change the meaning")
+    .says("PermitTTY");
+}
+
+#[test]
+fn allowed_sshd_extra_is_rendered_normalised() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("inv.toml");
+    let text = host("allow = [ { port = 5432, from = [\"10.0.2.0/24\"] } ]\nsshd = { extra = [\"permittty  no\"] }\n");
+    std::fs::write(&p, text).expect("write");
+    let out = dir.path().join("out");
+    let (inv, out_s) = (
+        p.to_str().unwrap_or_default(),
+        out.to_str().unwrap_or_default(),
+    );
+    harden_local(&["-i", inv, "render", "--out", out_s]).code(0);
+    let sshd = std::fs::read_to_string(out.join("db/etc/ssh/sshd_config")).expect("sshd file");
+    assert!(sshd.contains("\nPermitTTY no\n"), "{sshd}");
+}
+
+#[test]
+fn ssh_user_must_be_a_user_name() {
+    check(&host("ssh_user = 'x\"$(id)\"'\n"))
+        .code(1)
+        .says("inv.toml:12:12: error[inv-bad-name]: hosts[0].ssh_user")
+        .says("is not a user name")
+        .says("POSIX user name");
+    check(&host("").replace("[defaults]\n", "[defaults]\nssh_user = \"Root$\"\n"))
+        .code(1)
+        .says("error[inv-bad-name]: defaults.ssh_user");
+}
+
+/// The ssh_config injection of issue 7: `"` and a newline in a path.
+#[test]
+fn path_with_quote_and_newline_is_refused() {
+    check(&host(
+        "known_hosts = \"kh\\\"\\nProxyCommand touch /tmp/pwned\"\n",
+    ))
+    .code(1)
+    .says("inv.toml:12:20: error[inv-control-char]: hosts[0].known_hosts")
+    .says("line feed");
+    check(&host("identity = 'id\"x'\n"))
+        .code(1)
+        .says("inv.toml:12:12: error[inv-bad-path]: hosts[0].identity")
+        .says("OpenSSH cannot quote a `\"`");
+    check(&format!("{HEAD}[ca]\ndir = 'ca\"dir'\n"))
+        .code(1)
+        .says("error[inv-bad-path]: ca.dir");
+}
+
+#[test]
+fn line_separator_in_a_name_is_refused() {
+    check(&host(
+        "sshd = { legacy_kex_clients = [ { name = \"ci\u{2028}Match all\", reason = \"old\" } ] }\n",
+    ))
+    .code(1)
+    .says("error[inv-control-char]: hosts[0].sshd.legacy_kex_clients[0].name")
+    .says("line separator (U+2028)");
+    check(&host(
+        "sshd = { legacy_kex_clients = [ { name = \"ci `x` $y\", reason = \"old\" } ] }\n",
+    ))
+    .code(1)
+    .says("error[inv-bad-text]: hosts[0].sshd.legacy_kex_clients[0].name");
+}
+
+#[test]
+fn tab_inside_a_value_is_refused() {
+    check(&host("tenant = \"a\tb\"\n"))
+        .code(1)
+        .says("inv.toml:12:12: error[inv-control-char]: hosts[0].tenant")
+        .says("tab (U+0009)");
+}
+
+#[test]
+fn non_utf8_is_located_at_the_first_bad_byte() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("inv.toml");
+    let mut bytes = host("").into_bytes();
+    bytes.extend_from_slice(b"tenant = \"caf\xe9\"\n");
+    std::fs::write(&p, bytes).expect("write");
+    harden_local(&["-i", p.to_str().unwrap_or_default(), "check"])
+        .code(1)
+        .says("inv.toml:12:14: error[inv-encoding]")
+        .says("byte 0xe9")
+        .says("save the inventory as UTF-8");
+}
+
+#[test]
+fn long_syntax_error_line_gives_one_short_diagnostic() {
+    let r = check(&format!("{HEAD}x = {}\n", "@\"".repeat(8_000)));
+    r.code(1).says("inv.toml:5:5: error[inv-syntax]").says("…");
+    assert!(r.stderr.len() < 4000, "{} bytes of stderr", r.stderr.len());
+    let r = check(&format!("{HEAD}x = {}\n", "=".repeat(1 << 20)));
+    r.code(1)
+        .says("inv.toml:5:16385: error[inv-line-too-long]")
+        .says("longer than 16384 bytes");
+    assert!(r.stderr.len() < 4000, "{} bytes of stderr", r.stderr.len());
+}
+
+#[test]
+fn deep_dotted_header_is_located_with_the_nesting_hint() {
+    let parts: Vec<String> = (0..99).map(|i| format!("p{i}")).collect();
+    check(&format!("{HEAD}[{}]\n", parts.join(".")))
+        .code(1)
+        .says("inv.toml:5:1: error[inv-syntax]")
+        .says("nesting is limited to 80 levels");
+}
+
+#[test]
+fn many_errors_are_capped() {
+    let mut t = host("");
+    for i in 0..300 {
+        t.push_str(&format!(
+            "\n[[hosts]]\nname = \"h{i}\"\naddress = \"10.1.{}.{}\"\n",
+            i / 200,
+            i % 200 + 1
+        ));
+    }
+    let r = check(&t);
+    r.code(1)
+        .says("and 850 more diagnostic(s) not shown")
+        .says("inventory has 900 error(s)");
+    assert!(
+        r.stderr.len() < 100_000,
+        "{} bytes of stderr",
+        r.stderr.len()
+    );
+}
+
+#[test]
+fn oversized_inventory_is_refused_before_parsing() {
+    check(&"# padding\n".repeat(1_100_000))
+        .code(1)
+        .says("error[inv-too-large]")
+        .says("larger than 10485760 bytes");
 }
 
 #[test]

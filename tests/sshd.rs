@@ -82,13 +82,15 @@ fn invalid_config_is_never_activated() {
         "bad.toml",
         &ONE.replace(
             "roles = [\"app\"]\n",
-            "roles = [\"app\"]\nsshd = { extra = [\"NoSuchKeyword yes\"] }\n",
+            // An allowed keyword (the inventory refuses unknown ones at
+            // load) with a value only sshd -t can reject.
+            "roles = [\"app\"]\nsshd = { extra = [\"PermitTTY maybe\"] }\n",
         ),
     );
     t.harden_with(&bad, &["apply", "--yes"])
         .code(1)
         .says("validation failed, nothing activated")
-        .says("NoSuchKeyword");
+        .says("unsupported option \"maybe\"");
     assert_eq!(before, t.on("otc-app-1", "sha256sum /etc/ssh/sshd_config"));
     t.harden(&["drift"]).code(0);
 }

@@ -11,6 +11,7 @@ mod cli;
 mod demo;
 mod faults;
 mod firewall;
+mod fuzz;
 mod inventory;
 mod maintenance;
 mod sshd;

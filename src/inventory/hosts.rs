@@ -13,12 +13,12 @@ use super::model::*;
 use super::net::{Cidr, PortRange};
 use super::overrides::{merge_firewall, merge_sshd};
 use super::schema::*;
-use super::source::{Diagnostic, KeyPath, Source};
+use super::source::{Diagnostic, Diags, KeyPath, Severity, Source};
 
 /// Collects diagnostics for one host while resolving it.
 pub(super) struct Ctx<'a> {
     src: &'a Source,
-    diags: &'a mut Vec<Diagnostic>,
+    diags: &'a mut Diags,
 }
 
 impl Ctx<'_> {
@@ -30,8 +30,10 @@ impl Ctx<'_> {
         msg: impl Into<String>,
         help: impl Into<String>,
     ) {
-        self.diags
-            .push(Diagnostic::at(self.src, path, code, msg, help));
+        let src = self.src;
+        self.diags.add(Severity::Error, || {
+            Diagnostic::at(src, path, code, msg, help)
+        });
     }
 
     fn cidr(&mut self, path: &KeyPath, s: &str) -> Option<Cidr> {
@@ -111,12 +113,7 @@ impl Ctx<'_> {
 }
 
 /// Resolves every host, pushing problems to `diags`.
-pub fn resolve(
-    src: &Source,
-    dir: &Path,
-    raw: &RawInventory,
-    diags: &mut Vec<Diagnostic>,
-) -> Vec<Host> {
+pub fn resolve(src: &Source, dir: &Path, raw: &RawInventory, diags: &mut Diags) -> Vec<Host> {
     let mut cx = Ctx { src, diags };
     let d = &raw.defaults;
     let dpath = KeyPath::root().key("defaults");
@@ -288,11 +285,18 @@ pub fn resolve(
                     } else {
                         let mut known: Vec<&str> = names.keys().map(String::as_str).collect();
                         known.sort_unstable();
+                        let more = known.len().saturating_sub(20);
+                        known.truncate(20);
+                        let more = if more > 0 {
+                            format!(" … and {more} more")
+                        } else {
+                            String::new()
+                        };
                         cx.err(
                             &ap.key("from").index(k),
                             "inv-unknown-host",
                             format!("`{s}` is neither a host of this inventory nor an address"),
-                            format!("use a CIDR prefix or one of: {}", known.join(", ")),
+                            format!("use a CIDR prefix or one of: {}{more}", known.join(", ")),
                         );
                     }
                 }

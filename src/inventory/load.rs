@@ -1,18 +1,20 @@
 //! Reading an inventory: TOML syntax, schema, defaults and name resolution.
 //!
-//! Loading runs in three passes and reports every problem of a pass before
-//! stopping: syntax (the TOML parser), schema (serde, strict about unknown
-//! keys, stops at the first error because serde does), then resolution of
-//! each host (addresses, prefixes, ports, `from` names, defaults), which
-//! collects all problems. Policy rules run last, in `validate.rs`.
+//! Loading runs in passes and reports every problem of a pass before
+//! stopping: size, encoding and syntax (`syntax.rs`), control characters in
+//! any string (`text.rs`), schema (serde, strict about unknown keys, stops at
+//! the first error because serde does), then field rules (`fields.rs`) and
+//! resolution of each host (addresses, prefixes, ports, `from` names,
+//! defaults), which collect all problems. Policy rules run last, in
+//! `validate.rs`. At most 50 diagnostics of each severity are kept.
 
 use std::path::{Path, PathBuf};
 
 use super::hosts::resolve;
 use super::model::*;
 use super::schema::*;
-use super::source::{Diagnostic, KeyPath, Severity, Source};
-use super::validate;
+use super::source::{Diagnostic, Diags, KeyPath, Severity, Source};
+use super::{syntax, validate};
 
 /// Why an inventory could not be loaded.
 #[derive(Debug)]
@@ -25,7 +27,7 @@ pub enum LoadError {
         err: std::io::Error,
     },
     /// The file has errors (warnings may be included).
-    Invalid(Vec<Diagnostic>),
+    Invalid(Diags),
 }
 
 impl std::fmt::Display for LoadError {
@@ -37,11 +39,8 @@ impl std::fmt::Display for LoadError {
                 path.display()
             ),
             LoadError::Invalid(d) => {
-                let errors = d.iter().filter(|d| d.severity == Severity::Error).count();
-                for diag in d {
-                    writeln!(f, "{diag}")?;
-                }
-                write!(f, "inventory has {errors} error(s)")
+                write!(f, "{d}")?;
+                write!(f, "inventory has {} error(s)", d.count(Severity::Error))
             }
         }
     }
@@ -49,20 +48,39 @@ impl std::fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
-/// Loads and validates the inventory at `path`.
+/// Loads and validates the inventory at `path` (at most 10 MiB).
 pub fn load(path: &Path) -> Result<Inventory, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|err| LoadError::Io {
+    let bytes = syntax::read(path).map_err(|err| LoadError::Io {
         path: path.to_path_buf(),
         err,
     })?;
-    load_str(path, text)
+    load_bytes(path, bytes)
+}
+
+/// Loads an inventory from raw bytes (checked for size and UTF-8).
+pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Inventory, LoadError> {
+    match syntax::decode(path, bytes) {
+        Ok(src) => load_source(src),
+        Err(d) => {
+            let mut diags = Diags::new();
+            diags.push(*d);
+            Err(LoadError::Invalid(diags))
+        }
+    }
 }
 
 /// Loads an inventory from text; `path` is used for messages and as the
 /// base of relative paths.
 pub fn load_str(path: &Path, text: String) -> Result<Inventory, LoadError> {
-    let src = Source::new(path, text);
-    let raw = parse(&src)?;
+    load_bytes(path, text.into_bytes())
+}
+
+fn load_source(src: Source) -> Result<Inventory, LoadError> {
+    let path = src.path.clone();
+    let mut diags = Diags::new();
+    let Some(raw) = parse(&src, &mut diags) else {
+        return Err(LoadError::Invalid(diags));
+    };
     let dir = path
         .parent()
         .map(|p| {
@@ -75,7 +93,7 @@ pub fn load_str(path: &Path, text: String) -> Result<Inventory, LoadError> {
         .unwrap_or(Path::new("."))
         .to_path_buf();
     let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
-    let mut diags = Vec::new();
+    super::fields::check(&src, &dir, &raw, &mut diags);
     let hosts = resolve(&src, &dir, &raw, &mut diags);
     let users = super::people::users(&src, &raw.users, &mut diags);
     let access = super::people::access(&src, raw.access.as_ref(), &mut diags);
@@ -83,7 +101,7 @@ pub fn load_str(path: &Path, text: String) -> Result<Inventory, LoadError> {
     let maintenance = super::settings::maintenance(&src, raw.maintenance.as_ref(), &mut diags);
     let report = super::settings::report(&src, raw.report.as_ref(), &mut diags);
     let audit = super::settings::audit(&dir, raw.audit.as_ref());
-    if diags.iter().any(|d| d.severity == Severity::Error) {
+    if diags.has_errors() {
         return Err(LoadError::Invalid(diags));
     }
     let mut inv = Inventory {
@@ -97,60 +115,46 @@ pub fn load_str(path: &Path, text: String) -> Result<Inventory, LoadError> {
         report,
         audit,
         warnings: Vec::new(),
+        warnings_omitted: 0,
     };
-    diags.extend(validate::policy(&inv));
-    if diags.iter().any(|d| d.severity == Severity::Error) {
+    validate::policy(&inv, &mut diags);
+    if diags.has_errors() {
         return Err(LoadError::Invalid(diags));
     }
-    inv.warnings = diags;
+    inv.warnings_omitted = diags.omitted();
+    inv.warnings = diags.kept().to_vec();
     Ok(inv)
 }
 
-fn parse(src: &Source) -> Result<RawInventory, LoadError> {
-    let (_, errors) = toml::de::DeTable::parse_recoverable(&src.text);
-    if !errors.is_empty() {
-        let diags = errors
-            .iter()
-            .map(|e| {
-                Diagnostic::at_span(
-                    src,
-                    "(syntax)".into(),
-                    e.span(),
-                    "inv-syntax",
-                    e.message().trim().to_string(),
-                    "fix the TOML syntax at the marked position",
-                )
-            })
-            .collect();
-        return Err(LoadError::Invalid(diags));
+/// Syntax, control characters, then the schema. Each stage reports all it
+/// finds (serde: the first error) and stops loading when it found any.
+fn parse(src: &Source, diags: &mut Diags) -> Option<RawInventory> {
+    let doc = syntax::parse(src, diags)?;
+    super::text::check(src, &doc, diags);
+    if diags.has_errors() {
+        return None;
     }
-    let de = toml::de::Deserializer::parse(&src.text).map_err(|e| {
-        LoadError::Invalid(vec![Diagnostic::at_span(
-            src,
-            "(syntax)".into(),
-            e.span(),
-            "inv-syntax",
-            e.message().trim().to_string(),
-            "fix the TOML syntax at the marked position",
-        )])
-    })?;
-    serde_path_to_error::deserialize::<_, RawInventory>(de).map_err(|e| {
-        let key = KeyPath::parse(&e.path().to_string());
-        let inner = e.inner();
-        let msg = inner.message().trim().to_string();
-        let span = inner.span().or_else(|| src.span_of(&key));
-        let help = schema_help(&msg);
-        LoadError::Invalid(vec![Diagnostic::at_span(
-            src,
-            key.to_string(),
-            span,
-            "inv-schema",
-            msg,
-            help,
-        )])
-    })
+    let de = toml::de::Deserializer::from(doc);
+    match serde_path_to_error::deserialize::<_, RawInventory>(de) {
+        Ok(raw) => Some(raw),
+        Err(e) => {
+            let key = KeyPath::parse(&e.path().to_string());
+            let inner = e.inner();
+            let msg = inner.message().trim().to_string();
+            let span = inner.span().or_else(|| src.span_of(&key));
+            let help = schema_help(&msg);
+            diags.push(Diagnostic::at_span(
+                src,
+                key.to_string(),
+                span,
+                "inv-schema",
+                msg,
+                help,
+            ));
+            None
+        }
+    }
 }
-
 fn schema_help(msg: &str) -> String {
     if msg.starts_with("unknown field") {
         "remove the key or correct its spelling; the valid keys are listed above (docs/inventory.md)".into()

@@ -4,6 +4,9 @@
 //! (defaults applied, names resolved), `validate` holds the policy rules and
 //! `source` locates every problem in the file. Nothing here does network I/O.
 
+pub mod diagnostic;
+mod fields;
+pub mod fuzz;
 pub mod hosts;
 pub mod load;
 pub mod model;
@@ -13,12 +16,15 @@ pub mod people;
 pub mod schema;
 pub mod settings;
 pub mod source;
+pub mod sshd_extra;
+pub mod syntax;
+pub mod text;
 pub mod validate;
 
-pub use load::{load, load_str, LoadError};
+pub use load::{load, load_bytes, load_str, LoadError};
 pub use model::*;
 pub use net::{Cidr, PortRange};
 pub use people::{Access, User};
 pub use schema::{Environment, Proto, Provider, Role, UserRole};
 pub use settings::{AuditSettings, CaSettings, MaintenanceSettings};
-pub use source::{Diagnostic, KeyPath, Severity, Source};
+pub use source::{Diagnostic, Diags, KeyPath, Severity, Source};

@@ -35,6 +35,8 @@ pub struct Inventory {
     pub audit: super::settings::AuditSettings,
     /// Warnings found while loading (errors stop loading).
     pub warnings: Vec<Diagnostic>,
+    /// Warnings found but not kept in `warnings` (the list is capped).
+    pub warnings_omitted: usize,
 }
 
 impl Inventory {

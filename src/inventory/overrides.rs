@@ -91,8 +91,15 @@ pub(super) fn merge_sshd(
             "e.g. \"10:30:60\"",
         );
     }
-    let mut extra: Vec<String> = d.and_then(|s| s.extra.clone()).unwrap_or_default();
-    extra.extend(h.and_then(|s| s.extra.clone()).unwrap_or_default());
+    // Entries were checked by fields.rs; only well-formed ones, normalised
+    // to `Keyword value`, are ever rendered.
+    let extra: Vec<String> = d
+        .and_then(|s| s.extra.as_ref())
+        .into_iter()
+        .chain(h.and_then(|s| s.extra.as_ref()))
+        .flatten()
+        .filter_map(|e| super::sshd_extra::parse(e).ok())
+        .collect();
     SshdSettings {
         legacy_kex_clients: legacy,
         allow_tcp_forwarding: b(&|s| s.allow_tcp_forwarding, def.allow_tcp_forwarding),

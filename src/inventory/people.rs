@@ -13,7 +13,7 @@ use ssh_key::PublicKey;
 use super::model::Host;
 use super::net::Cidr;
 use super::schema::{RawAccess, RawUser, Role, UserRole};
-use super::source::{Diagnostic, KeyPath, Source};
+use super::source::{Diagnostic, Diags, KeyPath, Severity, Source};
 
 /// A person who may log in with a certificate.
 #[derive(Debug, Clone)]
@@ -78,7 +78,7 @@ const RESERVED: &[&str] = &[
     "operator",
 ];
 
-fn valid_login(name: &str) -> bool {
+pub(super) fn valid_login(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c == '_')
         && name.len() <= 32
@@ -86,14 +86,14 @@ fn valid_login(name: &str) -> bool {
 }
 
 /// Resolves `[[users]]`, collecting every problem.
-pub fn users(src: &Source, raw: &[RawUser], diags: &mut Vec<Diagnostic>) -> Vec<User> {
+pub fn users(src: &Source, raw: &[RawUser], diags: &mut Diags) -> Vec<User> {
     let mut out = Vec::new();
     let mut names: HashMap<String, usize> = HashMap::new();
     let mut keys: HashMap<String, usize> = HashMap::new();
     for (i, u) in raw.iter().enumerate() {
         let up = KeyPath::root().key("users").index(i);
         let mut err = |p: &KeyPath, code: &'static str, m: String, h: &str| {
-            diags.push(Diagnostic::at(src, p, code, m, h))
+            diags.add(Severity::Error, || Diagnostic::at(src, p, code, m, h))
         };
         let Some(name) = u.name.clone() else {
             err(
@@ -178,7 +178,7 @@ pub fn users(src: &Source, raw: &[RawUser], diags: &mut Vec<Diagnostic>) -> Vec<
 }
 
 /// Resolves `[access]`; granting data hosts to non-management roles is an error.
-pub fn access(src: &Source, raw: Option<&RawAccess>, diags: &mut Vec<Diagnostic>) -> Access {
+pub fn access(src: &Source, raw: Option<&RawAccess>, diags: &mut Diags) -> Access {
     let mut a = Access::default();
     let Some(r) = raw else { return a };
     for (role, list, slot) in [

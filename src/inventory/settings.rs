@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::schema::{RawAudit, RawCa, RawMaintenance};
-use super::source::{Diagnostic, KeyPath, Source};
+use super::source::{Diagnostic, Diags, KeyPath, Source};
 use crate::notify::ReportConfig;
 
 /// `[ca]` with defaults applied.
@@ -53,7 +53,7 @@ pub struct AuditSettings {
 
 fn ranged(
     src: &Source,
-    diags: &mut Vec<Diagnostic>,
+    diags: &mut Diags,
     path: KeyPath,
     v: Option<u32>,
     lo: u32,
@@ -77,12 +77,7 @@ fn ranged(
 }
 
 /// Resolves `[ca]`.
-pub fn ca(
-    src: &Source,
-    dir: &Path,
-    raw: Option<&RawCa>,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<CaSettings> {
+pub fn ca(src: &Source, dir: &Path, raw: Option<&RawCa>, diags: &mut Diags) -> Option<CaSettings> {
     let r = raw?;
     let p = KeyPath::root().key("ca");
     let max_user_hours = ranged(
@@ -130,7 +125,7 @@ pub fn ca(
 pub fn maintenance(
     src: &Source,
     raw: Option<&RawMaintenance>,
-    diags: &mut Vec<Diagnostic>,
+    diags: &mut Diags,
 ) -> MaintenanceSettings {
     let d = MaintenanceSettings::default();
     let Some(r) = raw else { return d };
@@ -168,11 +163,7 @@ pub fn audit(dir: &Path, raw: Option<&RawAudit>) -> AuditSettings {
 }
 
 /// Validates `[report]`.
-pub fn report(
-    src: &Source,
-    raw: Option<&ReportConfig>,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<ReportConfig> {
+pub fn report(src: &Source, raw: Option<&ReportConfig>, diags: &mut Diags) -> Option<ReportConfig> {
     let r = raw?;
     if let Err(e) = r.validate() {
         diags.push(Diagnostic::at(

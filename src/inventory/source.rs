@@ -3,15 +3,20 @@
 //! Every inventory problem is reported as a [`Diagnostic`] that names the
 //! file, the key path (`hosts[2].allow[0].port`), the line and column and
 //! what would be valid. Serde stops at the first schema error, so the
-//! location of a semantic problem found later is looked up here by walking
-//! the spanned TOML document along the key path.
+//! location of a semantic problem found later is looked up here along the
+//! key path, in an index of the document's spans built once per file (on
+//! the first lookup), so locating many problems in a large file stays cheap.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
+
+pub use super::diagnostic::{Diagnostic, Diags, Severity};
 
 /// One step in a key path: a table key or an array index.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,6 +102,41 @@ pub struct Source {
     /// The file's text.
     pub text: String,
     line_starts: Vec<usize>,
+    spans: Arc<OnceLock<Option<Node>>>,
+}
+
+/// The span of one value and of the values inside it.
+#[derive(Debug)]
+struct Node {
+    span: Range<usize>,
+    kids: Kids,
+}
+
+#[derive(Debug)]
+enum Kids {
+    Leaf,
+    Table(HashMap<String, Node>),
+    Array(Vec<Node>),
+}
+
+impl Node {
+    fn of(v: &Spanned<DeValue<'_>>) -> Node {
+        let kids = match v.get_ref() {
+            DeValue::Table(t) => Kids::Table(Self::table(t)),
+            DeValue::Array(a) => Kids::Array(a.iter().map(Node::of).collect()),
+            _ => Kids::Leaf,
+        };
+        Node {
+            span: v.span(),
+            kids,
+        }
+    }
+
+    fn table(t: &DeTable<'_>) -> HashMap<String, Node> {
+        t.iter()
+            .map(|(k, v)| (k.get_ref().to_string(), Node::of(v)))
+            .collect()
+    }
 }
 
 impl Source {
@@ -108,7 +148,17 @@ impl Source {
             path: path.to_path_buf(),
             text,
             line_starts,
+            spans: Arc::new(OnceLock::new()),
         }
+    }
+
+    /// Byte offset where a 1-based line starts (the end of the text when
+    /// there is no such line).
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(self.text.len())
     }
 
     /// 1-based line and column of a byte offset.
@@ -128,176 +178,50 @@ impl Source {
 
     /// The text of a 1-based line, without its newline.
     pub fn line_text(&self, line: usize) -> &str {
-        let start = self.line_starts.get(line.saturating_sub(1)).copied();
-        match start {
-            Some(s) => {
-                let end = self.text[s..]
-                    .find('\n')
-                    .map(|e| s + e)
-                    .unwrap_or(self.text.len());
-                self.text[s..end].trim_end_matches('\r')
-            }
-            None => "",
-        }
+        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+            return "";
+        };
+        let end = self
+            .line_starts
+            .get(line)
+            .map(|e| e.saturating_sub(1))
+            .unwrap_or(self.text.len())
+            .max(start);
+        self.text
+            .get(start..end)
+            .unwrap_or("")
+            .trim_end_matches('\r')
     }
 
     /// The span of the value at `path`, or of the closest ancestor that
     /// exists (a missing key points at the table that should hold it).
     pub fn span_of(&self, path: &KeyPath) -> Option<Range<usize>> {
-        let doc = DeTable::parse(&self.text).ok()?;
+        let root = self
+            .spans
+            .get_or_init(|| {
+                DeTable::parse(&self.text).ok().map(|doc| Node {
+                    span: doc.span(),
+                    kids: Kids::Table(Node::table(doc.get_ref())),
+                })
+            })
+            .as_ref()?;
         let mut best: Option<Range<usize>> = None;
-        let mut cur: Option<&Spanned<DeValue<'_>>> = None;
-        let root = doc.get_ref();
+        let mut cur = root;
         for seg in &path.0 {
-            let next = match (cur.map(|c| c.get_ref()), seg) {
-                (None, Seg::Key(k)) => root.get(k.as_str()),
-                (Some(DeValue::Table(t)), Seg::Key(k)) => t.get(k.as_str()),
-                (Some(DeValue::Array(a)), Seg::Index(i)) => a.get(*i),
+            let next = match (&cur.kids, seg) {
+                (Kids::Table(t), Seg::Key(k)) => t.get(k.as_str()),
+                (Kids::Array(a), Seg::Index(i)) => a.get(*i),
                 _ => None,
             };
             match next {
-                Some(v) => {
-                    best = Some(v.span());
-                    cur = Some(v);
+                Some(n) => {
+                    best = Some(n.span.clone());
+                    cur = n;
                 }
                 None => break,
             }
         }
         best.filter(|r| !r.is_empty() || r.start > 0)
-    }
-}
-
-/// How bad a diagnostic is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// The inventory cannot be used.
-    Error,
-    /// Allowed, but probably not what was meant.
-    Warning,
-}
-
-/// One problem in an inventory, with its location and a fix.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct Diagnostic {
-    /// Stable code, e.g. `inv-schema` or `pol-data-host-public`.
-    pub code: &'static str,
-    /// Error or warning.
-    pub severity: Severity,
-    /// The inventory file.
-    pub file: PathBuf,
-    /// Key path of the offending value.
-    pub key: String,
-    /// 1-based line (0 when unknown).
-    pub line: usize,
-    /// 1-based column (0 when unknown).
-    pub col: usize,
-    /// What is wrong.
-    pub message: String,
-    /// What would be valid / how to fix it.
-    pub help: String,
-    /// The TOM measure a policy diagnostic protects, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tom: Option<&'static str>,
-    #[serde(skip)]
-    snippet: String,
-}
-
-impl Diagnostic {
-    /// Builds a diagnostic located at `path` in `src`.
-    pub fn at(
-        src: &Source,
-        path: &KeyPath,
-        code: &'static str,
-        message: impl Into<String>,
-        help: impl Into<String>,
-    ) -> Self {
-        let span = src.span_of(path);
-        Self::at_span(src, path.to_string(), span, code, message, help)
-    }
-
-    /// Builds a diagnostic at an explicit byte span.
-    pub fn at_span(
-        src: &Source,
-        key: String,
-        span: Option<Range<usize>>,
-        code: &'static str,
-        message: impl Into<String>,
-        help: impl Into<String>,
-    ) -> Self {
-        let (line, col) = span
-            .as_ref()
-            .map(|s| src.line_col(s.start))
-            .unwrap_or((0, 0));
-        let snippet = if line > 0 {
-            let text = src.line_text(line);
-            let width = span
-                .map(|s| {
-                    let end = s.end.min(src.text.len());
-                    src.text[s.start.min(end)..end]
-                        .lines()
-                        .next()
-                        .map(|l| l.chars().count())
-                        .unwrap_or(1)
-                })
-                .unwrap_or(1)
-                .max(1);
-            format!(
-                "{line:>4} | {text}\n     | {}{}",
-                " ".repeat(col.saturating_sub(1)),
-                "^".repeat(width)
-            )
-        } else {
-            String::new()
-        };
-        Diagnostic {
-            code,
-            severity: Severity::Error,
-            file: src.path.clone(),
-            key,
-            line,
-            col,
-            message: message.into(),
-            help: help.into(),
-            tom: None,
-            snippet,
-        }
-    }
-
-    /// Marks the diagnostic as a warning.
-    pub fn warning(mut self) -> Self {
-        self.severity = Severity::Warning;
-        self
-    }
-
-    /// Attaches the TOM measure the rule protects.
-    pub fn tom(mut self, id: &'static str) -> Self {
-        self.tom = Some(id);
-        self
-    }
-}
-
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sev = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        write!(f, "{}", self.file.display())?;
-        if self.line > 0 {
-            write!(f, ":{}:{}", self.line, self.col)?;
-        }
-        write!(f, ": {sev}[{}]: {}: {}", self.code, self.key, self.message)?;
-        if !self.snippet.is_empty() {
-            write!(f, "\n{}", self.snippet)?;
-        }
-        if !self.help.is_empty() {
-            write!(f, "\n     = help: {}", self.help)?;
-        }
-        if let Some(t) = self.tom {
-            write!(f, "\n     = protects: {t}")?;
-        }
-        Ok(())
     }
 }
 

@@ -8,7 +8,7 @@
 use super::model::{Host, Inventory};
 use super::net::Cidr;
 use super::schema::{Provider, Role};
-use super::source::{Diagnostic, KeyPath};
+use super::source::{Diagnostic, Diags, KeyPath, Severity};
 
 /// One entry of the diagnostic catalogue.
 pub struct CodeInfo {
@@ -29,6 +29,30 @@ pub const CODES: &[CodeInfo] = &[
         severity: "error",
         tom: None,
         description: "the file is not valid TOML",
+    },
+    CodeInfo {
+        code: "inv-encoding",
+        severity: "error",
+        tom: None,
+        description: "the file is not UTF-8 (located at the first bad byte)",
+    },
+    CodeInfo {
+        code: "inv-too-large",
+        severity: "error",
+        tom: None,
+        description: "the file is larger than 10 MiB; it is refused before parsing",
+    },
+    CodeInfo {
+        code: "inv-line-too-long",
+        severity: "error",
+        tom: None,
+        description: "a line is longer than 16 KiB; it is refused before parsing",
+    },
+    CodeInfo {
+        code: "inv-control-char",
+        severity: "error",
+        tom: None,
+        description: "a key or value contains a control character (line break, tab, NUL, DEL, C1, U+2028/U+2029, a bidirectional override)",
     },
     CodeInfo {
         code: "inv-schema",
@@ -79,6 +103,24 @@ pub const CODES: &[CodeInfo] = &[
         description: "a user's public key is not an OpenSSH public key",
     },
     CodeInfo {
+        code: "inv-bad-path",
+        severity: "error",
+        tom: None,
+        description: "a path contains `\"` (or, for ssh, `%` or `$`) or is not UTF-8",
+    },
+    CodeInfo {
+        code: "inv-bad-text",
+        severity: "error",
+        tom: None,
+        description: "free text (a legacy client, reason, tenant or comment) has a character unsafe in a comment, or is too long",
+    },
+    CodeInfo {
+        code: "inv-sshd-extra",
+        severity: "error",
+        tom: None,
+        description: "an sshd.extra entry is not one `Keyword value` directive with an allowed keyword and plain values",
+    },
+    CodeInfo {
         code: "inv-duplicate-host",
         severity: "error",
         tom: None,
@@ -107,6 +149,18 @@ pub const CODES: &[CodeInfo] = &[
         severity: "error",
         tom: None,
         description: "a `from` entry names no host of the inventory",
+    },
+    CodeInfo {
+        code: "inv-ca",
+        severity: "error",
+        tom: None,
+        description: "`check`: the CA at [ca] dir exists but cannot be used",
+    },
+    CodeInfo {
+        code: "inv-render",
+        severity: "error",
+        tom: None,
+        description: "`check`: a host's files cannot be rendered from its settings",
     },
     CodeInfo {
         code: "pol-no-controller",
@@ -171,26 +225,24 @@ pub const CODES: &[CodeInfo] = &[
 ];
 
 /// Runs every policy rule.
-pub fn policy(inv: &Inventory) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
+pub fn policy(inv: &Inventory, out: &mut Diags) {
     for h in &inv.hosts {
         let hp = KeyPath::root().key("hosts").index(h.index);
-        mgmt_rules(inv, h, &hp, &mut out);
-        allow_rules(inv, h, &hp, &mut out);
+        mgmt_rules(inv, h, &hp, out);
+        allow_rules(inv, h, &hp, out);
         if h.has_role(Role::Data) && h.provider != Provider::Telekom {
-            out.push(Diagnostic::at(&inv.source, &hp.key("provider"), "pol-data-host-location",
+            out.add(Severity::Error, || Diagnostic::at(&inv.source, &hp.key("provider"), "pol-data-host-location",
                 format!("data host `{}` is at {}", h.name, h.provider),
                 "data-holding systems run at Open Telekom Cloud with encrypted disks; put gatekeepers at Hetzner")
                 .tom("TOM-1.2-disk-encryption"));
         }
     }
-    out
 }
 
-fn mgmt_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Vec<Diagnostic>) {
+fn mgmt_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Diags) {
     let src = &inv.source;
     if h.controller_sources.is_empty() {
-        out.push(Diagnostic::at(src, hp, "pol-no-controller",
+        out.add(Severity::Error, || Diagnostic::at(src, hp, "pol-no-controller",
             format!("host `{}` has no controller_sources", h.name),
             "set controller_sources in [defaults] to the address(es) harden connects from, or harden would lock itself out")
             .tom("TOM-1.2-mgmt-window"));
@@ -200,7 +252,7 @@ fn mgmt_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Vec<Diagnostic>
         ("management_sources", &h.management_sources),
     ] {
         if list.iter().any(Cidr::is_any) {
-            out.push(
+            out.add(Severity::Error, || {
                 Diagnostic::at(
                     src,
                     &hp.key(key),
@@ -211,18 +263,18 @@ fn mgmt_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Vec<Diagnostic>
                     ),
                     "list the management networks explicitly (e.g. 198.51.100.0/28)",
                 )
-                .tom("TOM-1.2-mgmt-window"),
-            );
+                .tom("TOM-1.2-mgmt-window")
+            });
         }
     }
 }
 
-fn allow_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Vec<Diagnostic>) {
+fn allow_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Diags) {
     let src = &inv.source;
     for (j, a) in h.allow.iter().enumerate() {
         let ap = hp.key("allow").index(j);
         if a.proto.as_str() == "tcp" && a.port.contains(h.conn.port) {
-            out.push(Diagnostic::at(src, &ap.key("port"), "pol-mgmt-port-in-allow",
+            out.add(Severity::Error, || Diagnostic::at(src, &ap.key("port"), "pol-mgmt-port-in-allow",
                 format!("allow opens the management port {} on `{}`", h.conn.port, h.name),
                 "remove it: the management port is open to controller_sources only; use `harden maintenance open` for people")
                 .tom("TOM-1.2-mgmt-window"));
@@ -230,12 +282,12 @@ fn allow_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Vec<Diagnostic
         let public =
             a.from.is_none() || a.from.as_ref().is_some_and(|f| f.iter().any(Cidr::is_any));
         if public && h.has_role(Role::Data) {
-            out.push(Diagnostic::at(src, &ap, "pol-data-host-public",
+            out.add(Severity::Error, || Diagnostic::at(src, &ap, "pol-data-host-public",
                 format!("data host `{}` serves port {} to anyone", h.name, a.port),
                 "add from = [\"<app host>\", \"10.0.2.0/24\"]: data hosts are reached only through named hosts")
                 .tom("TOM-1.2-ports"));
         } else if public && !h.has_role(Role::Gatekeeper) && !h.has_role(Role::Loadbalancer) {
-            out.push(
+            out.add(Severity::Warning, || {
                 Diagnostic::at(
                     src,
                     &ap,
@@ -247,14 +299,14 @@ fn allow_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Vec<Diagnostic
                     "add a `from` list, or give the host the gatekeeper/loadbalancer role",
                 )
                 .tom("TOM-1.2-ports")
-                .warning(),
-            );
+                .warning()
+            });
         }
         if [80u16, 21, 23, 25, 110, 143]
             .iter()
             .any(|p| a.port.contains(*p))
         {
-            out.push(
+            out.add(Severity::Warning, || {
                 Diagnostic::at(
                     src,
                     &ap.key("port"),
@@ -263,8 +315,8 @@ fn allow_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Vec<Diagnostic
                     "serve TLS only (e.g. 443); keep 80 only for a redirect to https",
                 )
                 .tom("TOM-2.1-transport-encryption")
-                .warning(),
-            );
+                .warning()
+            });
         }
         for (k, name) in a.from_written.iter().enumerate() {
             let Some(other) = inv.host(name) else {
@@ -272,7 +324,7 @@ fn allow_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Vec<Diagnostic
             };
             let fp = ap.key("from").index(k);
             if other.environment != h.environment {
-                out.push(
+                out.add(Severity::Error, || {
                     Diagnostic::at(
                         src,
                         &fp,
@@ -283,12 +335,12 @@ fn allow_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Vec<Diagnostic
                         ),
                         "production and test systems run separately: remove the entry",
                     )
-                    .tom("TOM-1.4-prod-test"),
-                );
+                    .tom("TOM-1.4-prod-test")
+                });
             }
             if let (Some(t1), Some(t2)) = (&h.tenant, &other.tenant) {
                 if t1 != t2 {
-                    out.push(
+                    out.add(Severity::Error, || {
                         Diagnostic::at(
                             src,
                             &fp,
@@ -299,8 +351,8 @@ fn allow_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Vec<Diagnostic
                             ),
                             "customer projects are kept apart: remove the entry or fix the tenant",
                         )
-                        .tom("TOM-1.4-dedicated-servers"),
-                    );
+                        .tom("TOM-1.4-dedicated-servers")
+                    });
                 }
             }
         }
@@ -366,6 +418,12 @@ mod tests {
             ("settings.rs", include_str!("settings.rs")),
             ("source.rs", include_str!("source.rs")),
             ("validate.rs", include_str!("validate.rs")),
+            ("fields.rs", include_str!("fields.rs")),
+            ("hosts.rs", include_str!("hosts.rs")),
+            ("overrides.rs", include_str!("overrides.rs")),
+            ("syntax.rs", include_str!("syntax.rs")),
+            ("text.rs", include_str!("text.rs")),
+            ("check.rs", include_str!("../cli/check.rs")),
         ];
         let mut seen = 0;
         for (file, src) in sources {
