@@ -147,7 +147,7 @@ fn cut_local_tail_is_found_and_must_be_acknowledged() {
     t.harden_tok(&["audit", "verify"])
         .code(0)
         .says("chain intact")
-        .says("reaches its anchor (seq 4 hash");
+        .says("reaches its anchor (seq 6 hash");
     t.harden_tok(&["audit", "verify", "--host", "*"])
         .code(0)
         .never_says("not in");
@@ -160,13 +160,13 @@ fn cut_local_tail_is_found_and_must_be_acknowledged() {
     std::fs::write(&path, without_last_line(&text)).expect("write");
     t.harden_tok(&["audit", "verify"])
         .code(2)
-        .says("3 entries")
-        .says("entry seq 4 was cut off the end");
+        .says("5 entries")
+        .says("entry seq 6 was cut off the end");
     // The host copy still has the event the local log lost.
     t.harden_tok(&["audit", "verify", "--host", "*"])
         .code(2)
         .says(&format!(
-            "otc-db-1: 1 event(s) of otc-db-1's copy are not in the local log: host seq 4 (event {lost_id})"
+            "otc-db-1: 1 event(s) of otc-db-1's copy are not in the local log: host seq 6 (event {lost_id})"
         ));
     // Cut and the anchor file rewritten to match (an attacker with write
     // access to both): only the host copies and management's anchor show it.
@@ -176,17 +176,17 @@ fn cut_local_tail_is_found_and_must_be_acknowledged() {
     std::fs::write(
         &anchor,
         format!(
-            "{{\"version\":1,\"seq\":3,\"hash\":\"{}\"}}\n",
+            "{{\"version\":1,\"seq\":5,\"hash\":\"{}\"}}\n",
             new_last["hash"].as_str().expect("hash")
         ),
     )
     .expect("write anchor");
     t.harden_tok(&["audit", "verify"]).code(0);
-    let mgmt = format!("4:{}", last["hash"].as_str().expect("hash"));
+    let mgmt = format!("6:{}", last["hash"].as_str().expect("hash"));
     t.harden_tok(&["audit", "verify", "--anchor", &mgmt])
         .code(2)
-        .says("--anchor: the log has 3 entries, ending at seq 3")
-        .says("entry seq 4 was cut off the end");
+        .says("--anchor: the log has 5 entries, ending at seq 5")
+        .says("entry seq 6 was cut off the end");
     t.harden_tok(&["audit", "verify", "--host", "otc-db-1"])
         .code(2)
         .says(&lost_id);
@@ -201,13 +201,13 @@ fn cut_local_tail_is_found_and_must_be_acknowledged() {
         .says("no anchor file");
     t.harden_tok(&["audit", "acknowledge", "--reason", "anchor lost, OPS-11"])
         .code(0)
-        .says("acknowledged: the log has 4 entries");
+        .says("acknowledged: the log has 6 entries");
 
     // Emptied, then deleted, with the anchor in place.
     std::fs::write(&path, "").expect("empty");
     t.harden_tok(&["audit", "verify"])
         .code(2)
-        .says("the log is empty, but the anchor records seq 5 hash")
+        .says("the log is empty, but the anchor records seq 7 hash")
         .says("the log was emptied");
     std::fs::remove_file(&path).expect("rm");
     t.harden_tok(&["audit", "verify"])
@@ -225,7 +225,9 @@ fn cut_local_tail_is_found_and_must_be_acknowledged() {
         "--reason",
         "x",
     ]);
-    r.says("NOT RECORDED in the local audit log")
+    // The intent cannot be written, so nothing is opened at all.
+    r.code(1)
+        .says("not opened")
         .says("harden audit acknowledge --reason");
     t.harden_tok(&["maintenance", "close", "--host", "otc-db-1"]);
     t.harden_tok(&["audit", "acknowledge", "--reason", ""])
@@ -254,7 +256,7 @@ fn cut_local_tail_is_found_and_must_be_acknowledged() {
     let ack: serde_json::Value =
         serde_json::from_str(log.lines().next().expect("line")).expect("json");
     assert_eq!(ack["action"], "audit-acknowledge");
-    assert_eq!(ack["details"]["acknowledged"]["missing"]["last"], 5);
+    assert_eq!(ack["details"]["acknowledged"]["missing"]["last"], 7);
 }
 
 #[test]
@@ -286,9 +288,9 @@ fn anchor_is_what_management_receives_and_host_cut_is_named() {
     t.on("otc-db-1", &format!("sed -i '$d' {HOST_LOG}"));
     t.harden_tok(&["audit", "verify", "--host", "otc-*"])
         .code(2)
-        .says("otc-db-1: /var/log/harden/audit.jsonl: 3 entries")
+        .says("otc-db-1: /var/log/harden/audit.jsonl: 5 entries")
         .says(&format!(
-            "otc-db-1: 1 event(s) of the local log for otc-db-1 are not in its copy: local seq 4 (event {})",
+            "otc-db-1: 1 event(s) of the local log for otc-db-1 are not in its copy: local seq 6 (event {})",
             last["id"].as_str().expect("id")
         ))
         .never_says("otc-app-1: 1 event");
