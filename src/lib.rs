@@ -29,4 +29,5 @@ pub mod maintenance;
 pub mod notify;
 pub mod report;
 pub mod timefmt;
+pub mod tom;
 pub mod transport;

@@ -199,7 +199,7 @@ pub fn drafts(planned: &[Planned], reports: &[HostReport]) -> Vec<Draft> {
             json!({
                 "summary": format!("firewall changed on {n} host(s)"),
                 "hosts": fw_details,
-                "tom": ["TOM-1.2-ports", "TOM-1.3-access-reporting"],
+                "tom": [crate::tom::PORTS.id, crate::tom::ACCESS_REPORTING.id],
             }),
         ));
     }
@@ -226,7 +226,7 @@ mod tests {
     use super::*;
 
     fn finding(control: &'static str, item: &str, status: Status) -> Finding {
-        let mut f = Finding::new(control, "file", item, "TOM-x");
+        let mut f = Finding::new(control, "file", item, crate::tom::PORTS.id);
         f.status = status;
         f.fix = Fix::File;
         f

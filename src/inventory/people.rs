@@ -192,7 +192,7 @@ pub fn access(src: &Source, raw: Option<&RawAccess>, diags: &mut Diags) -> Acces
                     Diagnostic::at(src, &KeyPath::root().key("access").key(role.as_str()), "pol-data-host-non-management",
                         format!("role `{role}` may not log into data hosts"),
                         "only management may access data-holding systems: remove \"data\" from this list")
-                        .tom("TOM-1.3-data-hosts-management-only"),
+                        .tom(crate::tom::DATA_HOSTS_MANAGEMENT_ONLY.id),
                 );
             }
             *slot = l.clone();

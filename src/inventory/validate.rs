@@ -165,61 +165,61 @@ pub const CODES: &[CodeInfo] = &[
     CodeInfo {
         code: "pol-no-controller",
         severity: "error",
-        tom: Some("TOM-1.2-mgmt-window"),
+        tom: Some(crate::tom::MGMT_WINDOW.id),
         description: "no controller_sources: harden would lock itself out",
     },
     CodeInfo {
         code: "pol-mgmt-open-to-all",
         severity: "error",
-        tom: Some("TOM-1.2-mgmt-window"),
+        tom: Some(crate::tom::MGMT_WINDOW.id),
         description: "controller_sources or management_sources contain 0.0.0.0/0 or ::/0",
     },
     CodeInfo {
         code: "pol-mgmt-port-in-allow",
         severity: "error",
-        tom: Some("TOM-1.2-mgmt-window"),
+        tom: Some(crate::tom::MGMT_WINDOW.id),
         description: "an allow entry opens the management port; use maintenance windows",
     },
     CodeInfo {
         code: "pol-data-host-public",
         severity: "error",
-        tom: Some("TOM-1.2-ports"),
+        tom: Some(crate::tom::PORTS.id),
         description: "a data host serves a port to anyone",
     },
     CodeInfo {
         code: "pol-data-host-location",
         severity: "error",
-        tom: Some("TOM-1.2-disk-encryption"),
+        tom: Some(crate::tom::DISK_ENCRYPTION.id),
         description: "a data host is not at Telekom (data must stay in the encrypted OTC estate)",
     },
     CodeInfo {
         code: "pol-data-host-non-management",
         severity: "error",
-        tom: Some("TOM-1.3-data-hosts-management-only"),
+        tom: Some(crate::tom::DATA_HOSTS_MANAGEMENT_ONLY.id),
         description: "[access] lets a role other than management log into data hosts",
     },
     CodeInfo {
         code: "pol-prod-test-mix",
         severity: "error",
-        tom: Some("TOM-1.4-prod-test"),
+        tom: Some(crate::tom::PROD_TEST.id),
         description: "a production host accepts a test host (or the reverse)",
     },
     CodeInfo {
         code: "pol-tenant-mix",
         severity: "error",
-        tom: Some("TOM-1.4-dedicated-servers"),
+        tom: Some(crate::tom::DEDICATED_SERVERS.id),
         description: "a host accepts a host of another tenant",
     },
     CodeInfo {
         code: "pol-plaintext-port",
         severity: "warning",
-        tom: Some("TOM-2.1-transport-encryption"),
+        tom: Some(crate::tom::TRANSPORT_ENCRYPTION.id),
         description: "a well-known plaintext port (80, 21, 23, 25, 110, 143) is allowed",
     },
     CodeInfo {
         code: "pol-any-source",
         severity: "warning",
-        tom: Some("TOM-1.2-ports"),
+        tom: Some(crate::tom::PORTS.id),
         description: "a non-gatekeeper host serves a port to anyone",
     },
 ];
@@ -234,7 +234,7 @@ pub fn policy(inv: &Inventory, out: &mut Diags) {
             out.add(Severity::Error, || Diagnostic::at(&inv.source, &hp.key("provider"), "pol-data-host-location",
                 format!("data host `{}` is at {}", h.name, h.provider),
                 "data-holding systems run at Open Telekom Cloud with encrypted disks; put gatekeepers at Hetzner")
-                .tom("TOM-1.2-disk-encryption"));
+                .tom(crate::tom::DISK_ENCRYPTION.id));
         }
     }
 }
@@ -245,7 +245,7 @@ fn mgmt_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Diags) {
         out.add(Severity::Error, || Diagnostic::at(src, hp, "pol-no-controller",
             format!("host `{}` has no controller_sources", h.name),
             "set controller_sources in [defaults] to the address(es) harden connects from, or harden would lock itself out")
-            .tom("TOM-1.2-mgmt-window"));
+            .tom(crate::tom::MGMT_WINDOW.id));
     }
     for (key, list) in [
         ("controller_sources", &h.controller_sources),
@@ -263,7 +263,7 @@ fn mgmt_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Diags) {
                     ),
                     "list the management networks explicitly (e.g. 198.51.100.0/28)",
                 )
-                .tom("TOM-1.2-mgmt-window")
+                .tom(crate::tom::MGMT_WINDOW.id)
             });
         }
     }
@@ -277,7 +277,7 @@ fn allow_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Diags) {
             out.add(Severity::Error, || Diagnostic::at(src, &ap.key("port"), "pol-mgmt-port-in-allow",
                 format!("allow opens the management port {} on `{}`", h.conn.port, h.name),
                 "remove it: the management port is open to controller_sources only; use `harden maintenance open` for people")
-                .tom("TOM-1.2-mgmt-window"));
+                .tom(crate::tom::MGMT_WINDOW.id));
         }
         let public =
             a.from.is_none() || a.from.as_ref().is_some_and(|f| f.iter().any(Cidr::is_any));
@@ -285,7 +285,7 @@ fn allow_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Diags) {
             out.add(Severity::Error, || Diagnostic::at(src, &ap, "pol-data-host-public",
                 format!("data host `{}` serves port {} to anyone", h.name, a.port),
                 "add from = [\"<app host>\", \"10.0.2.0/24\"]: data hosts are reached only through named hosts")
-                .tom("TOM-1.2-ports"));
+                .tom(crate::tom::PORTS.id));
         } else if public && !h.has_role(Role::Gatekeeper) && !h.has_role(Role::Loadbalancer) {
             out.add(Severity::Warning, || {
                 Diagnostic::at(
@@ -298,7 +298,7 @@ fn allow_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Diags) {
                     ),
                     "add a `from` list, or give the host the gatekeeper/loadbalancer role",
                 )
-                .tom("TOM-1.2-ports")
+                .tom(crate::tom::PORTS.id)
                 .warning()
             });
         }
@@ -314,7 +314,7 @@ fn allow_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Diags) {
                     format!("port {} on `{}` is usually plaintext", a.port, h.name),
                     "serve TLS only (e.g. 443); keep 80 only for a redirect to https",
                 )
-                .tom("TOM-2.1-transport-encryption")
+                .tom(crate::tom::TRANSPORT_ENCRYPTION.id)
                 .warning()
             });
         }
@@ -335,7 +335,7 @@ fn allow_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Diags) {
                         ),
                         "production and test systems run separately: remove the entry",
                     )
-                    .tom("TOM-1.4-prod-test")
+                    .tom(crate::tom::PROD_TEST.id)
                 });
             }
             if let (Some(t1), Some(t2)) = (&h.tenant, &other.tenant) {
@@ -351,7 +351,7 @@ fn allow_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Diags) {
                             ),
                             "customer projects are kept apart: remove the entry or fix the tenant",
                         )
-                        .tom("TOM-1.4-dedicated-servers")
+                        .tom(crate::tom::DEDICATED_SERVERS.id)
                     });
                 }
             }

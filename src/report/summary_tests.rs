@@ -12,7 +12,7 @@ fn partly_failed() -> Report {
         "firewall",
         "file",
         "/etc/harden/firewall.nft",
-        "TOM-1.2-ports",
+        crate::tom::PORTS.id,
     );
     fw.host = "otc-db-1".into();
     fw.status = Status::Changed;
@@ -20,7 +20,7 @@ fn partly_failed() -> Report {
         "sshd",
         "file",
         "/etc/ssh/sshd_config",
-        "TOM-1.2-critical-login",
+        crate::tom::CRITICAL_LOGIN.id,
     )
     .drift("as rendered", "content differs", Fix::File);
     sshd.host = "otc-db-1".into();

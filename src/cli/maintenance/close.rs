@@ -78,7 +78,7 @@ pub fn close(inv: Arc<Inventory>, a: &CloseArgs) -> Result<u8> {
                     "window": a.id,
                     "closed": closed,
                     "failed": failed,
-                    "tom": ["TOM-1.2-mgmt-window", "TOM-1.3-access-reporting"],
+                    "tom": [crate::tom::MGMT_WINDOW.id, crate::tom::ACCESS_REPORTING.id],
                 }));
             event.reason = reason.clone();
             let targets: Vec<Target<'_>> = results

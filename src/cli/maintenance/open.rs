@@ -135,7 +135,7 @@ pub fn open(inv: Arc<Inventory>, a: &OpenArgs) -> Result<u8> {
                     "intent": &intent.id,
                     "run_id": &ctx.run_id,
                     "outcome": "opened",
-                    "tom": ["TOM-1.2-mgmt-window", "TOM-1.3-access-reporting"],
+                    "tom": [crate::tom::MGMT_WINDOW.id, crate::tom::ACCESS_REPORTING.id],
                 }));
             let targets: Vec<Target<'_>> = results
                 .iter()

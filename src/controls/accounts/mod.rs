@@ -17,7 +17,7 @@ use crate::report::model::{Finding, Fix};
 
 const PASSWD: &str = "/etc/passwd";
 const SHADOW: &str = "/etc/shadow";
-const TOM: &str = "TOM-1.3-central-users";
+const TOM: &str = crate::tom::CENTRAL_USERS.id;
 /// Comment-field prefix marking accounts harden created (the field cannot
 /// hold a colon).
 pub const MARK: &str = "harden-managed";

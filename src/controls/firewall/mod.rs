@@ -20,8 +20,8 @@ use crate::report::model::{Finding, Fix};
 
 pub use render::{RULES_PATH, TABLE};
 
-const TOM_PORTS: &str = "TOM-1.2-ports";
-const TOM_WINDOW: &str = "TOM-1.2-mgmt-window";
+const TOM_PORTS: &str = crate::tom::PORTS.id;
+const TOM_WINDOW: &str = crate::tom::MGMT_WINDOW.id;
 
 /// Probe ids.
 const LIVE: &str = "firewall.live";

@@ -47,7 +47,7 @@ pub fn file(facts: &Facts, rules_path: &str) -> Option<ManagedFile> {
     facts
         .base
         .systemd
-        .then(|| ManagedFile::root(UNIT_PATH, unit(rules_path), 0o644, "TOM-1.2-ports"))
+        .then(|| ManagedFile::root(UNIT_PATH, unit(rules_path), 0o644, crate::tom::PORTS.id))
 }
 
 /// Whether the unit is enabled (drift), or why boot persistence is unknown.
@@ -57,7 +57,7 @@ pub fn finding(facts: &Facts) -> Option<Finding> {
         "firewall",
         "boot-persistence",
         "harden-firewall.service",
-        "TOM-1.2-ports",
+        crate::tom::PORTS.id,
     );
     Some(match out.as_str() {
         "no-systemd" => f.info("no systemd on this host: harden's rules are not reloaded at boot; load /etc/harden/firewall.nft from the host's own boot scripts"),

@@ -80,7 +80,7 @@ pub fn check(ctx: &HostCtx<'_>, facts: &Facts) -> Vec<Finding> {
                 .iter()
                 .any(|a| a.proto == l.proto && a.port.contains(l.port));
         let item = format!("{}/{}", l.proto, l.port);
-        let f = Finding::new("firewall", "listening-port", item, "TOM-1.2-ports");
+        let f = Finding::new("firewall", "listening-port", item, crate::tom::PORTS.id);
         if declared {
             out.push(f.ok("declared and listening"));
         } else {
@@ -97,7 +97,7 @@ pub fn check(ctx: &HostCtx<'_>, facts: &Facts) -> Vec<Finding> {
                     "firewall",
                     "listening-port",
                     format!("{}/{}", a.proto, a.port),
-                    "TOM-1.2-ports",
+                    crate::tom::PORTS.id,
                 )
                 .info("declared but nothing listens on it yet"),
             );

@@ -116,7 +116,7 @@ pub fn finding(ctx: &HostCtx<'_>, ca: &CaRuntime, facts: &Facts) -> Finding {
         "ssh-ca",
         "host-certificate",
         HOST_CERT,
-        "TOM-1.2-critical-login",
+        crate::tom::CRITICAL_LOGIN.id,
     );
     let want = format!(
         "signed by the host CA, names {}, > {} days left",

@@ -31,9 +31,9 @@ pub const HOST_CERT: &str = "/etc/ssh/ssh_host_ed25519_key-cert.pub";
 /// The host key it certifies.
 pub const HOST_KEY_PUB: &str = "/etc/ssh/ssh_host_ed25519_key.pub";
 
-const LOGIN: &str = "TOM-1.2-critical-login";
+const LOGIN: &str = crate::tom::CRITICAL_LOGIN.id;
 const DIRS: &str = "ssh-ca.dirs";
-const USERS: &str = "TOM-1.3-central-users";
+const USERS: &str = crate::tom::CENTRAL_USERS.id;
 
 /// The SSH CA control.
 pub struct SshCa;

@@ -11,7 +11,7 @@ use super::settings::Section;
 use crate::engine::facts::CmdFact;
 use crate::report::model::{Finding, Fix};
 
-const TOM: &str = "TOM-1.2-critical-login";
+const TOM: &str = crate::tom::CRITICAL_LOGIN.id;
 
 fn rejected(detail: String, item: &str) -> Finding {
     Finding::new("sshd", "sshd-effective", item, TOM)

@@ -142,10 +142,13 @@ impl Control for Sshd {
             },
         )?;
         let mut d = Desired {
-            files: vec![
-                ManagedFile::root(CONFIG, text + "\n", 0o600, "TOM-1.2-critical-login")
-                    .validated_by("sshd -t -f {}"),
-            ],
+            files: vec![ManagedFile::root(
+                CONFIG,
+                text + "\n",
+                0o600,
+                crate::tom::CRITICAL_LOGIN.id,
+            )
+            .validated_by("sshd -t -f {}")],
             activate: vec![RELOAD.to_string()],
             guard: true,
             notes: vec![crypto.rationale],
@@ -154,7 +157,7 @@ impl Control for Sshd {
         for f in facts.dir(DROPINS) {
             d.quarantine.push(Quarantine {
                 path: f.path.clone(),
-                tom: "TOM-1.2-critical-login",
+                tom: crate::tom::CRITICAL_LOGIN.id,
             });
         }
         if !facts.assumed && !facts.file(HOSTKEY_PUB).present {
@@ -176,7 +179,7 @@ impl Control for Sshd {
                 .map(str::to_string)
                 .collect();
             out.push(
-                Finding::new("sshd", "sshd-dropin", f.path.clone(), "TOM-1.2-critical-login")
+                Finding::new("sshd", "sshd-dropin", f.path.clone(), crate::tom::CRITICAL_LOGIN.id)
                     .drift("absent", if active.is_empty() { "present (comments only)".to_string() } else { active.join("; ") }, Fix::Quarantine)
                     .with_message("unmanaged drop-in: it could weaken sshd if included; apply moves it to /var/lib/harden/quarantine"),
             );

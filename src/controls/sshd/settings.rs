@@ -34,9 +34,9 @@ pub struct Section {
     pub settings: Vec<Setting>,
 }
 
-const LOGIN: &str = "TOM-1.2-critical-login";
-const TRANSPORT: &str = "TOM-2.1-transport-encryption";
-const LOGGING: &str = "TOM-2.1-access-logging";
+const LOGIN: &str = crate::tom::CRITICAL_LOGIN.id;
+const TRANSPORT: &str = crate::tom::TRANSPORT_ENCRYPTION.id;
+const LOGGING: &str = crate::tom::ACCESS_LOGGING.id;
 
 fn s(key: &str, value: impl Into<String>, tom: &'static str) -> Setting {
     let value = value.into();
@@ -119,8 +119,8 @@ pub fn sections(host: &Host, crypto: &Crypto, flavour: Flavour, ca: bool) -> Vec
             title: "Network and algorithms (chosen for this host's OpenSSH version)",
             settings: {
                 let mut v = vec![
-                    s("Port", host.conn.port.to_string(), "TOM-1.2-ports"),
-                    s("AddressFamily", "any", "TOM-1.2-ports"),
+                    s("Port", host.conn.port.to_string(), crate::tom::PORTS.id),
+                    s("AddressFamily", "any", crate::tom::PORTS.id),
                 ];
                 v.extend(transport);
                 v
@@ -223,9 +223,9 @@ fn login_sources(ca: bool) -> Vec<Setting> {
             s(
                 "AuthorizedPrincipalsFile",
                 format!("{}/%u", ssh_ca::PRINCIPALS),
-                "TOM-1.3-central-users",
+                crate::tom::CENTRAL_USERS.id,
             ),
-            s("RevokedKeys", ssh_ca::KRL, "TOM-1.3-central-users"),
+            s("RevokedKeys", ssh_ca::KRL, crate::tom::CENTRAL_USERS.id),
             s("AuthorizedKeysFile", "none", LOGIN),
         ]
     } else {

@@ -1,0 +1,432 @@
+//! The measures of the TOM, one constant each (a flat table). Ids that
+//! TOM.md writes out are kept verbatim; the measures it lists without an id
+//! got one here, in the same shape, and are named in [`ASSIGNED_HERE`].
+//!
+//! Titles are one line each, shortened from TOM.md (an English summary of
+//! the customer's German document of 2024-12-20).
+
+use super::Kind::{Organisational, Provider, Technical, TechnicalAndOrganisational};
+use super::{Section, Tom};
+
+const S1_1: Section = Section {
+    number: "1.1",
+    title: "Physical access control",
+};
+const S1_2: Section = Section {
+    number: "1.2",
+    title: "System access control",
+};
+const S1_3: Section = Section {
+    number: "1.3",
+    title: "Data access control",
+};
+const S1_4: Section = Section {
+    number: "1.4",
+    title: "Separation control",
+};
+const S1_5: Section = Section {
+    number: "1.5",
+    title: "Pseudonymisation",
+};
+const S2_1: Section = Section {
+    number: "2.1",
+    title: "Transfer control",
+};
+const S2_2: Section = Section {
+    number: "2.2",
+    title: "Input control",
+};
+const S3_1: Section = Section {
+    number: "3.1",
+    title: "Availability",
+};
+const S3_2: Section = Section {
+    number: "3.2",
+    title: "Recoverability",
+};
+const S4: Section = Section {
+    number: "4",
+    title: "Regular review",
+};
+const S5: Section = Section {
+    number: "5",
+    title: "Data protection management",
+};
+const S6: Section = Section {
+    number: "6",
+    title: "Incident response",
+};
+const S7: Section = Section {
+    number: "7",
+    title: "Privacy by default and order control",
+};
+
+/// 1.1 Physical access control: data centres: alarms, identity checks and logging at entry, cameras, staff on site.
+pub const DATACENTRE_ACCESS: &Tom = &Tom {
+    id: "TOM-1.1-datacentre-access",
+    section: S1_1,
+    title: "data centres: alarms, identity checks and logging at entry, cameras, staff on site",
+    kind: Provider,
+};
+/// 1.1 Physical access control: office: locks, documented key handover, no customer data on stationary machines.
+pub const OFFICE_ACCESS: &Tom = &Tom {
+    id: "TOM-1.1-office-access",
+    section: S1_1,
+    title: "office: locks, documented key handover, no customer data on stationary machines",
+    kind: Organisational,
+};
+/// 1.2 System access control: all non-public services require an individual user name and password.
+pub const AUTH: &Tom = &Tom {
+    id: "TOM-1.2-auth",
+    section: S1_2,
+    title: "all non-public services require an individual user name and password",
+    kind: Technical,
+};
+/// 1.2 System access control: critical services only with user name + certificate (or password + second factor), over secured connections.
+pub const CRITICAL_LOGIN: &Tom = &Tom {
+    id: "TOM-1.2-critical-login",
+    section: S1_2,
+    title: "critical services only with user name + certificate (or password + second factor), over secured connections",
+    kind: Technical,
+};
+/// 1.2 System access control: no external access to the office network.
+pub const NO_OFFICE_INGRESS: &Tom = &Tom {
+    id: "TOM-1.2-no-office-ingress",
+    section: S1_2,
+    title: "no external access to the office network",
+    kind: Organisational,
+};
+/// 1.2 System access control: staff devices fully encrypted, remote wipe for phones.
+pub const DEVICE_ENCRYPTION: &Tom = &Tom {
+    id: "TOM-1.2-device-encryption",
+    section: S1_2,
+    title: "staff devices fully encrypted, remote wipe for phones",
+    kind: Organisational,
+};
+/// 1.2 System access control: the disks of the data-holding systems at Telekom are encrypted.
+pub const DISK_ENCRYPTION: &Tom = &Tom {
+    id: "TOM-1.2-disk-encryption",
+    section: S1_2,
+    title: "the disks of the data-holding systems at Telekom are encrypted",
+    kind: Technical,
+};
+/// 1.2 System access control: staff computers get security updates promptly.
+pub const STAFF_UPDATES: &Tom = &Tom {
+    id: "TOM-1.2-staff-updates",
+    section: S1_2,
+    title: "staff computers get security updates promptly",
+    kind: Organisational,
+};
+/// 1.2 System access control: systems reachable from outside only on technically necessary ports.
+pub const PORTS: &Tom = &Tom {
+    id: "TOM-1.2-ports",
+    section: S1_2,
+    title: "systems reachable from outside only on technically necessary ports",
+    kind: Technical,
+};
+/// 1.2 System access control: management ports opened only for the time of administration (maintenance).
+pub const MGMT_WINDOW: &Tom = &Tom {
+    id: "TOM-1.2-mgmt-window",
+    section: S1_2,
+    title: "management ports opened only for the time of administration (maintenance)",
+    kind: Technical,
+};
+/// 1.3 Data access control: users and their rights managed centrally, activated and blocked.
+pub const CENTRAL_USERS: &Tom = &Tom {
+    id: "TOM-1.3-central-users",
+    section: S1_3,
+    title: "users and their rights managed centrally, activated and blocked",
+    kind: Technical,
+};
+/// 1.3 Data access control: only management may access data-holding systems.
+pub const DATA_HOSTS_MANAGEMENT_ONLY: &Tom = &Tom {
+    id: "TOM-1.3-data-hosts-management-only",
+    section: S1_3,
+    title: "only management may access data-holding systems",
+    kind: Technical,
+};
+/// 1.3 Data access control: users on security-relevant systems administered only by management.
+pub const USER_ADMIN: &Tom = &Tom {
+    id: "TOM-1.3-user-admin",
+    section: S1_3,
+    title: "users on security-relevant systems administered only by management",
+    kind: TechnicalAndOrganisational,
+};
+/// 1.3 Data access control: passwords at least 12 characters, at least 30 on data-holding systems.
+pub const PASSWORD_LENGTH: &Tom = &Tom {
+    id: "TOM-1.3-password-length",
+    section: S1_3,
+    title: "passwords at least 12 characters, at least 30 on data-holding systems",
+    kind: Technical,
+};
+/// 1.3 Data access control: passwords only from a random generator (generator technical, practice organisational).
+pub const PASSWORD_RANDOM: &Tom = &Tom {
+    id: "TOM-1.3-password-random",
+    section: S1_3,
+    title: "passwords only from a random generator (generator technical, practice organisational)",
+    kind: TechnicalAndOrganisational,
+};
+/// 1.3 Data access control: passwords changed at least every 3 months.
+pub const PASSWORD_ROTATION: &Tom = &Tom {
+    id: "TOM-1.3-password-rotation",
+    section: S1_3,
+    title: "passwords changed at least every 3 months",
+    kind: Technical,
+};
+/// 1.3 Data access control: shredder for documents and media.
+pub const SHREDDING: &Tom = &Tom {
+    id: "TOM-1.3-shredding",
+    section: S1_3,
+    title: "shredder for documents and media",
+    kind: Organisational,
+};
+/// 1.3 Data access control: access to data-holding systems and firewall changes logged and reported to management automatically.
+pub const ACCESS_REPORTING: &Tom = &Tom {
+    id: "TOM-1.3-access-reporting",
+    section: S1_3,
+    title: "access to data-holding systems and firewall changes logged and reported to management automatically",
+    kind: Technical,
+};
+/// 1.4 Separation control: customer projects on their own servers where required.
+pub const DEDICATED_SERVERS: &Tom = &Tom {
+    id: "TOM-1.4-dedicated-servers",
+    section: S1_4,
+    title: "customer projects on their own servers where required",
+    kind: Technical,
+};
+/// 1.4 Separation control: production and test systems run separately.
+pub const PROD_TEST: &Tom = &Tom {
+    id: "TOM-1.4-prod-test",
+    section: S1_4,
+    title: "production and test systems run separately",
+    kind: Technical,
+};
+/// 1.4 Separation control: products separate tenants logically (the application's, outside harden).
+pub const MULTI_TENANT: &Tom = &Tom {
+    id: "TOM-1.4-multi-tenant",
+    section: S1_4,
+    title: "products separate tenants logically (the application's, outside harden)",
+    kind: Organisational,
+};
+/// 1.5 Pseudonymisation: data passed to third parties pseudonymised and encrypted (the application's).
+pub const PSEUDONYMISATION: &Tom = &Tom {
+    id: "TOM-1.5-pseudonymisation",
+    section: S1_5,
+    title: "data passed to third parties pseudonymised and encrypted (the application's)",
+    kind: Organisational,
+};
+/// 2.1 Transfer control: data only transferred encrypted (SSH, SSL/TLS, VPN).
+pub const TRANSPORT_ENCRYPTION: &Tom = &Tom {
+    id: "TOM-2.1-transport-encryption",
+    section: S2_1,
+    title: "data only transferred encrypted (SSH, SSL/TLS, VPN)",
+    kind: Technical,
+};
+/// 2.1 Transfer control: test data pseudonymised before it reaches a test system (the application's).
+pub const TEST_DATA_PSEUDONYMISED: &Tom = &Tom {
+    id: "TOM-2.1-test-data-pseudonymised",
+    section: S2_1,
+    title: "test data pseudonymised before it reaches a test system (the application's)",
+    kind: Organisational,
+};
+/// 2.1 Transfer control: access to systems other than through the application is logged.
+pub const ACCESS_LOGGING: &Tom = &Tom {
+    id: "TOM-2.1-access-logging",
+    section: S2_1,
+    title: "access to systems other than through the application is logged",
+    kind: Technical,
+};
+/// 2.2 Input control: backup files deleted after the customer's period, by default 14 days (see 3.2).
+pub const BACKUP_DELETION: &Tom = &Tom {
+    id: "TOM-2.2-backup-deletion",
+    section: S2_2,
+    title: "backup files deleted after the customer's period, by default 14 days (see 3.2)",
+    kind: Technical,
+};
+/// 3.1 Availability: power, climate, fire detection and suppression, spare hardware.
+pub const DATACENTRE_AVAILABILITY: &Tom = &Tom {
+    id: "TOM-3.1-datacentre-availability",
+    section: S3_1,
+    title: "power, climate, fire detection and suppression, spare hardware",
+    kind: Provider,
+};
+/// 3.2 Recoverability: nightly full backup of all data as disk images.
+pub const BACKUP_NIGHTLY: &Tom = &Tom {
+    id: "TOM-3.2-backup-nightly",
+    section: S3_2,
+    title: "nightly full backup of all data as disk images",
+    kind: Technical,
+};
+/// 3.2 Recoverability: backups kept 14 days, then deleted irrevocably.
+pub const BACKUP_RETENTION: &Tom = &Tom {
+    id: "TOM-3.2-backup-retention",
+    section: S3_2,
+    title: "backups kept 14 days, then deleted irrevocably",
+    kind: Technical,
+};
+/// 3.2 Recoverability: backups separate from operation, encrypted, moved over encrypted connections, management access only.
+pub const BACKUP_SEPARATE: &Tom = &Tom {
+    id: "TOM-3.2-backup-separate",
+    section: S3_2,
+    title: "backups separate from operation, encrypted, moved over encrypted connections, management access only",
+    kind: Technical,
+};
+/// 3.2 Recoverability: the daily backup is monitored; failures notify management at once.
+pub const BACKUP_MONITORING: &Tom = &Tom {
+    id: "TOM-3.2-backup-monitoring",
+    section: S3_2,
+    title: "the daily backup is monitored; failures notify management at once",
+    kind: Technical,
+};
+/// 3.2 Recoverability: deletion rules re-applied before a restored backup goes live.
+pub const RESTORE_DELETION: &Tom = &Tom {
+    id: "TOM-3.2-restore-deletion",
+    section: S3_2,
+    title: "deletion rules re-applied before a restored backup goes live",
+    kind: TechnicalAndOrganisational,
+};
+/// 3.2 Recoverability: office data backed up twice a week, encrypted, on separate media.
+pub const OFFICE_BACKUP: &Tom = &Tom {
+    id: "TOM-3.2-office-backup",
+    section: S3_2,
+    title: "office data backed up twice a week, encrypted, on separate media",
+    kind: Organisational,
+};
+/// 4 Regular review: measures reviewed, assessed and evaluated regularly (nightly drift and evidence report; certificates, contracts).
+pub const REVIEW: &Tom = &Tom {
+    id: "TOM-4-review",
+    section: S4,
+    title: "measures reviewed, assessed and evaluated regularly (nightly drift and evidence report; certificates, contracts)",
+    kind: TechnicalAndOrganisational,
+};
+/// 5 Data protection management: confidentiality agreements, instruction and training of anyone with access.
+pub const DATA_PROTECTION_MANAGEMENT: &Tom = &Tom {
+    id: "TOM-5-data-protection-management",
+    section: S5,
+    title: "confidentiality agreements, instruction and training of anyone with access",
+    kind: Organisational,
+};
+/// 6 Incident response: all systems behind the firewall provided by Telekom or Hetzner.
+pub const PROVIDER_FIREWALL: &Tom = &Tom {
+    id: "TOM-6-provider-firewall",
+    section: S6,
+    title: "all systems behind the firewall provided by Telekom or Hetzner",
+    kind: Technical,
+};
+/// 6 Incident response: anti-DDoS protection.
+pub const ANTI_DDOS: &Tom = &Tom {
+    id: "TOM-6-anti-ddos",
+    section: S6,
+    title: "anti-DDoS protection",
+    kind: Provider,
+};
+/// 6 Incident response: access to management ports reported to management immediately.
+pub const MGMT_ACCESS_REPORT: &Tom = &Tom {
+    id: "TOM-6-mgmt-access-report",
+    section: S6,
+    title: "access to management ports reported to management immediately",
+    kind: Technical,
+};
+/// 6 Incident response: incidents go to lawyers, forensics and authorities through a cyber insurance, documented.
+pub const INCIDENT_HANDLING: &Tom = &Tom {
+    id: "TOM-6-incident-handling",
+    section: S6,
+    title:
+        "incidents go to lawyers, forensics and authorities through a cyber insurance, documented",
+    kind: Organisational,
+};
+/// 7 Privacy by default and order control: a role concept restricts data access and user rights; rights follow roles automatically.
+pub const ROLE_CONCEPT: &Tom = &Tom {
+    id: "TOM-7-role-concept",
+    section: S7,
+    title:
+        "a role concept restricts data access and user rights; rights follow roles automatically",
+    kind: Technical,
+};
+/// 7 Privacy by default and order control: only company-owned, encrypted devices with user name and password.
+pub const COMPANY_DEVICES: &Tom = &Tom {
+    id: "TOM-7-company-devices",
+    section: S7,
+    title: "only company-owned, encrypted devices with user name and password",
+    kind: Organisational,
+};
+/// 7 Privacy by default and order control: only data needed for the contract or for operation is collected.
+pub const DATA_MINIMISATION: &Tom = &Tom {
+    id: "TOM-7-data-minimisation",
+    section: S7,
+    title: "only data needed for the contract or for operation is collected",
+    kind: Organisational,
+};
+/// 7 Privacy by default and order control: staff work only as instructed, under written confidentiality.
+pub const INSTRUCTED_STAFF: &Tom = &Tom {
+    id: "TOM-7-instructed-staff",
+    section: S7,
+    title: "staff work only as instructed, under written confidentiality",
+    kind: Organisational,
+};
+
+/// Every measure, in the order of TOM.md.
+pub const ALL: &[&Tom] = &[
+    DATACENTRE_ACCESS,
+    OFFICE_ACCESS,
+    AUTH,
+    CRITICAL_LOGIN,
+    NO_OFFICE_INGRESS,
+    DEVICE_ENCRYPTION,
+    DISK_ENCRYPTION,
+    STAFF_UPDATES,
+    PORTS,
+    MGMT_WINDOW,
+    CENTRAL_USERS,
+    DATA_HOSTS_MANAGEMENT_ONLY,
+    USER_ADMIN,
+    PASSWORD_LENGTH,
+    PASSWORD_RANDOM,
+    PASSWORD_ROTATION,
+    SHREDDING,
+    ACCESS_REPORTING,
+    DEDICATED_SERVERS,
+    PROD_TEST,
+    MULTI_TENANT,
+    PSEUDONYMISATION,
+    TRANSPORT_ENCRYPTION,
+    TEST_DATA_PSEUDONYMISED,
+    ACCESS_LOGGING,
+    BACKUP_DELETION,
+    DATACENTRE_AVAILABILITY,
+    BACKUP_NIGHTLY,
+    BACKUP_RETENTION,
+    BACKUP_SEPARATE,
+    BACKUP_MONITORING,
+    RESTORE_DELETION,
+    OFFICE_BACKUP,
+    REVIEW,
+    DATA_PROTECTION_MANAGEMENT,
+    PROVIDER_FIREWALL,
+    ANTI_DDOS,
+    MGMT_ACCESS_REPORT,
+    INCIDENT_HANDLING,
+    ROLE_CONCEPT,
+    COMPANY_DEVICES,
+    DATA_MINIMISATION,
+    INSTRUCTED_STAFF,
+];
+
+/// The measures TOM.md lists without an id; harden assigned theirs.
+pub const ASSIGNED_HERE: &[&Tom] = &[
+    DATACENTRE_ACCESS,
+    OFFICE_ACCESS,
+    STAFF_UPDATES,
+    PSEUDONYMISATION,
+    TEST_DATA_PSEUDONYMISED,
+    BACKUP_DELETION,
+    DATACENTRE_AVAILABILITY,
+    OFFICE_BACKUP,
+    DATA_PROTECTION_MANAGEMENT,
+    ANTI_DDOS,
+    INCIDENT_HANDLING,
+    ROLE_CONCEPT,
+    COMPANY_DEVICES,
+    DATA_MINIMISATION,
+    INSTRUCTED_STAFF,
+];

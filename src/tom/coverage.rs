@@ -1,0 +1,171 @@
+//! Which measures harden checks, and by what: the controls (by control id)
+//! and the inventory's policy rules (by diagnostic code).
+//!
+//! Policy rules are read from [`crate::inventory::validate::CODES`], where
+//! each rule names its measure. Controls say which measures their findings
+//! serve in [`CONTROL_CHECKS`]; a test reads each control's source folder
+//! and fails when that list and the handles the folder uses differ, so the
+//! list cannot drift from the code.
+
+use super::{Tom, ALL};
+use crate::inventory::validate::CODES;
+
+/// A control and the measures its findings serve.
+pub struct ControlChecks {
+    /// The control's id (`Control::id`).
+    pub control: &'static str,
+    /// Its folder below `src/controls/`.
+    pub dir: &'static str,
+    /// The measures its findings and managed files name.
+    pub measures: &'static [&'static Tom],
+}
+
+/// Every control that names a measure (kept equal to the code by a test).
+pub const CONTROL_CHECKS: &[ControlChecks] = &[
+    ControlChecks {
+        control: "firewall",
+        dir: "firewall",
+        measures: &[super::PORTS, super::MGMT_WINDOW],
+    },
+    ControlChecks {
+        control: "sshd",
+        dir: "sshd",
+        measures: &[
+            super::PORTS,
+            super::CRITICAL_LOGIN,
+            super::CENTRAL_USERS,
+            super::TRANSPORT_ENCRYPTION,
+            super::ACCESS_LOGGING,
+        ],
+    },
+    ControlChecks {
+        control: "ssh-ca",
+        dir: "ssh_ca",
+        measures: &[super::CRITICAL_LOGIN, super::CENTRAL_USERS],
+    },
+    ControlChecks {
+        control: "accounts",
+        dir: "accounts",
+        measures: &[super::CENTRAL_USERS],
+    },
+];
+
+/// Every measure with the checks that serve it: control ids first, then
+/// policy rule codes; an empty list means harden has no check for it.
+pub fn coverage() -> Vec<(&'static Tom, Vec<&'static str>)> {
+    ALL.iter()
+        .map(|&t| {
+            let controls = CONTROL_CHECKS
+                .iter()
+                .filter(|c| c.measures.contains(&t))
+                .map(|c| c.control);
+            let rules = CODES.iter().filter(|c| c.tom == Some(t.id)).map(|c| c.code);
+            (t, controls.chain(rules).collect())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    /// The measures named as `tom::NAME` in the Rust files below `dir`.
+    fn handles_used(dir: &Path, out: &mut BTreeSet<&'static str>) {
+        let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                handles_used(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let text = std::fs::read_to_string(&p).unwrap_or_default();
+                for (i, _) in text.match_indices("tom::") {
+                    let before = text[..i].chars().next_back();
+                    if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                        continue;
+                    }
+                    let name: String = text[i + 5..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+                        .collect();
+                    if name.is_empty() {
+                        continue;
+                    }
+                    let t = super::super::tests::by_const_name(&name)
+                        .unwrap_or_else(|| panic!("{}: tom::{name} is no measure", p.display()));
+                    out.insert(t.id);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn control_checks_match_the_handles_each_control_uses() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/controls");
+        let mut listed_dirs = BTreeSet::new();
+        for c in CONTROL_CHECKS {
+            listed_dirs.insert(c.dir);
+            let mut used = BTreeSet::new();
+            handles_used(&root.join(c.dir), &mut used);
+            let listed: BTreeSet<&str> = c.measures.iter().map(|t| t.id).collect();
+            assert_eq!(
+                used, listed,
+                "src/tom/coverage.rs: CONTROL_CHECKS for `{}` must list exactly the measures src/controls/{}/ names",
+                c.control, c.dir
+            );
+        }
+        for e in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if p.is_dir() && !listed_dirs.contains(name.as_str()) {
+                let mut used = BTreeSet::new();
+                handles_used(&p, &mut used);
+                assert!(
+                    used.is_empty(),
+                    "src/controls/{name}/ names {used:?}: add it to CONTROL_CHECKS in src/tom/coverage.rs"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn control_checks_name_real_controls() {
+        for c in CONTROL_CHECKS {
+            assert!(
+                crate::controls::ALL.iter().any(|k| k.id() == c.control),
+                "CONTROL_CHECKS names `{}`, which is no control",
+                c.control
+            );
+        }
+    }
+
+    #[test]
+    fn coverage_lists_controls_and_policy_rules() {
+        let cov = coverage();
+        assert_eq!(cov.len(), ALL.len());
+        let get = |t: &Tom| {
+            cov.iter()
+                .find(|(m, _)| m.id == t.id)
+                .map(|(_, c)| c.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            get(super::super::PORTS),
+            ["firewall", "sshd", "pol-data-host-public", "pol-any-source"]
+        );
+        assert_eq!(
+            get(super::super::DISK_ENCRYPTION),
+            ["pol-data-host-location"]
+        );
+        assert!(get(super::super::SHREDDING).is_empty());
+        // Every policy rule's measure is in the catalogue and counted.
+        for code in CODES.iter().filter(|c| c.tom.is_some()) {
+            assert!(
+                cov.iter().any(|(_, c)| c.contains(&code.code)),
+                "{} names a measure outside the catalogue",
+                code.code
+            );
+        }
+    }
+}
