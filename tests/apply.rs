@@ -175,18 +175,13 @@ fn unknown_host_key_is_never_trusted() {
     );
 }
 
+/// The same drifting host reported in every format: the same hosts, the
+/// same findings (control, check, item, status) and the same counts. `drift`
+/// changes nothing, so the four runs see the same host.
 #[test]
 fn report_formats_agree() {
+    use crate::formats::{from_html, from_json, from_junit, symbol, text_lines};
     let t = TestLab::new(&["otc-db-1"], "{defaults}\n[[hosts]]\nname = \"otc-db-1\"\naddress = \"10.213.0.11\"\nprovider = \"telekom\"\nenvironment = \"production\"\nroles = [\"app\"]\n");
-    let junit = t.harden(&["drift", "--format", "junit"]);
-    junit
-        .code(2)
-        .says("<testsuite name=\"otc-db-1\"")
-        .says("<failure message=");
-    let html = t.harden(&["drift", "--format", "html"]);
-    html.code(2)
-        .says("<h2>By measure</h2>")
-        .says("TOM-1.2-ports");
     let out = t.lab.dir.join("report.json");
     t.harden(&[
         "drift",
@@ -200,7 +195,50 @@ fn report_formats_agree() {
     let j: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out).expect("report")).expect("json");
     assert_eq!(j["command"], "drift");
-    assert!(!crate::util::drifting(&j).is_empty());
+    let items = from_json(&j);
+    let count = |s: &str| items.iter().filter(|i| i.status == s).count();
+    let (drift, in_sync) = (count("drift"), count("in-sync"));
+    assert!(drift > 0 && in_sync > 0, "{items:?}");
+    assert_eq!(count("changed"), 0, "drift changes nothing");
+    assert!(items.iter().all(|i| i.host == "otc-db-1"), "{items:?}");
+
+    let junit = t.harden(&["drift", "--format", "junit"]);
+    junit.code(2).says("<testsuite name=\"otc-db-1\"");
+    assert_eq!(from_junit(&junit.stdout), items, "JUnit and JSON disagree");
+    let suites = junit.stdout.matches("<testsuite ").count();
+    assert_eq!(suites, 1, "one suite per host");
+    assert!(
+        junit
+            .stdout
+            .contains(&format!("tests=\"{}\" failures=\"{drift}\"", items.len())),
+        "{}",
+        junit.stdout
+    );
+
+    let html = t.harden(&["drift", "--format", "html"]);
+    html.code(2)
+        .says("<h2>By measure</h2>")
+        .says("TOM-1.2-ports");
+    assert_eq!(from_html(&html.stdout), items, "HTML and JSON disagree");
+
+    let text = t.harden(&["drift", "--verbose"]);
+    text.code(2).says(&format!(
+        "Drift on 1 of 1 hosts: {drift} checks drifting, 0 hosts failed, {in_sync} checks in sync."
+    ));
+    let mut lines = text_lines(&text.stdout);
+    assert_eq!(lines.len(), items.len(), "{}", text.stdout);
+    for i in &items {
+        let at = lines.iter().position(|(h, c, sym, rest)| {
+            *h == i.host
+                && *c == i.control
+                && *sym == symbol(&i.status)
+                && rest
+                    .strip_prefix(i.item.as_str())
+                    .is_some_and(|r| r.is_empty() || r.starts_with([':', ' ']))
+        });
+        let at = at.unwrap_or_else(|| panic!("text does not show {i:?}:\n{}", text.stdout));
+        lines.remove(at);
+    }
 }
 
 #[test]

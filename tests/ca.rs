@@ -335,8 +335,29 @@ fn harden_refuses_a_host_certificate_from_another_ca() {
     )
     .expect("sign");
     let line = cert.to_openssh().expect("encode");
+    // sshd re-executes on SIGHUP: wait until it presents the rogue
+    // certificate to the controller, as harden will see it.
+    let blob = line.split_whitespace().nth(1).expect("certificate blob");
+    let presented = || {
+        let o = t
+            .lab
+            .cmd_in(&t.lab.controller_ns(), "ssh-keyscan")
+            .args(["-c", "-T", "2", "-t", "ed25519", "10.213.0.11"])
+            .output()
+            .expect("ssh-keyscan");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let before = presented();
+    assert!(
+        before.contains("-cert-v01@openssh.com") && !before.contains(blob),
+        "sshd presents its own certificate first: {before}"
+    );
     t.on("otc-db-1", &format!("printf '%s\\n' '{line}' > /etc/ssh/ssh_host_ed25519_key-cert.pub && kill -HUP $(cat /run/sshd.pid)"));
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    crate::util::wait_until(
+        "sshd on otc-db-1 to present the re-signed host certificate",
+        std::time::Duration::from_secs(15),
+        || presented().contains(blob),
+    );
     let r = t.harden(&["drift", "--limit", "otc-db-1"]);
     r.code(1).says("Host key verification failed");
     t.harden(&["drift", "--limit", "otc-app-1"]).code(0);

@@ -2,6 +2,7 @@
 //! namespaces with real sshd and nftables; see `harden::lab`), plus the
 //! offline commands. One test binary, themed files.
 
+mod formats;
 mod util;
 
 mod apply;

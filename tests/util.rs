@@ -16,6 +16,20 @@ use harden::lab::{Lab, Reach};
 /// The CA passphrase every lab test uses.
 pub const CA_PASSPHRASE: &str = "lab passphrase, not a secret";
 
+/// Waits until `cond` holds, polling every 50 ms; panics naming `what`
+/// once `limit` has passed. Tests wait on conditions, never on sleeps.
+#[track_caller]
+pub fn wait_until(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !cond() {
+        assert!(
+            start.elapsed() < limit,
+            "timed out after {limit:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Path of the harden binary under test.
 pub fn harden_bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_harden"))

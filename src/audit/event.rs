@@ -14,7 +14,7 @@ use crate::timefmt;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {
     /// The local account that ran harden: `$SUDO_USER`, else `$USER`, else
-    /// `uid <n>`.
+    /// `uid:<n>`, spelled by [`actor_name`].
     pub local_user: String,
     /// The key id of the SSH certificate used, when known.
     pub key_id: Option<String>,
@@ -23,27 +23,51 @@ pub struct Actor {
 impl Actor {
     /// The account running this process, with an optional certificate key id.
     pub fn current(key_id: Option<String>) -> Actor {
-        let var = |name: &str| std::env::var(name).ok();
         Actor {
-            local_user: local_user(
-                var("SUDO_USER"),
-                var("USER"),
-                rustix::process::getuid().as_raw(),
-            ),
+            local_user: current_local_user(),
             key_id,
         }
     }
 }
 
+/// Characters an actor name keeps besides ASCII letters and digits. The
+/// same spelling goes into the audit log, certificate key ids and the
+/// maintenance element comment, whose nft string holds no space or quote.
+const ACTOR_CHARS: &str = "._@+-:";
+
+/// The longest actor name kept, in characters.
+const ACTOR_MAX: usize = 32;
+
+/// `name` in the one spelling every record of an actor uses: only letters,
+/// digits and `._@+-:`, at most 32 characters (empty when none is left).
+pub fn actor_name(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || ACTOR_CHARS.contains(*c))
+        .take(ACTOR_MAX)
+        .collect()
+}
+
+/// The local user running this process (for the audit log, key ids and
+/// maintenance comments): see [`local_user`].
+pub fn current_local_user() -> String {
+    let var = |name: &str| std::env::var(name).ok();
+    local_user(
+        var("SUDO_USER"),
+        var("USER"),
+        rustix::process::geteuid().as_raw(),
+    )
+}
+
 /// Picks the acting user: whoever ran `sudo` comes first, because `$USER`
-/// is then `root` and says nothing about the person.
-fn local_user(sudo_user: Option<String>, user: Option<String>, uid: u32) -> String {
+/// is then `root` and says nothing about the person; with neither, `uid:<n>`
+/// (a `:` no login name holds). Spelled by [`actor_name`].
+pub fn local_user(sudo_user: Option<String>, user: Option<String>, uid: u32) -> String {
     [sudo_user, user]
         .into_iter()
         .flatten()
-        .map(|u| u.trim().to_string())
+        .map(|u| actor_name(&u))
         .find(|u| !u.is_empty())
-        .unwrap_or_else(|| format!("uid {uid}"))
+        .unwrap_or_else(|| format!("uid:{uid}"))
 }
 
 /// A security-relevant action.
@@ -114,7 +138,9 @@ mod tests {
         let s = |v: &str| Some(v.to_string());
         assert_eq!(local_user(s("alice"), s("root"), 0), "alice");
         assert_eq!(local_user(s(""), s("bob"), 1000), "bob");
-        assert_eq!(local_user(None, None, 1000), "uid 1000");
+        assert_eq!(local_user(None, None, 1000), "uid:1000");
+        assert_eq!(local_user(s(" \t"), None, 0), "uid:0");
+        assert_eq!(local_user(s("alice smith;rm"), None, 0), "alicesmithrm");
     }
 
     #[test]

@@ -38,7 +38,7 @@ mod verify;
 pub use anchor::{anchor_path, Anchor};
 pub use canon::ZERO_HASH;
 pub use chain::{next_entry, Entry};
-pub use event::{Actor, Event};
+pub use event::{actor_name, current_local_user, local_user, Actor, Event};
 pub use local::{check_local, LocalReport};
 pub use log::{read_locked, verify_file, AuditLog};
 pub use tail::{check_anchor, AnchorIssue, Found};

@@ -50,14 +50,9 @@ pub struct RunContext {
     pub ca: Option<Arc<CaRuntime>>,
 }
 
-/// The local user running harden (for key ids and the audit log).
-pub fn local_user() -> String {
-    std::env::var("SUDO_USER")
-        .ok()
-        .filter(|u| !u.is_empty())
-        .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
-        .unwrap_or_else(|| format!("uid{}", unsafe { libc::geteuid() }))
-}
+/// The local user running harden (for key ids and the audit log): the one
+/// function, [`crate::audit::current_local_user`].
+pub use crate::audit::current_local_user as local_user;
 
 impl RunContext {
     /// Prepares a run against `inv` (unlocks the CA if one is configured).

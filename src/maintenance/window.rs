@@ -49,12 +49,9 @@ impl Comment {
     /// The comment text, within [`COMMENT_MAX`] bytes and free of the
     /// characters nft's quoted strings cannot hold.
     pub fn encode(&self) -> String {
-        let by: String = self
-            .by
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || "._@+-".contains(*c))
-            .take(32)
-            .collect();
+        // The spelling the audit log uses too, so `maintenance list` and
+        // `audit show` name the same actor alike.
+        let by = crate::audit::actor_name(&self.by);
         let by = if by.is_empty() { "unknown".into() } else { by };
         let mut out = format!("harden w={} by={by} why=", self.id);
         for c in self.why.chars() {
@@ -216,6 +213,30 @@ roles = ["data"]
         assert!(long.encode().len() <= COMMENT_MAX);
         assert!(Comment::decode("w-test").is_none());
         assert!(Comment::decode("harden w=../x by=a why=b").is_none());
+    }
+
+    /// `maintenance list` shows the comment's `by`, `audit show` the audit
+    /// event's `local_user`: for the same actor they read the same.
+    #[test]
+    fn the_comment_names_the_actor_as_the_audit_log_does() {
+        let s = |v: &str| Some(v.to_string());
+        for actor in [
+            crate::audit::local_user(None, None, 0),
+            crate::audit::local_user(None, None, 1000),
+            crate::audit::local_user(s("alice"), s("root"), 0),
+            crate::audit::local_user(s("bob.o+x@corp-1"), None, 0),
+            crate::audit::local_user(s("eve smith"), None, 0),
+            crate::audit::current_local_user(),
+        ] {
+            let c = Comment {
+                id: "w0123abcd".into(),
+                by: actor.clone(),
+                why: "OPS-1".into(),
+            };
+            let back = Comment::decode(&c.encode()).expect("decode");
+            assert_eq!(back.by, actor);
+        }
+        assert_eq!(crate::audit::local_user(None, None, 0), "uid:0");
     }
 
     #[test]

@@ -66,8 +66,14 @@ pub fn write(r: &Report, verbose: bool, w: &mut dyn Write) -> std::io::Result<()
         if let Some(e) = &h.error {
             writeln!(w, "  ! {e}")?;
         }
-        let mut controls: Vec<&str> = shown.iter().map(|f| f.control).collect();
-        controls.dedup();
+        // Grouped by control in order of first appearance: apply appends
+        // findings (moved-aside files) after other controls' findings.
+        let mut controls: Vec<&str> = Vec::new();
+        for f in &shown {
+            if !controls.contains(&f.control) {
+                controls.push(f.control);
+            }
+        }
         for c in controls {
             writeln!(w, "  {c}")?;
             for f in shown.iter().filter(|f| f.control == c) {
@@ -136,5 +142,61 @@ pub fn summary(r: &Report) -> String {
             checks(Status::Drift),
             checks(Status::InSync)
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::model::{Finding, Fix, HostReport, HostStatus, Report, FORMAT_VERSION};
+    use super::*;
+
+    fn finding(control: &'static str, item: &str, status: Status) -> Finding {
+        let mut f = Finding::new(control, "file", item, "TOM-1.2-ports");
+        f.host = "web1".into();
+        f.status = status;
+        f.fix = Fix::None;
+        f
+    }
+
+    /// Apply appends a moved-aside file after the other controls' findings:
+    /// the control it belongs to is still printed once, with all of its
+    /// findings under it.
+    #[test]
+    fn a_control_that_reappears_later_is_printed_once() {
+        let host = HostReport {
+            status: HostStatus::Changed,
+            findings: vec![
+                finding("firewall", "/etc/harden/firewall.nft", Status::Changed),
+                finding("sshd", "/etc/ssh/sshd_config", Status::Changed),
+                finding("firewall", "/etc/nftables.d/old.nft", Status::Changed),
+            ],
+            changed: true,
+            ..HostReport::failed("web1", "10.0.0.1".into(), String::new(), 1)
+        };
+        let r = Report {
+            format_version: FORMAT_VERSION,
+            harden_version: "t",
+            command: "apply",
+            inventory: "i.toml".into(),
+            started: "now".into(),
+            duration_ms: 1,
+            hosts: vec![HostReport {
+                error: None,
+                ..host
+            }],
+        };
+        let mut out = Vec::new();
+        write(&r, false, &mut out).expect("write");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert_eq!(text.matches("\n  firewall\n").count(), 1, "{text}");
+        assert_eq!(text.matches("\n  sshd\n").count(), 1, "{text}");
+        let fw = text.find("\n  firewall\n").expect("firewall");
+        let sshd = text.find("\n  sshd\n").expect("sshd");
+        let old = text.find("/etc/nftables.d/old.nft").expect("moved aside");
+        assert!(
+            fw < old && old < sshd,
+            "the moved-aside file is under firewall:\n{text}"
+        );
+        assert_eq!(text.matches("/etc/nftables.d/old.nft").count(), 1, "{text}");
     }
 }
