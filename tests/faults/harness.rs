@@ -13,15 +13,7 @@ use crate::util::{harden_bin, report_toml, Receiver, Run, TestLab, TOKEN};
 pub const DB: &str = "otc-db-1";
 pub const HOST_LOG: &str = "/var/log/harden/audit.jsonl";
 
-/// Waits (bounded) until `cond` holds.
-#[track_caller]
-pub fn wait_until(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {
-    let t = Instant::now();
-    while !cond() {
-        assert!(t.elapsed() < limit, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+pub use crate::util::wait_until;
 
 /// A harden run started in the background.
 pub struct Bg {
