@@ -151,7 +151,7 @@ mod tests {
     use super::*;
 
     fn finding(control: &'static str, item: &str, status: Status) -> Finding {
-        let mut f = Finding::new(control, "file", item, "TOM-1.2-ports");
+        let mut f = Finding::new(control, "file", item, crate::tom::PORTS.id);
         f.host = "web1".into();
         f.status = status;
         f.fix = Fix::None;
