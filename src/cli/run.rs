@@ -145,15 +145,17 @@ pub fn run(
             (Mode::Apply, Some(r)) => r,
             _ => {
                 let mut out = Vec::new();
+                let mut open = Vec::new();
                 for r in phase_one {
                     match r {
                         Ok(c) => {
                             out.push(c.report(&inv));
-                            c.close().await;
+                            open.push(c);
                         }
                         Err(rep) => out.push(rep),
                     }
                 }
+                run::Checked::close_all(open).await;
                 return Ok(out);
             }
         };
@@ -179,9 +181,7 @@ pub fn run(
             };
             let confirmed = confirm(&preview, pending) && !run::stopping();
             if !confirmed {
-                for r in phase_one.into_iter().flatten() {
-                    r.close().await;
-                }
+                run::Checked::close_all(phase_one.into_iter().flatten().collect()).await;
                 bail!("not applied: confirmation declined (pass --yes to apply without asking)");
             }
         }
@@ -194,9 +194,7 @@ pub fn run(
         let intent = match record_intent(reporter, &inv, &planned, &ctx.run_id).await {
             Ok(i) => i,
             Err(e) => {
-                for r in phase_one.into_iter().flatten() {
-                    r.close().await;
-                }
+                run::Checked::close_all(phase_one.into_iter().flatten().collect()).await;
                 bail!("not applied: {e}");
             }
         };
@@ -251,6 +249,7 @@ pub fn run(
 /// The read-only reports of phase one, connections closed.
 async fn close_unchanged(inv: &Inventory, phase_one: Vec<run::PhaseOne>) -> Vec<model::HostReport> {
     let mut out = Vec::new();
+    let mut open = Vec::new();
     for r in phase_one {
         match r {
             Ok(c) => {
@@ -260,11 +259,12 @@ async fn close_unchanged(inv: &Inventory, phase_one: Vec<run::PhaseOne>) -> Vec<
                     rep.error = Some(format!("not applied: {}", run::INTERRUPTED));
                 }
                 out.push(rep);
-                c.close().await;
+                open.push(c);
             }
             Err(rep) => out.push(rep),
         }
     }
+    run::Checked::close_all(open).await;
     out
 }
 
