@@ -60,7 +60,7 @@ impl std::error::Error for NoMatch {}
 fn quoted(s: &str) -> String {
     let mut out = String::from("'");
     for c in s.chars() {
-        if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
+        if crate::inventory::text::bad_char(c).is_some() {
             out.extend(c.escape_default());
         } else {
             out.push(c);

@@ -85,21 +85,11 @@ pub fn scrub_body(body: &[u8], secrets: &[&str]) -> String {
     out
 }
 
-/// Control characters, line and paragraph separators, and the characters
-/// that reorder text on a terminal (bidi embeddings, overrides, isolates),
-/// and the byte-order mark.
+/// Control characters, line and paragraph separators, the characters that
+/// reorder text on a terminal and the byte-order mark: the inventory's own
+/// list of refused characters.
 fn needs_escape(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{2028}'
-                | '\u{2029}'
-                | '\u{200e}'
-                | '\u{200f}'
-                | '\u{202a}'..='\u{202e}'
-                | '\u{2066}'..='\u{2069}'
-                | '\u{feff}'
-        )
+    crate::inventory::text::bad_char(c).is_some()
 }
 
 #[cfg(test)]

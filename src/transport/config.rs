@@ -20,7 +20,7 @@ use crate::inventory::Host;
 /// Why a value cannot go into an ssh_config, if it cannot.
 fn unsafe_reason(s: &str) -> Option<&'static str> {
     if s.chars()
-        .any(|c| c.is_control() || c == '\u{2028}' || c == '\u{2029}')
+        .any(|c| crate::inventory::text::bad_char(c).is_some())
     {
         Some("it contains a control character (a line break would start a new ssh option)")
     } else if s.contains('"') {

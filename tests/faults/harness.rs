@@ -25,16 +25,8 @@ impl Bg {
     /// Starts `harden args` in the controller namespace, pausing at `points`.
     pub fn start(t: &TestLab, name: &str, args: &[&str], points: &[&str]) -> Bg {
         let prefix = t.lab.dir.join(format!("pause-{name}"));
-        let rt = t.lab.dir.join(format!("rt-{name}"));
-        std::fs::create_dir_all(&rt).expect("runtime dir");
-        let mut c = t.lab.cmd_in(&t.lab.controller_ns(), harden_bin());
-        c.arg("-i")
-            .arg(&t.inv)
-            .args(args)
-            .env_remove("HARDEN_INVENTORY")
-            .env("HARDEN_WEBHOOK_TOKEN", TOKEN)
-            .env("HARDEN_RUNTIME_DIR", &rt)
-            .env("HARDEN_TEST_PAUSE_AT", points.join(","))
+        let mut c = harden_cmd(t, name, args);
+        c.env("HARDEN_TEST_PAUSE_AT", points.join(","))
             .env("HARDEN_TEST_PAUSE_FILE", &prefix)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -161,6 +153,12 @@ pub fn all_recorded(t: &TestLab, rx: &Receiver) -> (usize, usize) {
 /// Runs harden in the foreground with the runtime directory of the
 /// background run `name`, so it finds (and sweeps) what a dead run left.
 pub fn harden_rt(t: &TestLab, name: &str, args: &[&str]) -> Run {
+    crate::util::run(harden_cmd(t, name, args))
+}
+
+/// `harden args` in the controller namespace with the runtime directory
+/// of run `name` (shared by a background run and the runs after it).
+fn harden_cmd(t: &TestLab, name: &str, args: &[&str]) -> std::process::Command {
     let rt = t.lab.dir.join(format!("rt-{name}"));
     std::fs::create_dir_all(&rt).expect("runtime dir");
     let mut c = t.lab.cmd_in(&t.lab.controller_ns(), harden_bin());
@@ -170,7 +168,7 @@ pub fn harden_rt(t: &TestLab, name: &str, args: &[&str]) -> Run {
         .env_remove("HARDEN_INVENTORY")
         .env("HARDEN_WEBHOOK_TOKEN", TOKEN)
         .env("HARDEN_RUNTIME_DIR", &rt);
-    crate::util::run(c)
+    c
 }
 
 /// harden still gets in (drift connects), and the next apply converges.
