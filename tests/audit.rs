@@ -12,24 +12,12 @@ fn lab() -> TestLab {
     t
 }
 
-const HOST_LOG: &str = "/var/log/harden/audit.jsonl";
+use harden::events::hostcopy::HOST_LOG;
 
 #[test]
 fn verify_catches_an_edited_line_locally_and_on_a_host() {
     let t = lab();
-    t.harden_tok(&[
-        "maintenance",
-        "open",
-        "--host",
-        "otc-db-1",
-        "--for",
-        "10m",
-        "--reason",
-        "OPS-7",
-    ])
-    .code(0);
-    t.harden_tok(&["maintenance", "close", "--host", "otc-db-1"])
-        .code(0);
+    window(&t);
     t.harden_tok(&["audit", "verify"])
         .code(0)
         .says("6 entries")
@@ -116,7 +104,8 @@ fn concurrent_runs_do_not_fork_a_host_chain() {
     }
 }
 
-/// Opens and closes a window on otc-db-1: with the apply, 4 local entries.
+/// Opens and closes a window on otc-db-1: with the apply, 6 local entries
+/// (each apply and each open is preceded by its intent).
 fn window(t: &TestLab) {
     t.harden_tok(&[
         "maintenance",

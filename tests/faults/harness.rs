@@ -11,7 +11,7 @@ use harden::events::reconcile::incomplete;
 use crate::util::{harden_bin, report_toml, Receiver, Run, TestLab, TOKEN};
 
 pub const DB: &str = "otc-db-1";
-pub const HOST_LOG: &str = "/var/log/harden/audit.jsonl";
+pub use harden::events::hostcopy::HOST_LOG;
 
 pub use crate::util::wait_until;
 
