@@ -129,6 +129,14 @@ impl Conn {
                         reason: refused::explain(&reason, attempt + 1, started.elapsed()),
                     });
                 }
+                // sshd re-executing after a reload (a rollback's, say)
+                // refuses TCP for a moment: one more try, same message.
+                Err(Error::Connect { reason, .. })
+                    if attempt == 0 && refused::tcp_refused(&reason) && !delays.is_empty() =>
+                {
+                    attempt += 1;
+                    tokio::time::sleep(delays[0]).await;
+                }
                 r => return r,
             }
         }

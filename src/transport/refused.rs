@@ -30,6 +30,12 @@ pub fn before_kex(ssh_said: &str) -> bool {
     (ident && dropped) || banner
 }
 
+/// True when nothing listened on the port (TCP refused): sshd restarting
+/// or re-executing after a reload, or not running at all.
+pub fn tcp_refused(ssh_said: &str) -> bool {
+    ssh_said.to_ascii_lowercase().contains("connection refused")
+}
+
 /// The delays between attempts (one entry per retry).
 pub fn delays() -> Vec<Duration> {
     parse_delays(std::env::var(DELAYS_ENV).ok().as_deref())
@@ -94,6 +100,17 @@ mod tests {
         ] {
             assert!(!before_kex(said), "{said}");
         }
+    }
+
+    #[test]
+    fn a_refused_tcp_connect_is_told_apart() {
+        assert!(tcp_refused(
+            "failed to connect to the remote host: connect to host 10.213.0.11 port 22: Connection refused"
+        ));
+        assert!(!tcp_refused(
+            "kex_exchange_identification: Connection closed by remote host"
+        ));
+        assert!(!tcp_refused("Permission denied (publickey)"));
     }
 
     #[test]
