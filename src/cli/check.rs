@@ -8,9 +8,7 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::controls::HostCtx;
-use crate::engine::check::controls_for;
-use crate::engine::facts::Facts;
+use crate::engine::check::offline;
 use crate::inventory::{Diagnostic, Diags, KeyPath, Severity};
 
 /// Arguments of `check`.
@@ -50,13 +48,8 @@ pub fn run(inv_path: &Path, args: &Args) -> Result<u8> {
     }
     let mut render = Diags::new();
     for host in &inv.hosts {
-        let ctx = HostCtx {
-            inv: &inv,
-            host,
-            ca: ca.as_ref(),
-        };
-        for c in controls_for(&ctx) {
-            if let Err(e) = c.desired(&ctx, &Facts::assumed()) {
+        for (c, planned) in offline(&inv, host, ca.as_ref()) {
+            if let Err(e) = planned {
                 let at = KeyPath::root().key("hosts").index(host.index);
                 render.add(Severity::Error, || {
                     Diagnostic::at(

@@ -8,9 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::controls::HostCtx;
-use crate::engine::check::controls_for;
-use crate::engine::facts::Facts;
+use crate::engine::check::offline;
 
 /// Arguments of `render`.
 #[derive(Debug, clap::Args)]
@@ -30,16 +28,9 @@ pub fn run(inv_path: &Path, args: &Args) -> Result<u8> {
     let mut n = 0;
     for i in super::select::hosts(&inv, args.limit.as_deref())? {
         let host = &inv.hosts[i];
-        let ctx = HostCtx {
-            inv: &inv,
-            host,
-            ca: ca.as_ref(),
-        };
-        for c in controls_for(&ctx) {
-            let d = c
-                .desired(&ctx, &Facts::assumed())
-                .with_context(|| format!("{}: rendering {}", host.name, c.id()))?;
-            for f in d.files {
+        for (c, planned) in offline(&inv, host, ca.as_ref()) {
+            let d = planned.with_context(|| format!("{}: rendering {}", host.name, c.id()))?;
+            for f in d.files() {
                 let dst = args
                     .out
                     .join(&host.name)

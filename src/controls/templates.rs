@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use tera::{Context, Tera};
 
-use super::RenderError;
+use crate::contract::RenderError;
 
 const TEMPLATES: &[(&str, &str)] = &[
     (

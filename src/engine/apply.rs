@@ -12,13 +12,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
-
-use super::check;
-use super::guard;
-use super::run::{gather, stopping, summary, Checked, Options, PhaseOne, Progress, INTERRUPTED};
-use super::script;
-use crate::controls::HostCtx;
+use super::fanout;
+use super::run::{
+    gather, plan_host, stopping, summary, Checked, Options, PhaseOne, Progress, INTERRUPTED,
+};
+use crate::backend::ssh::{guard, script};
+use crate::contract::Change;
 use crate::inventory::Inventory;
 use crate::report::model::{Finding, HostReport, HostStatus, Status};
 use crate::transport::Conn;
@@ -77,24 +76,21 @@ async fn apply_locked(
             ));
             break;
         }
-        if opts.preflight && !state.desired.preflight.is_empty() {
+        if opts.preflight && !state.plan.preflight.is_empty() {
             error = Some(format!(
                 "{}: {id}: refusing to apply: {}",
                 host.name,
-                state.desired.preflight.join("; ")
+                state.plan.preflight.join("; ")
             ));
             break;
         }
         ui.step(&host.name, &format!("applying {id}"));
-        let files = state.changed_files();
-        let plan = script::Plan {
-            run: &opts.run_id,
-            control: id,
-            files: files.clone(),
-            desired: &state.desired,
-            guard_secs: state.desired.guard.then(|| opts.rollback_after.as_secs()),
-        };
-        let out = match conn.exec(&script::apply(&plan)).await {
+        let work = script::Apply::of(
+            &state.plan,
+            &opts.run_id,
+            Some(opts.rollback_after.as_secs()),
+        );
+        let out = match conn.exec(&script::apply(&work)).await {
             Ok(o) => o,
             Err(e) => {
                 error = Some(format!("{id}: {e}"));
@@ -135,13 +131,18 @@ async fn apply_locked(
                 break;
             }
         }
-        if state.desired.guard {
+        if work.guard_secs.is_some() {
             crate::events::pause::at("activated").await;
             ui.step(
                 &host.name,
                 &format!("confirming {id} with a fresh connection"),
             );
-            match guard::confirm(host, opts, id).await {
+            let run = guard::GuardRun {
+                client: &opts.client,
+                run_id: &opts.run_id,
+                rollback_after: opts.rollback_after,
+            };
+            match guard::confirm(host, &run, id).await {
                 guard::Outcome::Confirmed => {}
                 guard::Outcome::RolledBack(why) => {
                     rolled_back = true;
@@ -154,12 +155,24 @@ async fn apply_locked(
                 }
             }
         }
-        applied += files.len().max(1);
+        applied += work.count();
     }
     let _ = conn.exec(&script::prune(10)).await;
     // Probe again: the report shows the host as it is now, not as planned.
     ui.step(&host.name, "verifying");
     let before: Vec<Finding> = report.findings.clone();
+    // Findings whose change moves a file aside: the new probe cannot see them.
+    let moved_aside: Vec<Finding> = checked
+        .controls
+        .iter()
+        .flat_map(|c| {
+            c.plan.findings.iter().filter(|f| {
+                f.status == Status::Drift
+                    && matches!(c.plan.change_of(f), Some(Change::MoveAside(_)))
+            })
+        })
+        .cloned()
+        .collect();
     let after = async {
         if !conn.alive().await {
             conn = Conn::connect(host, &opts.client, "verify")
@@ -167,20 +180,14 @@ async fn apply_locked(
                 .map_err(|e| e.to_string())?;
         }
         let f = gather(inv, checked.index, &conn, opts.ca.as_deref()).await?;
-        check::evaluate(
-            &HostCtx {
-                inv,
-                host,
-                ca: opts.ca.as_deref(),
-            },
-            &f,
-        )
+        plan_host(inv, checked.index, opts.ca.as_deref(), &f)
     }
     .await;
     conn.close().await;
     match after {
         Ok(states) => {
-            let mut findings: Vec<Finding> = states.into_iter().flat_map(|s| s.findings).collect();
+            let mut findings: Vec<Finding> =
+                states.into_iter().flat_map(|s| s.plan.findings).collect();
             for f in &mut findings {
                 let was_drift = before.iter().any(|b| {
                     b.control == f.control
@@ -196,9 +203,7 @@ async fn apply_locked(
                 }
             }
             // Files moved aside leave no trace in the new probe: report them.
-            for b in before.iter().filter(|b| {
-                b.status == Status::Drift && b.fix == crate::report::model::Fix::Quarantine
-            }) {
+            for b in &moved_aside {
                 if error.is_none()
                     && !findings
                         .iter()
@@ -246,50 +251,41 @@ pub async fn apply_all(
     opts: Arc<Options>,
     ui: Arc<dyn Progress>,
 ) -> Vec<HostReport> {
-    let sem = Arc::new(Semaphore::new(opts.jobs.max(1)));
-    let mut tasks = Vec::new();
+    let limit = opts.client.command_timeout * 4 + opts.rollback_after * 2 + Duration::from_secs(60);
+    // Hosts that failed phase one keep their report; the others run.
+    let mut order: Vec<Result<(String, String), HostReport>> = Vec::new();
+    let mut work = Vec::new();
     for r in phase_one {
         match r {
-            Err(rep) => tasks.push((rep.host.clone(), None, Some(rep))),
+            Err(rep) => order.push(Err(rep)),
             Ok(c) => {
-                let (inv2, opts2, ui2, sem2) = (inv.clone(), opts.clone(), ui.clone(), sem.clone());
-                let name = inv.hosts[c.index].name.clone();
-                let limit = opts.client.command_timeout * 4
-                    + opts.rollback_after * 2
-                    + Duration::from_secs(60);
-                let t = tokio::spawn(async move {
-                    let _permit = sem2.acquire_owned().await;
-                    let name = inv2.hosts[c.index].name.clone();
-                    let addr = inv2.hosts[c.index].address.to_string();
-                    match tokio::time::timeout(limit, apply_one(inv2, c, opts2, ui2)).await {
-                        Ok(r) => r,
-                        Err(_) => HostReport::failed(
-                            &name,
-                            addr,
-                            format!("{name}: apply did not finish within {}s", limit.as_secs()),
-                            limit.as_millis() as u64,
-                        ),
-                    }
-                });
-                tasks.push((name, Some(t), None));
+                let h = &inv.hosts[c.index];
+                order.push(Ok((h.name.clone(), h.address.to_string())));
+                work.push((c, limit));
             }
         }
     }
+    let mut done = fanout::each(work, opts.jobs, |c| {
+        apply_one(inv.clone(), c, opts.clone(), ui.clone())
+    })
+    .await
+    .into_iter();
     let mut out = Vec::new();
-    for (name, task, done) in tasks {
-        let rep = match (task, done) {
-            (Some(t), _) => t.await.unwrap_or_else(|e| {
-                HostReport::failed(
+    for slot in order {
+        let mut rep = match slot {
+            Err(rep) => rep,
+            Ok((name, addr)) => match done.next() {
+                Some(Ok(r)) => r,
+                Some(Err(fanout::Unfinished::Timeout(d))) => HostReport::failed(
                     &name,
-                    String::new(),
-                    format!("{name}: internal error: {e}"),
-                    0,
-                )
-            }),
-            (None, Some(r)) => r,
-            (None, None) => continue,
+                    addr,
+                    format!("{name}: apply did not finish within {}s", d.as_secs()),
+                    d.as_millis() as u64,
+                ),
+                Some(Err(e)) => HostReport::failed(&name, addr, format!("{name}: {e}"), 0),
+                None => continue,
+            },
         };
-        let mut rep = rep;
         rep.normalise_error();
         ui.done(&rep.host, &summary(&rep));
         out.push(rep);

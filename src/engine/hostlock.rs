@@ -12,7 +12,7 @@
 //! killed harden closes it, the next write fails with SIGPIPE and the
 //! kernel drops the lock — and after a bounded lifetime in any case.
 //!
-//! The per-script lock (`engine::script::lock`, `/run/lock/harden.lock`)
+//! The per-script lock (`backend::ssh::script::lock`, `/run/lock/harden.lock`)
 //! stays as it is: it serialises single steps (audit copies, maintenance
 //! changes) of every command; this one serialises whole applies.
 //!
@@ -24,8 +24,8 @@ use std::time::{Duration, Instant};
 
 use tokio::task::JoinHandle;
 
-use super::facts::sh_quote;
-use super::script::EXIT_LOCKED;
+use crate::backend::ssh::script::EXIT_LOCKED;
+use crate::contract::sh_quote;
 use crate::inventory::Host;
 use crate::transport::{ClientConfig, Conn, Output};
 
@@ -203,7 +203,7 @@ pub fn pending_script(run: &str) -> String {
 done
 true
 "#,
-        state = super::script::STATE_DIR,
+        state = crate::backend::ssh::script::STATE_DIR,
         run = run
             .chars()
             .filter(|c| c.is_ascii_alphanumeric() || *c == '-')

@@ -1,16 +1,16 @@
 //! The engine: gathers facts, compares them with the desired state and,
 //! in `apply`, carries out the changes over the transport.
 //!
-//! `facts` runs every probe in one round trip, `check` is the pure
-//! comparison, `script` writes the remote apply script, `guard` proves a
-//! change did not lock harden out, and `run` orchestrates hosts in
-//! parallel. Controls never appear by name here.
+//! `check` plans every control for a host (the pure half), `run` gathers
+//! facts and plans every host in parallel, `apply` has the backend carry
+//! out each plan's selected changes and verifies, `fanout` is the one
+//! bounded per-host task runner, `hostlock` the whole-host lock.
+//! Controls never appear by name here; backends live in
+//! [`crate::backend`].
 
 pub mod apply;
 pub mod check;
 pub mod context;
-pub mod facts;
-pub mod guard;
+pub mod fanout;
 pub mod hostlock;
 pub mod run;
-pub mod script;

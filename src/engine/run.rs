@@ -12,12 +12,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::Semaphore;
-
 use super::check::{self, ControlState};
-use super::facts;
+use super::fanout;
 use super::hostlock::HostLock;
-use crate::controls::HostCtx;
+use crate::backend::ssh::probe as facts;
+use crate::contract::HostCtx;
 use crate::inventory::Inventory;
 use crate::report::model::{Finding, HostReport, HostStatus, Status};
 use crate::transport::{ClientConfig, Conn};
@@ -110,7 +109,7 @@ impl Checked {
         let findings: Vec<Finding> = self
             .controls
             .iter()
-            .flat_map(|c| c.findings.iter().cloned())
+            .flat_map(|c| c.plan.findings.iter().cloned())
             .collect();
         let drift = findings.iter().any(|f| f.status == Status::Drift);
         let failed = findings.iter().any(|f| f.status == Status::Failed);
@@ -157,21 +156,35 @@ impl Checked {
 /// Either a checked host or its failure report.
 pub type PhaseOne = Result<Checked, HostReport>;
 
+/// Gathers the facts of host `index`: the first phase in one round trip,
+/// and a second only when some control asks for facts that depend on the
+/// first (never more than two).
 pub(super) async fn gather(
     inv: &Inventory,
     index: usize,
     conn: &Conn,
     ca: Option<&crate::ca::CaRuntime>,
-) -> Result<facts::Facts, String> {
-    let ctx = HostCtx {
-        inv,
-        host: &inv.hosts[index],
-        ca,
-    };
-    let probes = check::probes(&ctx)?;
+) -> Result<crate::contract::Facts, String> {
+    let host = &inv.hosts[index];
+    let base = HostCtx::new(inv, host, ca);
+    let ports = check::declared_ports(&base);
+    let ctx = base.with_ports(&ports);
+    let mut got = probe_once(conn, &check::probes(&ctx)?).await?;
+    let after = check::probes_after(&ctx, &got)?;
+    if !after.is_empty() {
+        let more = probe_once(conn, &after).await?;
+        got.merge(more);
+    }
+    Ok(got)
+}
+
+async fn probe_once(
+    conn: &Conn,
+    probes: &std::collections::BTreeSet<crate::contract::Probe>,
+) -> Result<crate::contract::Facts, String> {
     let nonce = format!("{:016x}", rand_u64());
     let out = conn
-        .exec(&facts::script(&probes, &nonce))
+        .exec(&facts::script(probes, &nonce))
         .await
         .map_err(|e| e.to_string())?;
     if out.rc != 0 {
@@ -182,6 +195,18 @@ pub(super) async fn gather(
         ));
     }
     facts::parse(&out.stdout, &nonce).map_err(|e| e.to_string())
+}
+
+/// Plans every control of host `index` from its facts.
+pub(super) fn plan_host(
+    inv: &Inventory,
+    index: usize,
+    ca: Option<&crate::ca::CaRuntime>,
+    got: &crate::contract::Facts,
+) -> Result<Vec<ControlState>, String> {
+    let base = HostCtx::new(inv, &inv.hosts[index], ca);
+    let ports = check::declared_ports(&base);
+    check::evaluate(&base.with_ports(&ports), got)
 }
 
 /// A random u64 from the OS (nonces, run ids).
@@ -274,12 +299,7 @@ async fn check_one(
             host.name, facts.base.uid, host.conn.user
         )));
     }
-    let ctx = HostCtx {
-        inv: &inv,
-        host,
-        ca: opts.ca.as_deref(),
-    };
-    match check::evaluate(&ctx, &facts) {
+    match plan_host(&inv, index, opts.ca.as_deref(), &facts) {
         Ok(controls) => Ok(Checked {
             index,
             conn: Some(conn),
@@ -302,46 +322,44 @@ pub async fn check_all(
     opts: Arc<Options>,
     ui: Arc<dyn Progress>,
 ) -> Vec<PhaseOne> {
-    let sem = Arc::new(Semaphore::new(opts.jobs.max(1)));
-    let mut tasks = Vec::new();
-    for &i in hosts {
-        let (inv2, opts2, ui2, sem2) = (inv.clone(), opts.clone(), ui.clone(), sem.clone());
-        // Connect, take the lock (a second connection, then a bounded
-        // wait), probe.
-        let limit = inv.hosts[i].conn.connect_timeout * 2
-            + opts
-                .lock_wait
-                .map(|w| w + Duration::from_secs(20))
-                .unwrap_or_default()
-            + opts.client.command_timeout
-            + Duration::from_secs(10);
-        tasks.push(tokio::spawn(async move {
-            let _permit = sem2.acquire_owned().await;
-            let name = inv2.hosts[i].name.clone();
-            let addr = inv2.hosts[i].address.to_string();
-            match tokio::time::timeout(limit, check_one(inv2, i, opts2, ui2)).await {
-                Ok(r) => r,
-                Err(_) => Err(HostReport::failed(
-                    &name,
-                    addr,
-                    format!("{name}: no result within {}s", limit.as_secs()),
-                    limit.as_millis() as u64,
-                )),
-            }
-        }));
-    }
-    let mut out = Vec::new();
-    for (t, &i) in tasks.into_iter().zip(hosts) {
-        out.push(t.await.unwrap_or_else(|e| {
-            let h = &inv.hosts[i];
-            Err(HostReport::failed(
-                &h.name,
-                h.address.to_string(),
-                format!("{}: internal error: {e}", h.name),
-                0,
-            ))
-        }));
-    }
+    // Connect, take the lock (a second connection, then a bounded wait),
+    // probe.
+    let work: Vec<(usize, Duration)> = hosts
+        .iter()
+        .map(|&i| {
+            let limit = inv.hosts[i].conn.connect_timeout * 2
+                + opts
+                    .lock_wait
+                    .map(|w| w + Duration::from_secs(20))
+                    .unwrap_or_default()
+                + opts.client.command_timeout
+                + Duration::from_secs(10);
+            (i, limit)
+        })
+        .collect();
+    let results = fanout::each(work, opts.jobs, |i| {
+        check_one(inv.clone(), i, opts.clone(), ui.clone())
+    })
+    .await;
+    let mut out: Vec<PhaseOne> = results
+        .into_iter()
+        .zip(hosts)
+        .map(|(r, &i)| {
+            r.unwrap_or_else(|e| {
+                let h = &inv.hosts[i];
+                let ms = match &e {
+                    fanout::Unfinished::Timeout(d) => d.as_millis() as u64,
+                    fanout::Unfinished::Crashed(_) => 0,
+                };
+                Err(HostReport::failed(
+                    &h.name,
+                    h.address.to_string(),
+                    format!("{}: {e}", h.name),
+                    ms,
+                ))
+            })
+        })
+        .collect();
     for r in &mut out {
         if let Err(rep) = r {
             rep.normalise_error();

@@ -90,7 +90,7 @@ pub fn planned(inv: &Inventory, phase_one: &[PhaseOne]) -> Vec<Planned> {
                 .controls
                 .iter()
                 .filter(|s| s.needs_apply())
-                .flat_map(|s| s.findings.iter())
+                .flat_map(|s| s.plan.findings.iter())
                 .filter(|f| f.status == Status::Drift && f.fix != Fix::None)
                 .map(|f| Item {
                     control: f.control,
@@ -228,7 +228,7 @@ mod tests {
     fn finding(control: &'static str, item: &str, status: Status) -> Finding {
         let mut f = Finding::new(control, "file", item, crate::tom::PORTS.id);
         f.status = status;
-        f.fix = Fix::File;
+        f.fix = Fix::Activate;
         f
     }
 

@@ -15,7 +15,7 @@ use base64ct::Encoding;
 use sha2::{Digest, Sha256};
 
 use crate::audit::{next_entry, Event};
-use crate::engine::facts::sh_quote;
+use crate::contract::sh_quote;
 use crate::maintenance::script::{lock, EXIT_LOCKED};
 use crate::transport::Conn;
 

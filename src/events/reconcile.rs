@@ -24,8 +24,8 @@ use serde_json::{json, Map, Value};
 
 use super::intent::{run_alive, SUFFIX};
 use super::{Reporter, Target};
-use crate::engine::facts::sh_quote;
-use crate::engine::script::stage_dir;
+use crate::backend::ssh::script::stage_dir;
+use crate::contract::sh_quote;
 use crate::events::hostcopy::HOST_LOG;
 use crate::transport::Conn;
 

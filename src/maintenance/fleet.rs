@@ -2,18 +2,17 @@
 //!
 //! Each host gets its own task, connection and time limit (connect plus
 //! four commands), so a slow or unreachable host delays nobody and a panic
-//! becomes that host's error, as in the engine. The connection is handed
+//! becomes that host's error: the engine's one runner, `engine::fanout`. The connection is handed
 //! back with the result: the command records its event over it (the audit
 //! copy) before closing it.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
-
 use super::remote::{self, HostHistory, OpenRequest, Opened};
 use super::slots::Slot;
 use super::Error;
+use crate::engine::fanout;
 use crate::events::hostcopy::HOST_LOG;
 use crate::inventory::Inventory;
 use crate::transport::{ClientConfig, Conn};
@@ -94,40 +93,34 @@ pub async fn run(
     client: &ClientConfig,
     jobs: usize,
 ) -> Vec<HostResult> {
-    let sem = Arc::new(Semaphore::new(jobs.max(1)));
-    let mut tasks = Vec::new();
-    for (index, op) in work {
-        let (inv2, sem2, client2) = (inv.clone(), sem.clone(), client.clone());
-        let limit = inv.hosts[index].conn.connect_timeout
-            + client.command_timeout * 4
-            + Duration::from_secs(10);
-        tasks.push((
-            index,
-            limit,
-            tokio::spawn(async move {
-                let _permit = sem2.acquire_owned().await;
-                tokio::time::timeout(limit, one(inv2, index, op, client2)).await
-            }),
-        ));
-    }
-    let mut out = Vec::new();
-    for (index, limit, t) in tasks {
-        let host = inv.hosts[index].name.clone();
-        let unfinished = |message: String| HostResult {
-            index,
-            conn: None,
-            result: Err(Error::Unfinished {
-                host: host.clone(),
-                message,
-            }),
-        };
-        out.push(match t.await {
-            Ok(Ok(r)) => r,
-            Ok(Err(_)) => unfinished(format!("no result within {}s", limit.as_secs())),
-            Err(e) => unfinished(format!("internal error: {e}")),
-        });
-    }
-    out
+    let indices: Vec<usize> = work.iter().map(|(i, _)| *i).collect();
+    let items: Vec<((usize, Op), Duration)> = work
+        .into_iter()
+        .map(|(index, op)| {
+            let limit = inv.hosts[index].conn.connect_timeout
+                + client.command_timeout * 4
+                + Duration::from_secs(10);
+            ((index, op), limit)
+        })
+        .collect();
+    let results = fanout::each(items, jobs, |(index, op)| {
+        one(inv.clone(), index, op, client.clone())
+    })
+    .await;
+    results
+        .into_iter()
+        .zip(indices)
+        .map(|(r, index)| {
+            r.unwrap_or_else(|e| HostResult {
+                index,
+                conn: None,
+                result: Err(Error::Unfinished {
+                    host: inv.hosts[index].name.clone(),
+                    message: e.to_string(),
+                }),
+            })
+        })
+        .collect()
 }
 
 /// Closes every connection in `results`.

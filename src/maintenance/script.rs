@@ -10,10 +10,11 @@
 
 use std::collections::BTreeSet;
 
+use crate::backend::ssh::probe as facts;
+use crate::contract::{sh_quote, Probe};
 use crate::controls::firewall::TABLE;
-use crate::engine::facts::{self, sh_quote, Probe};
 
-pub use crate::engine::script::{lock, EXIT_LOCKED, LOCK_FILE};
+pub use crate::backend::ssh::script::{lock, EXIT_LOCKED, LOCK_FILE};
 /// Exit code: harden's table is not loaded.
 pub const EXIT_NO_TABLE: i32 = 66;
 /// Exit code: nft refused the transaction (nothing changed).

@@ -9,8 +9,8 @@
 //! what and `close --id` can find it, with harden's own records nowhere
 //! in reach.
 
+use crate::contract::HostCtx;
 use crate::controls::firewall::{live::Elem, window_problem};
-use crate::controls::HostCtx;
 use crate::engine::run::rand_u64;
 use crate::inventory::{Cidr, MaintenanceSettings};
 
@@ -279,11 +279,7 @@ roles = ["data"]
     #[test]
     fn from_must_lie_inside_management_sources() {
         let inv = load_str(Path::new("t.toml"), INV.into()).unwrap();
-        let ctx = HostCtx {
-            inv: &inv,
-            host: inv.host("db").unwrap(),
-            ca: None,
-        };
+        let ctx = HostCtx::new(&inv, inv.host("db").unwrap(), None);
         let all = sources_for(&ctx, &[], 22).unwrap();
         assert_eq!(all.len(), 2);
         let one = Cidr::parse("198.51.100.5").unwrap();

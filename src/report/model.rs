@@ -40,18 +40,22 @@ impl Status {
     }
 }
 
+/// Names one change of a control's plan (an index into
+/// `Plan::changes`): a drifting finding points at the change that fixes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ChangeId(pub u16);
+
 /// What `apply` can do about a drifting finding.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Fix {
     /// Nothing (report only).
     #[default]
     None,
-    /// Write the managed file.
-    File,
-    /// Run the control's activation (reload / re-load rules).
+    /// Run the control's activation (reload, re-load rules): the plan
+    /// resolves it to its activation change when the finding is added.
     Activate,
-    /// Move an unmanaged file out of the way (kept, not deleted).
-    Quarantine,
+    /// This change of the control's plan.
+    Change(ChangeId),
 }
 
 /// One typed check on one host.

@@ -22,7 +22,7 @@ fn partly_failed() -> Report {
         "/etc/ssh/sshd_config",
         crate::tom::CRITICAL_LOGIN.id,
     )
-    .drift("as rendered", "content differs", Fix::File);
+    .drift("as rendered", "content differs", Fix::Activate);
     sshd.host = "otc-db-1".into();
     let mut h = HostReport {
         status: HostStatus::Failed,

@@ -12,7 +12,7 @@ use anyhow::{bail, Result};
 use serde_json::json;
 
 use super::{context, name, runtime, OpenArgs};
-use crate::controls::HostCtx;
+use crate::contract::HostCtx;
 use crate::events::{Reporter, Target};
 use crate::inventory::Inventory;
 use crate::maintenance::duration;
@@ -39,15 +39,7 @@ pub fn open(inv: Arc<Inventory>, a: &OpenArgs) -> Result<u8> {
     for &i in &hosts {
         let host = &inv.hosts[i];
         let port = a.port.unwrap_or(host.conn.port);
-        let sources = window::sources_for(
-            &HostCtx {
-                inv: &inv,
-                host,
-                ca: None,
-            },
-            &a.from,
-            port,
-        )?;
+        let sources = window::sources_for(&HostCtx::new(&inv, host, None), &a.from, port)?;
         work.push((
             i,
             Op::Open(OpenRequest {

@@ -11,8 +11,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::controls::{Control, Desired, HostCtx, RenderError};
-use crate::engine::facts::{sh_quote, Facts, Probe};
+use crate::contract::{sh_quote, Control, Facts, HostCtx, Plan, Probe, RenderError};
+
 use crate::report::model::{Finding, Fix};
 
 const PASSWD: &str = "/etc/passwd";
@@ -89,15 +89,10 @@ fn describe(a: Option<&Account>) -> String {
 /// The accounts control.
 pub struct Accounts;
 
-struct Plan {
-    findings: Vec<Finding>,
-    commands: Vec<String>,
-}
-
+/// Each drifting account gets the one command that fixes it.
 fn plan(ctx: &HostCtx<'_>, facts: &Facts) -> Plan {
     let have = accounts(facts);
-    let mut findings = Vec::new();
-    let mut commands = Vec::new();
+    let mut p = Plan::new("accounts");
     let allowed: Vec<&crate::inventory::User> = ctx.inv.users_on(ctx.host).collect();
     for u in &allowed {
         let gecos = format!("{MARK} {}", u.role);
@@ -113,17 +108,17 @@ fn plan(ctx: &HostCtx<'_>, facts: &Facts) -> Plan {
         let n = sh_quote(&u.name);
         match cur {
             None => {
-                commands.push(format!("useradd --create-home --user-group --shell {SHELL} --comment {} {n} && usermod --lock {n}", sh_quote(&gecos)));
-                findings.push(f.drift(describe(Some(&want)), "absent", Fix::Activate));
+                let id = p.run(format!("useradd --create-home --user-group --shell {SHELL} --comment {} {n} && usermod --lock {n}", sh_quote(&gecos)));
+                p.push(f.drift(describe(Some(&want)), "absent", Fix::Change(id)));
             }
             Some(a) if a.shell != want.shell || !a.locked || a.expired || a.gecos != gecos => {
-                commands.push(format!(
+                let id = p.run(format!(
                     "usermod --lock --expiredate '' --shell {SHELL} --comment {} {n}",
                     sh_quote(&gecos)
                 ));
-                findings.push(f.drift(describe(Some(&want)), describe(Some(a)), Fix::Activate));
+                p.push(f.drift(describe(Some(&want)), describe(Some(a)), Fix::Change(id)));
             }
-            Some(a) => findings.push(f.ok(describe(Some(a)))),
+            Some(a) => p.push(f.ok(describe(Some(a)))),
         }
     }
     for (name, a) in &have {
@@ -138,19 +133,19 @@ fn plan(ctx: &HostCtx<'_>, facts: &Facts) -> Plan {
             expired: true,
         };
         if a.shell == NOLOGIN && a.locked && a.expired {
-            findings.push(f.ok(format!("blocked ({})", describe(Some(a)))));
+            p.push(f.ok(format!("blocked ({})", describe(Some(a)))));
         } else {
             let n = sh_quote(name);
-            commands.push(format!(
+            let id = p.run(format!(
                 "usermod --lock --expiredate 1 --shell {NOLOGIN} {n}"
             ));
-            findings.push(
-                f.drift(describe(Some(&blocked)), describe(Some(a)), Fix::Activate)
+            p.push(
+                f.drift(describe(Some(&blocked)), describe(Some(a)), Fix::Change(id))
                     .with_message("user is blocked or no longer allowed on this host"),
             );
         }
     }
-    Plan { findings, commands }
+    p
 }
 
 impl Control for Accounts {
@@ -166,18 +161,11 @@ impl Control for Accounts {
         Ok(vec![Probe::File(PASSWD.into()), Probe::File(SHADOW.into())])
     }
 
-    fn desired(&self, ctx: &HostCtx<'_>, facts: &Facts) -> Result<Desired, RenderError> {
+    fn plan(&self, ctx: &HostCtx<'_>, facts: &Facts) -> Result<Plan, RenderError> {
         if facts.assumed {
-            return Ok(Desired::default());
+            return Ok(Plan::new(self.id()));
         }
-        Ok(Desired {
-            activate: plan(ctx, facts).commands,
-            ..Default::default()
-        })
-    }
-
-    fn check(&self, ctx: &HostCtx<'_>, _desired: &Desired, facts: &Facts) -> Vec<Finding> {
-        plan(ctx, facts).findings
+        Ok(plan(ctx, facts))
     }
 }
 

@@ -14,8 +14,7 @@ pub mod persist;
 pub mod ports;
 pub mod render;
 
-use crate::controls::{Control, Desired, HostCtx, ManagedFile, RenderError};
-use crate::engine::facts::{sh_quote, Facts, Probe};
+use crate::contract::{sh_quote, Control, Facts, HostCtx, ManagedFile, Plan, Probe, RenderError};
 use crate::report::model::{Finding, Fix};
 
 pub use render::{RULES_PATH, TABLE};
@@ -63,27 +62,52 @@ impl Control for Firewall {
         ])
     }
 
-    fn desired(&self, ctx: &HostCtx<'_>, facts: &Facts) -> Result<Desired, RenderError> {
+    fn plan(&self, ctx: &HostCtx<'_>, facts: &Facts) -> Result<Plan, RenderError> {
         let rules = render::ruleset(ctx)?;
-        let mut d = Desired {
-            files: vec![
-                ManagedFile::root(RULES_PATH, rules, 0o600, TOM_PORTS).validated_by("nft -c -f {}")
-            ],
-            guard: true,
-            ..Default::default()
-        };
-        d.activate.push(format!(
+        let mut p = Plan::new("firewall");
+        p.guard = true;
+        p.activate.push(format!(
             "if [ -f {RULES_PATH} ]; then nft -f {RULES_PATH}; else nft delete table inet {TABLE} 2>/dev/null || true; fi"
         ));
-        d.files.extend(persist::file(facts, RULES_PATH));
-        if let Some(live) = facts.cmd(JSON).and_then(|c| live::parse(&c.stdout).ok()) {
-            let wanted_chains = ["input"];
-            for c in live
-                .chains
-                .iter()
-                .filter(|c| !wanted_chains.contains(&c.name.as_str()))
-            {
-                d.activate.push(format!(
+        p.activate.push(persist::ENABLE.to_string());
+        p.file(
+            ManagedFile::root(RULES_PATH, rules, 0o600, TOM_PORTS).validated_by("nft -c -f {}"),
+            &facts.file(RULES_PATH),
+        );
+        if let Some(f) = persist::file(facts, RULES_PATH) {
+            let have = facts.file(&f.path);
+            p.file(f, &have);
+        }
+        if let Some(addr) = facts.base.client_addr {
+            let h = ctx.host;
+            if !h.controller_sources.iter().any(|c| c.contains(addr)) {
+                p.preflight.push(format!(
+                    "the host sees harden connecting from {addr}, which controller_sources ({}) does not include: the new firewall would cut harden off",
+                    h.controller_sources.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                ));
+            }
+        }
+        if facts.assumed {
+            return Ok(p);
+        }
+        let table = table_finding(facts);
+        let stale = match facts.cmd(JSON).map(|c| live::parse(&c.stdout)) {
+            Some(Ok(live)) => Some(live),
+            Some(Err(e)) => {
+                p.push(
+                    Finding::new("firewall", "nft-json", "nft -j list ruleset", TOM_PORTS)
+                        .failed(e),
+                );
+                None
+            }
+            None => None,
+        };
+        p.push(table);
+        if let Some(live) = stale {
+            // Chains and sets harden no longer renders go with the
+            // activation that reloads the table.
+            for c in live.chains.iter().filter(|c| c.name != "input") {
+                p.activate.push(format!(
                     "nft delete chain inet {TABLE} {} 2>/dev/null || true",
                     sh_quote(&c.name)
                 ));
@@ -93,91 +117,57 @@ impl Control for Firewall {
                 .iter()
                 .filter(|s| !MGMT_SETS.iter().any(|(n, _)| *n == s.name))
             {
-                d.activate.push(format!(
+                p.activate.push(format!(
                     "nft delete set inet {TABLE} {} 2>/dev/null || true",
                     sh_quote(&s.name)
                 ));
             }
-            for (name, _) in MGMT_SETS {
-                for e in live.set(name).map(|s| s.elems.as_slice()).unwrap_or(&[]) {
-                    if window_problem(ctx, e).is_some() {
-                        d.activate.push(format!(
-                            "nft delete element inet {TABLE} {name} '{{ {} . {} }}' 2>/dev/null || true",
-                            e.source, e.port
-                        ));
-                    }
-                }
+            window_findings(ctx, &live, &mut p);
+            if !live.other_tables.is_empty() {
+                p.push(
+                    Finding::new(
+                        "firewall",
+                        "other-tables",
+                        "other nftables tables",
+                        TOM_PORTS,
+                    )
+                    .info(format!("left untouched: {}", live.other_tables.join(", "))),
+                );
             }
         }
-        d.activate.push(persist::ENABLE.to_string());
-        if let Some(addr) = facts.base.client_addr {
-            let h = ctx.host;
-            if !h.controller_sources.iter().any(|c| c.contains(addr)) {
-                d.preflight.push(format!(
-                    "the host sees harden connecting from {addr}, which controller_sources ({}) does not include: the new firewall would cut harden off",
-                    h.controller_sources.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
-                ));
-            }
-        }
-        Ok(d)
+        p.extend(ports::check(ctx, facts));
+        p.extend(persist::finding(facts));
+        Ok(p)
     }
+}
 
-    fn check(&self, ctx: &HostCtx<'_>, _desired: &Desired, facts: &Facts) -> Vec<Finding> {
-        let mut out = Vec::new();
-        let item = format!("table inet {TABLE}");
-        let table = Finding::new("firewall", "nft-table", item, TOM_PORTS);
-        match (facts.cmd(LIVE), facts.cmd(CANON)) {
-            (_, Some(c)) if !c.ok() || !c.stdout.contains("table inet") => {
-                out.push(table.failed(format!(
-                    "cannot build the reference listing (nft in an empty network namespace): {}",
-                    c.stderr.trim()
-                )))
-            }
-            (Some(l), Some(c)) if l.ok() => {
-                let want = live::normalise_listing(&c.stdout);
-                let have = live::normalise_listing(&l.stdout);
-                if want == have {
-                    out.push(table.ok("loaded as rendered"));
-                } else {
-                    let diff = crate::report::diff::unified(&have, &want, "live", "desired");
-                    out.push(
-                        table
-                            .drift("as rendered", "differs", Fix::Activate)
-                            .with_message("the live table differs from the rendered rules")
-                            .with_diff(Some(diff)),
-                    );
-                }
-            }
-            (Some(_), Some(_)) => out.push(
+/// The live table compared with the rendered rules, both listed by this
+/// host's nft (see the module doc).
+fn table_finding(facts: &Facts) -> Finding {
+    let item = format!("table inet {TABLE}");
+    let table = Finding::new("firewall", "nft-table", item, TOM_PORTS);
+    match (facts.cmd(LIVE), facts.cmd(CANON)) {
+        (_, Some(c)) if !c.ok() || !c.stdout.contains("table inet") => table.failed(format!(
+            "cannot build the reference listing (nft in an empty network namespace): {}",
+            c.stderr.trim()
+        )),
+        (Some(l), Some(c)) if l.ok() => {
+            let want = live::normalise_listing(&c.stdout);
+            let have = live::normalise_listing(&l.stdout);
+            if want == have {
+                table.ok("loaded as rendered")
+            } else {
+                let diff = crate::report::diff::unified(&have, &want, "live", "desired");
                 table
-                    .drift("loaded", "absent", Fix::Activate)
-                    .with_message("harden's table is not loaded: input is not filtered"),
-            ),
-            _ => out.push(table.failed("live table was not probed")),
-        }
-        match facts.cmd(JSON).map(|c| live::parse(&c.stdout)) {
-            Some(Ok(live)) => {
-                window_findings(ctx, &live, &mut out);
-                if !live.other_tables.is_empty() {
-                    out.push(
-                        Finding::new(
-                            "firewall",
-                            "other-tables",
-                            "other nftables tables",
-                            TOM_PORTS,
-                        )
-                        .info(format!("left untouched: {}", live.other_tables.join(", "))),
-                    );
-                }
+                    .drift("as rendered", "differs", Fix::Activate)
+                    .with_message("the live table differs from the rendered rules")
+                    .with_diff(Some(diff))
             }
-            Some(Err(e)) => out.push(
-                Finding::new("firewall", "nft-json", "nft -j list ruleset", TOM_PORTS).failed(e),
-            ),
-            None => {}
         }
-        out.extend(ports::check(ctx, facts));
-        out.extend(persist::finding(facts));
-        out
+        (Some(_), Some(_)) => table
+            .drift("loaded", "absent", Fix::Activate)
+            .with_message("harden's table is not loaded: input is not filtered"),
+        _ => table.failed("live table was not probed"),
     }
 }
 
@@ -197,21 +187,27 @@ pub fn window_problem(ctx: &HostCtx<'_>, e: &live::Elem) -> Option<String> {
     None
 }
 
-fn window_findings(ctx: &HostCtx<'_>, live: &live::Live, out: &mut Vec<Finding>) {
+fn window_findings(ctx: &HostCtx<'_>, live: &live::Live, out: &mut Plan) {
     for (name, _) in MGMT_SETS {
         let Some(set) = live.set(name) else { continue };
         for e in &set.elems {
             let item = format!("{name} {} . {}", e.source, e.port);
             let f = Finding::new("firewall", "maintenance-window", item, TOM_WINDOW);
             match window_problem(ctx, e) {
-                Some(why) => out.push(
-                    f.drift(
-                        "timeout, source in management_sources",
-                        why.clone(),
-                        Fix::Activate,
+                Some(why) => {
+                    let id = out.run(format!(
+                        "nft delete element inet {TABLE} {name} '{{ {} . {} }}' 2>/dev/null || true",
+                        e.source, e.port
+                    ));
+                    out.push(
+                        f.drift(
+                            "timeout, source in management_sources",
+                            why.clone(),
+                            Fix::Change(id),
+                        )
+                        .with_message(format!("maintenance element {why}")),
                     )
-                    .with_message(format!("maintenance element {why}")),
-                ),
+                }
                 None => out.push(f.info(format!(
                     "maintenance window open, closes in {}s{}",
                     e.expires.unwrap_or(0),

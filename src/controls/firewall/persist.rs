@@ -7,8 +7,8 @@
 //! Hosts without systemd (containers, the lab) have no boot hook harden
 //! can rely on: drift says so as information.
 
-use crate::controls::ManagedFile;
-use crate::engine::facts::Facts;
+use crate::contract::Facts;
+use crate::contract::ManagedFile;
 use crate::report::model::{Finding, Fix};
 
 /// The unit file.
@@ -69,7 +69,7 @@ pub fn finding(facts: &Facts) -> Option<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::facts::CmdFact;
+    use crate::contract::CmdFact;
 
     fn facts(systemd: bool, probe: &str) -> Facts {
         let mut f = Facts::default();

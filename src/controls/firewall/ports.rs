@@ -9,8 +9,8 @@
 
 use std::net::IpAddr;
 
-use crate::controls::HostCtx;
-use crate::engine::facts::Facts;
+use crate::contract::Facts;
+use crate::contract::HostCtx;
 use crate::inventory::Proto;
 use crate::report::model::Finding;
 

@@ -6,7 +6,8 @@
 
 use serde::Serialize;
 
-use crate::controls::{templates, HostCtx, RenderError};
+use crate::contract::{HostCtx, RenderError};
+use crate::controls::templates;
 use crate::inventory::Cidr;
 
 /// Name of the table harden owns.
@@ -155,12 +156,7 @@ allow = [ { port = 443, comment = "tls \"in\"" }, { port = "60000-61000", proto 
     #[test]
     fn renders_allow_rules_per_family() {
         let inv = load_str(Path::new("t.toml"), INV.into()).unwrap();
-        let db = ruleset(&HostCtx {
-            inv: &inv,
-            host: inv.host("db").unwrap(),
-            ca: None,
-        })
-        .unwrap();
+        let db = ruleset(&HostCtx::new(&inv, inv.host("db").unwrap(), None)).unwrap();
         assert!(db.contains("tcp dport 22 ip saddr { 10.213.0.2 } ct state new counter log prefix \"harden-mgmt: \" accept"), "{db}");
         assert!(
             db.contains("tcp dport 22 ip6 saddr { fd00:213::2 } ct state new"),
@@ -174,12 +170,7 @@ allow = [ { port = 443, comment = "tls \"in\"" }, { port = "60000-61000", proto 
         assert!(db.contains("policy drop;"));
         assert!(db.contains("flush chain inet harden input"));
         assert!(!db.contains("dport 443"));
-        let gw = ruleset(&HostCtx {
-            inv: &inv,
-            host: inv.host("gw").unwrap(),
-            ca: None,
-        })
-        .unwrap();
+        let gw = ruleset(&HostCtx::new(&inv, inv.host("gw").unwrap(), None)).unwrap();
         assert!(
             gw.contains("tcp dport 443 accept comment \"harden: allow[0] tls 'in'\""),
             "{gw}"

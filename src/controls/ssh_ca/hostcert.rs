@@ -14,8 +14,8 @@ use ssh_key::{Certificate, HashAlg, PublicKey};
 
 use super::{HOST_CERT, HOST_KEY_PUB};
 use crate::ca::{sign_host, CaRuntime, HostCertRequest};
-use crate::controls::HostCtx;
-use crate::engine::facts::Facts;
+use crate::contract::Facts;
+use crate::contract::HostCtx;
 use crate::report::model::{Finding, Fix};
 
 /// Names the certificate must carry: host name and every address.
@@ -125,6 +125,6 @@ pub fn finding(ctx: &HostCtx<'_>, ca: &CaRuntime, facts: &Facts) -> Finding {
     );
     match problem(ctx, ca, facts) {
         None => f.ok(want),
-        Some(p) => f.drift(want, p, Fix::File),
+        Some(p) => f.drift(want, p, Fix::Activate),
     }
 }

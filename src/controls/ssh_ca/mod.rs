@@ -13,10 +13,10 @@
 pub mod hostcert;
 
 use crate::ca::HARDEN_PRINCIPAL;
-use crate::controls::{sshd, Control, Desired, HostCtx, ManagedFile, Quarantine, RenderError};
-use crate::engine::facts::{Facts, Probe};
+use crate::contract::{Control, Facts, HostCtx, ManagedFile, Plan, Probe, Quarantine, RenderError};
+use crate::controls::sshd;
 use crate::inventory::UserRole;
-use crate::report::model::{Finding, Fix};
+use crate::report::model::{ChangeId, Finding, Fix};
 
 /// Directory of harden's sshd trust files.
 pub const DIR: &str = "/etc/ssh/harden";
@@ -91,132 +91,152 @@ impl Control for SshCa {
         ])
     }
 
-    fn desired(&self, ctx: &HostCtx<'_>, facts: &Facts) -> Result<Desired, RenderError> {
+    fn plan(&self, ctx: &HostCtx<'_>, facts: &Facts) -> Result<Plan, RenderError> {
         let ca = ctx.ca.ok_or_else(|| RenderError("no CA loaded".into()))?;
         let trusted = crate::ca::trusted_user_ca_keys(&ca.trusted_user)
             .map_err(|e| RenderError(e.to_string()))?;
-        let mut d = Desired {
-            files: vec![
-                ManagedFile::root(USER_CA, trusted, 0o644, LOGIN),
-                ManagedFile::root(KRL, ca.krl.clone(), 0o644, USERS),
-            ],
-            // sshd reads principals files as the logging-in user: the
-            // directories must stay traversable.
-            activate: vec![
-                format!("chown root:root {DIR} {PRINCIPALS} && chmod 755 {DIR} {PRINCIPALS}"),
-                sshd::RELOAD.to_string(),
-            ],
-            guard: true,
-            ..Default::default()
-        };
+        let mut p = Plan::new("ssh-ca");
+        p.guard = true;
+        p.activate.push(sshd::RELOAD.to_string());
+        let user_ca = p.file(
+            ManagedFile::root(USER_CA, trusted, 0o644, LOGIN),
+            &facts.file(USER_CA),
+        );
+        let krl = p.file(
+            ManagedFile::root(KRL, ca.krl.clone(), 0o644, USERS),
+            &facts.file(KRL),
+        );
         let wanted = principals(ctx);
         for (account, text) in &wanted {
-            d.files.push(ManagedFile::root(
-                &format!("{PRINCIPALS}/{account}"),
-                text.clone(),
-                0o644,
-                USERS,
-            ));
+            let path = format!("{PRINCIPALS}/{account}");
+            let have = facts.file(&path);
+            p.file(ManagedFile::root(&path, text.clone(), 0o644, USERS), &have);
+        }
+        let mut cert = None;
+        if !facts.assumed {
+            match hostcert::desired(ctx, ca, facts) {
+                Ok(Some(text)) => {
+                    cert = Some(p.file(
+                        ManagedFile::root(HOST_CERT, text, 0o644, LOGIN),
+                        &facts.file(HOST_CERT),
+                    ))
+                }
+                Ok(None) => {}
+                Err(e) => p.preflight.push(e),
+            }
         }
         for f in facts.dir(PRINCIPALS) {
             if !wanted
                 .iter()
                 .any(|(a, _)| format!("{PRINCIPALS}/{a}") == f.path)
             {
-                d.quarantine.push(Quarantine {
-                    path: f.path.clone(),
-                    tom: USERS,
-                });
+                p.move_aside(
+                    Quarantine {
+                        path: f.path.clone(),
+                        tom: USERS,
+                    },
+                    None,
+                );
             }
         }
-        if !facts.assumed {
-            match hostcert::desired(ctx, ca, facts) {
-                Ok(Some(text)) => d
-                    .files
-                    .push(ManagedFile::root(HOST_CERT, text, 0o644, LOGIN)),
-                Ok(None) => {}
-                Err(e) => d.preflight.push(e),
-            }
-        }
-        Ok(d)
+        checks(ctx, ca, facts, &mut p, [user_ca, krl], cert);
+        Ok(p)
     }
+}
 
-    fn check(&self, ctx: &HostCtx<'_>, _desired: &Desired, facts: &Facts) -> Vec<Finding> {
-        let Some(ca) = ctx.ca else { return Vec::new() };
-        let mut out = Vec::new();
-        let want: Vec<String> = ca.user_fingerprints();
-        let have: Vec<String> = facts
-            .file(USER_CA)
-            .text()
-            .lines()
-            .filter_map(|l| ssh_key::PublicKey::from_openssh(l.trim()).ok())
-            .map(|k| k.fingerprint(ssh_key::HashAlg::Sha256).to_string())
-            .collect();
-        out.push(
-            Finding::new(
-                "ssh-ca",
-                "trusted-user-ca",
-                "trusted user CA fingerprints",
-                LOGIN,
-            )
-            .compare(
-                want.join(", "),
-                if have.is_empty() {
-                    "none".into()
-                } else {
-                    have.join(", ")
-                },
-                Fix::File,
-            ),
-        );
-        let want_v = krl_version(&ca.krl)
+/// The CA's typed checks: fingerprints, KRL version, host certificate,
+/// directory modes; each linked to the change that fixes it.
+fn checks(
+    ctx: &HostCtx<'_>,
+    ca: &crate::ca::CaRuntime,
+    facts: &Facts,
+    p: &mut Plan,
+    [user_ca, krl_id]: [ChangeId; 2],
+    cert: Option<ChangeId>,
+) {
+    let want: Vec<String> = ca.user_fingerprints();
+    let have: Vec<String> = facts
+        .file(USER_CA)
+        .text()
+        .lines()
+        .filter_map(|l| ssh_key::PublicKey::from_openssh(l.trim()).ok())
+        .map(|k| k.fingerprint(ssh_key::HashAlg::Sha256).to_string())
+        .collect();
+    p.push(
+        Finding::new(
+            "ssh-ca",
+            "trusted-user-ca",
+            "trusted user CA fingerprints",
+            LOGIN,
+        )
+        .compare(
+            want.join(", "),
+            if have.is_empty() {
+                "none".into()
+            } else {
+                have.join(", ")
+            },
+            Fix::Change(user_ca),
+        ),
+    );
+    let want_v = krl_version(&ca.krl)
+        .map(|v| format!("version {v}"))
+        .unwrap_or_else(|| "unreadable".into());
+    let krl = facts.file(KRL);
+    let have_v = if krl.present {
+        krl_version(&krl.content)
             .map(|v| format!("version {v}"))
-            .unwrap_or_else(|| "unreadable".into());
-        let krl = facts.file(KRL);
-        let have_v = if krl.present {
-            krl_version(&krl.content)
-                .map(|v| format!("version {v}"))
-                .unwrap_or_else(|| "not a KRL".into())
-        } else {
-            "absent".into()
-        };
-        let mut f = Finding::new("ssh-ca", "revocation-list", KRL, USERS).compare(
-            want_v,
-            have_v,
-            Fix::File,
+            .unwrap_or_else(|| "not a KRL".into())
+    } else {
+        "absent".into()
+    };
+    let mut f = Finding::new("ssh-ca", "revocation-list", KRL, USERS).compare(
+        want_v,
+        have_v,
+        Fix::Change(krl_id),
+    );
+    if f.status == crate::report::model::Status::InSync && krl.content != ca.krl {
+        f = f.drift(
+            "as issued by the CA",
+            "same version, different content",
+            Fix::Change(krl_id),
         );
-        if f.status == crate::report::model::Status::InSync && krl.content != ca.krl {
-            f = f.drift(
-                "as issued by the CA",
-                "same version, different content",
-                Fix::File,
-            );
+    }
+    p.push(f);
+    if facts.assumed {
+        return;
+    }
+    let mut hc = hostcert::finding(ctx, ca, facts);
+    if hc.fix != Fix::None {
+        hc.fix = cert.map(Fix::Change).unwrap_or(Fix::None);
+    }
+    p.push(hc);
+    let stat = facts
+        .cmd(DIRS)
+        .map(|c| c.stdout.clone())
+        .unwrap_or_default();
+    for dir in [DIR, PRINCIPALS] {
+        let have = stat
+            .lines()
+            .find(|l| l.ends_with(&format!(" {dir}")))
+            .map(|l| {
+                l.rsplit_once(' ')
+                    .map(|(a, _)| a.to_string())
+                    .unwrap_or_default()
+            })
+            .unwrap_or_else(|| "absent".into());
+        let f = Finding::new("ssh-ca", "directory", dir, USERS);
+        if have == "755 root root" {
+            p.push(f.ok(have));
+        } else {
+            // sshd reads principals files as the logging-in user: the
+            // directories must stay traversable.
+            let id = p.run(format!(
+                "chown root:root {d} && chmod 755 {d}",
+                d = crate::contract::sh_quote(dir)
+            ));
+            p.push(f.drift("755 root root", have, Fix::Change(id)));
         }
-        out.push(f);
-        if !facts.assumed {
-            out.push(hostcert::finding(ctx, ca, facts));
-            let stat = facts
-                .cmd(DIRS)
-                .map(|c| c.stdout.clone())
-                .unwrap_or_default();
-            for dir in [DIR, PRINCIPALS] {
-                let have = stat
-                    .lines()
-                    .find(|l| l.ends_with(&format!(" {dir}")))
-                    .map(|l| {
-                        l.rsplit_once(' ')
-                            .map(|(a, _)| a.to_string())
-                            .unwrap_or_default()
-                    })
-                    .unwrap_or_else(|| "absent".into());
-                out.push(Finding::new("ssh-ca", "directory", dir, USERS).compare(
-                    "755 root root",
-                    have,
-                    Fix::Activate,
-                ));
-            }
-        }
-        out
     }
 }
 

@@ -13,8 +13,8 @@
 use std::collections::{BTreeMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use crate::controls::HostCtx;
-use crate::engine::facts::sh_quote;
+use crate::contract::sh_quote;
+use crate::contract::HostCtx;
 use crate::inventory::net::Cidr;
 
 /// "Anyone": an address from TEST-NET-3 (no Match of a real estate names it).
@@ -216,11 +216,7 @@ allow = [ { port = 5432, from = ["10.0.2.0/24", "198.51.100.0/28"] } ]
             .into(),
         )
         .expect("inventory");
-        let ctx = HostCtx {
-            inv: &inv,
-            host: &inv.hosts[0],
-            ca: None,
-        };
+        let ctx = HostCtx::new(&inv, &inv.hosts[0], None);
         let got: Vec<String> = classes(&ctx).iter().map(Class::label).collect();
         let sources = [
             "203.0.113.10 (anyone)",

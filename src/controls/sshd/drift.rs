@@ -8,14 +8,14 @@
 
 use super::classes::{self, Class};
 use super::settings::Section;
-use crate::engine::facts::CmdFact;
+use crate::contract::CmdFact;
 use crate::report::model::{Finding, Fix};
 
 const TOM: &str = crate::tom::CRITICAL_LOGIN.id;
 
 fn rejected(detail: String, item: &str) -> Finding {
     Finding::new("sshd", "sshd-effective", item, TOM)
-        .drift("valid configuration", detail, Fix::File)
+        .drift("valid configuration", detail, Fix::Activate)
         .with_message("sshd rejects its current configuration")
 }
 
@@ -60,7 +60,7 @@ pub fn effective(classes: &[Class], eff: &CmdFact, sections: Vec<Section>) -> Ve
                             format!("{} ({})", s.key, c.label()),
                             s.tom,
                         )
-                        .drift(s.effective.clone(), v, Fix::File)
+                        .drift(s.effective.clone(), v, Fix::Activate)
                         .with_message("a Match block (or an included file) changes this setting for this class of connection"),
                     );
                 }
@@ -69,7 +69,7 @@ pub fn effective(classes: &[Class], eff: &CmdFact, sections: Vec<Section>) -> Ve
                 Finding::new("sshd", "sshd-effective", s.key.clone(), s.tom).compare(
                     s.effective.clone(),
                     actual,
-                    Fix::File,
+                    Fix::Activate,
                 ),
             );
         }

@@ -18,8 +18,8 @@ pub mod settings;
 
 use serde::Serialize;
 
-use crate::controls::{templates, Control, Desired, HostCtx, ManagedFile, Quarantine, RenderError};
-use crate::engine::facts::{Facts, Probe};
+use crate::contract::{Control, Facts, HostCtx, ManagedFile, Plan, Probe, Quarantine, RenderError};
+use crate::controls::templates;
 use crate::inventory::LegacyClient;
 use crate::report::model::{Finding, Fix};
 use crypto::{Supported, Version};
@@ -107,7 +107,7 @@ impl Control for Sshd {
         ])
     }
 
-    fn desired(&self, ctx: &HostCtx<'_>, facts: &Facts) -> Result<Desired, RenderError> {
+    fn plan(&self, ctx: &HostCtx<'_>, facts: &Facts) -> Result<Plan, RenderError> {
         let h = ctx.host;
         let (version, flavour, supported) = platform(facts)?;
         let crypto = crypto::choose(version, &supported, !h.sshd.legacy_kex_clients.is_empty());
@@ -141,61 +141,51 @@ impl Control for Sshd {
                 extra: &h.sshd.extra,
             },
         )?;
-        let mut d = Desired {
-            files: vec![ManagedFile::root(
-                CONFIG,
-                text + "\n",
-                0o600,
-                crate::tom::CRITICAL_LOGIN.id,
-            )
-            .validated_by("sshd -t -f {}")],
-            activate: vec![RELOAD.to_string()],
-            guard: true,
-            notes: vec![crypto.rationale],
-            ..Default::default()
-        };
+        let mut p = Plan::new("sshd");
+        p.guard = true;
+        p.activate.push(RELOAD.to_string());
+        p.notes.push(crypto.rationale);
+        p.file(
+            ManagedFile::root(CONFIG, text + "\n", 0o600, crate::tom::CRITICAL_LOGIN.id)
+                .validated_by("sshd -t -f {}"),
+            &facts.file(CONFIG),
+        );
         for f in facts.dir(DROPINS) {
-            d.quarantine.push(Quarantine {
-                path: f.path.clone(),
-                tom: crate::tom::CRITICAL_LOGIN.id,
-            });
+            let finding = dropin_finding(f);
+            p.move_aside(
+                Quarantine {
+                    path: f.path.clone(),
+                    tom: crate::tom::CRITICAL_LOGIN.id,
+                },
+                Some(finding),
+            );
         }
         if !facts.assumed && !facts.file(HOSTKEY_PUB).present {
-            d.preflight.push(format!(
+            p.preflight.push(format!(
                 "{HOSTKEY_PUB} is missing: generate it (ssh-keygen -t ed25519 -f /etc/ssh/ssh_host_ed25519_key -N '') and add it to known_hosts first"
             ));
         }
-        Ok(d)
-    }
-
-    fn check(&self, ctx: &HostCtx<'_>, _desired: &Desired, facts: &Facts) -> Vec<Finding> {
-        let mut out = Vec::new();
-        for f in facts.dir(DROPINS) {
-            let active: Vec<String> = f
-                .text()
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                .map(str::to_string)
-                .collect();
-            out.push(
-                Finding::new("sshd", "sshd-dropin", f.path.clone(), crate::tom::CRITICAL_LOGIN.id)
-                    .drift("absent", if active.is_empty() { "present (comments only)".to_string() } else { active.join("; ") }, Fix::Quarantine)
-                    .with_message("unmanaged drop-in: it could weaken sshd if included; apply moves it to /var/lib/harden/quarantine"),
-            );
+        // The effective configuration, per connection class, as `sshd -T`
+        // reads it (not probed offline).
+        if let Some(eff) = facts.cmd(EFFECTIVE) {
+            p.extend(drift::effective(&classes::classes(ctx), eff, sections));
         }
-        let Ok((version, flavour, supported)) = platform(facts) else {
-            return out;
-        };
-        let Some(eff) = facts.cmd(EFFECTIVE) else {
-            return out;
-        };
-        let h = ctx.host;
-        let crypto = crypto::choose(version, &supported, !h.sshd.legacy_kex_clients.is_empty());
-        let sections = settings::sections(h, &crypto, flavour, ctx.ca.is_some());
-        out.extend(drift::effective(&classes::classes(ctx), eff, sections));
-        out
+        Ok(p)
     }
+}
+
+/// An unmanaged drop-in and what it would set.
+fn dropin_finding(f: &crate::contract::FileFact) -> Finding {
+    let active: Vec<String> = f
+        .text()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect();
+    Finding::new("sshd", "sshd-dropin", f.path.clone(), crate::tom::CRITICAL_LOGIN.id)
+        .drift("absent", if active.is_empty() { "present (comments only)".to_string() } else { active.join("; ") }, Fix::None)
+        .with_message("unmanaged drop-in: it could weaken sshd if included; apply moves it to /var/lib/harden/quarantine")
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Rendering the sshd control for the OpenSSH versions harden meets.
 
 use super::*;
-use crate::engine::facts::CmdFact;
+use crate::contract::CmdFact;
 use crate::inventory::load_str;
 use std::path::Path;
 
@@ -20,11 +20,7 @@ roles = ["app"]
 
 fn render(banner: &str) -> String {
     let inv = load_str(Path::new("t.toml"), INV.into()).expect("inventory");
-    let ctx = HostCtx {
-        inv: &inv,
-        host: &inv.hosts[0],
-        ca: None,
-    };
+    let ctx = HostCtx::new(&inv, &inv.hosts[0], None);
     let mut facts = Facts::default();
     facts.set_cmd(
         VERSION,
@@ -34,8 +30,9 @@ fn render(banner: &str) -> String {
             stderr: banner.into(),
         },
     );
-    let d = Sshd.desired(&ctx, &facts).expect("render");
-    d.files[0].text()
+    let p = Sshd.plan(&ctx, &facts).expect("render");
+    let text = p.files().next().expect("sshd_config").text();
+    text
 }
 
 #[test]

@@ -12,9 +12,9 @@
 
 use std::time::{Duration, Instant};
 
-use super::run::Options;
 use super::script;
 use crate::inventory::Host;
+use crate::transport::ClientConfig;
 use crate::transport::Conn;
 
 /// How a guarded change ended.
@@ -27,8 +27,19 @@ pub enum Outcome {
     Unknown(String),
 }
 
-/// Tries to confirm the change; bounded by the rollback time.
-pub async fn confirm(host: &Host, opts: &Options, control: &str) -> Outcome {
+/// What the guard needs to know of the run.
+pub struct GuardRun<'a> {
+    /// Transport settings for the confirming connection.
+    pub client: &'a ClientConfig,
+    /// The run id (names the guard's state directory).
+    pub run_id: &'a str,
+    /// When the armed rollback fires.
+    pub rollback_after: Duration,
+}
+
+/// Tries to confirm the change with a fresh connection; bounded by the
+/// rollback time.
+pub async fn confirm(host: &Host, opts: &GuardRun<'_>, control: &str) -> Outcome {
     let armed = Instant::now();
     let window = opts
         .rollback_after
@@ -45,7 +56,7 @@ pub async fn confirm(host: &Host, opts: &Options, control: &str) -> Outcome {
             Ok(c) => {
                 let r = c
                     .exec_with_timeout(
-                        &script::disarm(&opts.run_id, control),
+                        &script::disarm(opts.run_id, control),
                         Duration::from_secs(15),
                     )
                     .await;
@@ -76,7 +87,7 @@ pub async fn confirm(host: &Host, opts: &Options, control: &str) -> Outcome {
         let mut cfg = opts.client.clone();
         cfg.command_timeout = Duration::from_secs(10);
         if let Ok(c) = Conn::connect(host, &cfg, &format!("after{n}")).await {
-            let r = c.exec(&script::guard_state(&opts.run_id, control)).await;
+            let r = c.exec(&script::guard_state(opts.run_id, control)).await;
             c.close().await;
             if let Ok(o) = r {
                 if o.rc == 4 {

@@ -20,11 +20,13 @@
 //! Exit codes: 0 ok, 65 validation failed, 70 activation failed (restored),
 //! 75 lock busy.
 
-use crate::controls::{Desired, ManagedFile};
-use crate::engine::facts::sh_quote;
+use crate::contract::{sh_quote, Change, ManagedFile, Plan, Quarantine};
 
 /// Where harden keeps per-run state on a host.
 pub const STATE_DIR: &str = "/var/lib/harden";
+
+/// [`ManagedFile::unchanged_since`] of a file that was absent when read.
+pub const ABSENT: &str = "absent";
 
 /// Exit code: a validator rejected a staged file.
 pub const EXIT_INVALID: i32 = 65;
@@ -33,18 +35,48 @@ pub const EXIT_ACTIVATE: i32 = 70;
 /// Exit code: another harden run holds the host lock.
 pub const EXIT_LOCKED: i32 = 75;
 
-/// What to apply for one control.
-pub struct Plan<'a> {
+/// What to apply for one control: its plan's selected changes.
+pub struct Apply<'a> {
     /// Run id (unique per run; used in paths).
     pub run: &'a str,
     /// Control id.
     pub control: &'a str,
-    /// Files whose content, mode or owner differ.
+    /// Files to write.
     pub files: Vec<&'a ManagedFile>,
-    /// The control's desired state (activation, quarantine).
-    pub desired: &'a Desired,
+    /// Files to move aside.
+    pub quarantine: Vec<&'a Quarantine>,
+    /// Activation: the control's lines, then its selected commands.
+    pub activate: Vec<&'a str>,
     /// Arm the rollback guard for this many seconds (None: no guard).
     pub guard_secs: Option<u64>,
+}
+
+impl<'a> Apply<'a> {
+    /// The selected changes of `plan`, nothing else.
+    pub fn of(plan: &'a Plan, run: &'a str, guard_secs: Option<u64>) -> Self {
+        let mut a = Apply {
+            run,
+            control: plan.control,
+            files: Vec::new(),
+            quarantine: Vec::new(),
+            activate: plan.activate.iter().map(String::as_str).collect(),
+            guard_secs: if plan.guard { guard_secs } else { None },
+        };
+        for c in plan.selected_changes() {
+            match c {
+                Change::Write(f) => a.files.push(f),
+                Change::MoveAside(q) => a.quarantine.push(q),
+                Change::Run(cmd) => a.activate.push(cmd),
+                Change::Activate => {}
+            }
+        }
+        a
+    }
+
+    /// How many changes it carries out (activation counts as one).
+    pub fn count(&self) -> usize {
+        (self.files.len() + self.quarantine.len()).max(1)
+    }
 }
 
 /// The host lock every harden script takes (apply, maintenance, audit copies).
@@ -77,7 +109,7 @@ pub fn stage_dir(run: &str, control: &str) -> String {
     format!("{STATE_DIR}/runs/{run}/{control}")
 }
 
-fn restore_lines(p: &Plan<'_>) -> String {
+fn restore_lines(p: &Apply<'_>) -> String {
     let mut s = String::new();
     for (i, f) in p.files.iter().enumerate() {
         let t = sh_quote(&f.path);
@@ -86,7 +118,7 @@ fn restore_lines(p: &Plan<'_>) -> String {
             tmp = sh_quote(&tmp_path(&f.path))
         ));
     }
-    for (i, q) in p.desired.quarantine.iter().enumerate() {
+    for (i, q) in p.quarantine.iter().enumerate() {
         s.push_str(&format!(
             "if [ -e \"$S/q/{i}\" ]; then mv -f \"$S/q/{i}\" {}; fi\n",
             sh_quote(&q.path)
@@ -95,16 +127,16 @@ fn restore_lines(p: &Plan<'_>) -> String {
     s
 }
 
-fn activate_lines(p: &Plan<'_>) -> String {
+fn activate_lines(p: &Apply<'_>) -> String {
     let mut s = String::new();
-    for a in &p.desired.activate {
+    for a in &p.activate {
         s.push_str(&format!("( {a} ) || ok=1\n"));
     }
     s
 }
 
 /// Builds the apply script.
-pub fn apply(p: &Plan<'_>) -> String {
+pub fn apply(p: &Apply<'_>) -> String {
     use base64ct::Encoding;
     let dir = stage_dir(p.run, p.control);
     let mut s = lock(true);
@@ -127,6 +159,24 @@ rm -rf "$S" && mkdir -p "$S/new" "$S/old" "$S/q" || exit 1
             sh_quote(&f.group),
             f.mode
         ));
+    }
+    // 2b. files edited key by key: refuse if the host's copy changed
+    // since the plan read it (a concurrent edit is never overwritten)
+    for f in &p.files {
+        if let Some(h) = &f.unchanged_since {
+            let t = sh_quote(&f.path);
+            let test = if h == ABSENT {
+                format!("[ ! -e {t} ]")
+            } else {
+                format!(
+                    "[ -f {t} ] && [ \"$(sha256sum < {t} | cut -d' ' -f1)\" = {} ]",
+                    sh_quote(h)
+                )
+            };
+            s.push_str(&format!(
+                "if ! {{ {test}; }}; then printf '%s changed since harden read it; nothing written, run again\\n' {t} >&2; exit 1; fi\n"
+            ));
+        }
     }
     // 3. back up (and keep the very first original for good)
     for (i, f) in p.files.iter().enumerate() {
@@ -174,10 +224,10 @@ rm -rf "$S" && mkdir -p "$S/new" "$S/old" "$S/q" || exit 1
         s.push_str(&swap(i, f));
     }
     // 6. quarantine
-    if !p.desired.quarantine.is_empty() {
+    if !p.quarantine.is_empty() {
         let qdir = format!("{STATE_DIR}/quarantine/{}", p.run);
         s.push_str(&format!("mkdir -p {}\n", sh_quote(&qdir)));
-        for (i, q) in p.desired.quarantine.iter().enumerate() {
+        for (i, q) in p.quarantine.iter().enumerate() {
             let src = sh_quote(&q.path);
             let name = q.path.trim_start_matches('/').replace('/', "_");
             s.push_str(&format!(
@@ -255,26 +305,74 @@ pub fn prune(keep: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::controls::Quarantine;
+    use sha2::Digest;
 
     const HOSTILE: &str = "/etc/x$(touch /tmp/pwned)`id`\"q\"'s' ;y";
 
     fn hostile_script() -> String {
         let f = ManagedFile::root(HOSTILE, "x", 0o600, "t").validated_by("true {}");
-        let desired = Desired {
-            quarantine: vec![Quarantine {
-                path: format!("{HOSTILE}.d"),
-                tom: "t",
-            }],
-            ..Default::default()
+        let q = Quarantine {
+            path: format!("{HOSTILE}.d"),
+            tom: "t",
         };
-        apply(&Plan {
+        apply(&Apply {
             run: "r1",
             control: "c",
             files: vec![&f],
-            desired: &desired,
+            quarantine: vec![&q],
+            activate: Vec::new(),
             guard_secs: Some(5),
         })
+    }
+
+    #[test]
+    fn a_keyed_file_changed_since_read_is_not_written() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("login.defs");
+        std::fs::write(&path, "A 1\n").expect("write");
+        let p = path.display().to_string();
+        let mut f = ManagedFile::root(&p, "A 2\n", 0o644, "t");
+        // sha256 of "A 0\n": the plan read another content than the host has now.
+        f.unchanged_since = Some(format!("{:x}", sha2::Sha256::digest(b"A 0\n")));
+        let s = apply(&Apply {
+            run: "r",
+            control: "c",
+            files: vec![&f],
+            quarantine: vec![],
+            activate: vec![],
+            guard_secs: None,
+        });
+        let check: String = s
+            .lines()
+            .filter(|l| l.contains("changed since harden read it"))
+            .collect();
+        let out = std::process::Command::new("sh")
+            .args(["-c", &check])
+            .output()
+            .expect("sh");
+        assert_eq!(out.status.code(), Some(1), "{check}");
+        f.unchanged_since = Some(format!("{:x}", sha2::Sha256::digest(b"A 1\n")));
+        let s = apply(&Apply {
+            run: "r",
+            control: "c",
+            files: vec![&f],
+            quarantine: vec![],
+            activate: vec![],
+            guard_secs: None,
+        });
+        let check: String = s
+            .lines()
+            .filter(|l| l.contains("changed since harden read it"))
+            .collect();
+        let out = std::process::Command::new("sh")
+            .args(["-c", &check])
+            .output()
+            .expect("sh");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     #[test]

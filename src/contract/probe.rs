@@ -1,0 +1,46 @@
+//! What a control asks a host for: [`Probe`]s, and the one shell-quoting
+//! rule every generated command line uses.
+//!
+//! Probes are data. The SSH backend turns a host's whole set into one
+//! script run in one round trip (`backend/ssh/probe.rs`); typed fact kinds
+//! ([`crate::contract::kinds`]) are command probes with a parser.
+
+/// Something a control needs to read from a host.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Probe {
+    /// A file: presence, mode, owner, group and content.
+    File(String),
+    /// Every entry of a directory (not recursive).
+    Dir(String),
+    /// A shell snippet; its stdout, stderr and exit code are kept under `id`.
+    /// It runs in a subshell with stdin closed; `$T` is a private scratch
+    /// directory, removed when the probe ends.
+    Cmd {
+        /// Key under which the result is stored.
+        id: String,
+        /// POSIX shell code, run with stdin closed.
+        script: String,
+    },
+}
+
+impl Probe {
+    /// A command probe.
+    pub fn cmd(id: &str, script: impl Into<String>) -> Self {
+        Probe::Cmd {
+            id: id.to_string(),
+            script: script.into(),
+        }
+    }
+}
+
+/// Quotes a string for a POSIX shell.
+pub fn sh_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
