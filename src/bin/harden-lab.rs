@@ -184,11 +184,16 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
-        Cmd::Down { id } => {
-            harden::lab::sweep_id(&id);
-            println!("lab {id} removed");
-            ExitCode::SUCCESS
-        }
+        Cmd::Down { id } => match harden::lab::sweep_id(&id) {
+            Ok(()) => {
+                println!("lab {id} removed");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("harden-lab: {e}");
+                ExitCode::from(1)
+            }
+        },
         Cmd::Up { count } => {
             let names: Vec<String> = (1..=count).map(|i| format!("host-{i}")).collect();
             let refs: Vec<&str> = names.iter().map(String::as_str).collect();

@@ -11,14 +11,16 @@
 //! Safety: every wait is bounded; teardown kills processes by pid (those
 //! `ip netns pids` reports) and deletes the namespaces; a lab whose owner
 //! process died (a killed test run) is swept by the next lab that starts.
+//! The owner holds a lock on its lab for the lab's whole life and the sweep
+//! only takes labs whose lock is free (see `owner.rs`).
 //! Requires root, iproute2, util-linux, openssh-server and nftables.
 
 pub mod host;
 pub mod net;
+pub mod owner;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 pub use host::Host;
@@ -90,10 +92,6 @@ pub fn kill_pid(pid: u32) {
     }
 }
 
-fn alive(pid: u32) -> bool {
-    i32::try_from(pid).is_ok_and(|p| unsafe { libc::kill(p, 0) } == 0)
-}
-
 /// Result of a TCP connection attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reach {
@@ -117,6 +115,8 @@ pub struct Lab {
     pub keep: bool,
     /// Helper processes started in host namespaces (listeners).
     helpers: std::sync::Mutex<Vec<std::process::Child>>,
+    /// Holds the lab's lock until the lab is gone (dropped after `down`).
+    _claim: owner::Claim,
 }
 
 impl Lab {
@@ -158,23 +158,14 @@ impl Lab {
     /// Starts a lab with the named hosts (addresses 10.213.0.11, .12, …).
     pub fn up(names: &[&str]) -> Result<Lab, LabError> {
         sweep();
-        static N: AtomicU32 = AtomicU32::new(0);
-        let id = format!(
-            "hl{}x{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        );
-        let dir = Path::new(ROOT).join(&id);
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| LabError(format!("creating {}: {e}", dir.display())))?;
-        std::fs::write(dir.join("owner.pid"), std::process::id().to_string())
-            .map_err(|e| LabError(e.to_string()))?;
+        let claim = owner::Registry::system().claim()?;
         let mut lab = Lab {
-            id,
-            dir,
+            id: claim.id.clone(),
+            dir: claim.dir.clone(),
             hosts: Vec::new(),
             keep: false,
             helpers: std::sync::Mutex::new(Vec::new()),
+            _claim: claim,
         };
         lab.build(names)?;
         Ok(lab)
@@ -190,6 +181,7 @@ impl Lab {
         let pubkey = std::fs::read_to_string(key.with_extension("pub"))
             .map_err(|e| LabError(e.to_string()))?;
         let sw = self.switch_ns();
+        owner::record_ns(&self.dir, &sw)?;
         net::add_switch(&sw)?;
         let clients = [
             (
@@ -200,6 +192,7 @@ impl Lab {
             (self.outside_ns(), vec![format!("{OUTSIDE}/24")]),
         ];
         for (i, (ns, addrs)) in clients.iter().enumerate() {
+            owner::record_ns(&self.dir, ns)?;
             net::add_ns(ns)?;
             net::attach(&sw, i, ns, addrs)?;
         }
@@ -208,6 +201,7 @@ impl Lab {
             let ns = format!("{}-{i}", self.id);
             let addr = format!("10.213.0.{}", 11 + i);
             let addr6 = format!("fd00:213::{}", 11 + i);
+            owner::record_ns(&self.dir, &ns)?;
             net::add_ns(&ns)?;
             net::attach(
                 &sw,
@@ -366,32 +360,12 @@ impl Drop for Lab {
 }
 
 /// Removes labs whose owner process is gone (a test run that was killed).
-pub fn sweep() {
-    let Ok(entries) = std::fs::read_dir(ROOT) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let dir = e.path();
-        let owner = std::fs::read_to_string(dir.join("owner.pid"))
-            .ok()
-            .and_then(|s| s.trim().parse::<u32>().ok());
-        if owner.is_some_and(alive) || dir.join("keep").exists() {
-            continue;
-        }
-        sweep_id(&e.file_name().to_string_lossy());
-    }
+pub fn sweep() -> usize {
+    owner::Registry::system().sweep(&owner::system_netns())
 }
 
-/// Removes the lab `id`: its processes (by pid), namespaces and files.
-pub fn sweep_id(id: &str) {
-    if id.is_empty() || id.contains('/') {
-        return;
-    }
-    for ns in net::list_ns()
-        .into_iter()
-        .filter(|n| n.starts_with(&format!("{id}-")))
-    {
-        net::destroy_ns(&ns);
-    }
-    let _ = std::fs::remove_dir_all(Path::new(ROOT).join(id));
+/// Removes the lab `id` (`harden-lab down`): its processes (by pid),
+/// namespaces and files; refused while the lab's owner still runs.
+pub fn sweep_id(id: &str) -> Result<(), LabError> {
+    owner::Registry::system().remove(id, &owner::system_netns())
 }
