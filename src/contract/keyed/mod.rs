@@ -127,7 +127,7 @@ pub fn apply(content: &[u8], spec: &KeyedSpec) -> Result<Vec<u8>, KeyedError> {
     let mut has_marker = false;
     let mut out = Vec::with_capacity(content.len() + 64);
     for l in &lines {
-        has_marker |= trimmed(l.body) == MARKER.as_bytes();
+        has_marker |= l.body.trim_ascii() == MARKER.as_bytes();
         match managed(l.body, spec, &keys) {
             Some((i, entry)) => {
                 seen[i] = true;
@@ -183,13 +183,4 @@ fn managed(body: &[u8], spec: &KeyedSpec, keys: &[Vec<u8>]) -> Option<(usize, li
     let key = line::normalize(&body[entry.key.clone()], spec);
     let i = keys.iter().position(|k| *k == key)?;
     Some((i, entry))
-}
-
-fn trimmed(body: &[u8]) -> &[u8] {
-    let start = body.iter().position(|b| !b.is_ascii_whitespace());
-    let end = body.iter().rposition(|b| !b.is_ascii_whitespace());
-    match (start, end) {
-        (Some(s), Some(e)) => &body[s..=e],
-        _ => &[],
-    }
 }
