@@ -29,6 +29,8 @@ mod text;
 #[cfg(test)]
 mod prop;
 #[cfg(test)]
+mod refuse_tests;
+#[cfg(test)]
 mod tests;
 
 pub use error::{KeyedError, MAX_FILE, MAX_KEY, MAX_KEYS, MAX_VALUE};
