@@ -14,6 +14,7 @@ pub mod change;
 pub mod control;
 pub mod facts;
 pub mod filecheck;
+pub mod keyed;
 pub mod plan;
 pub mod ports;
 pub mod probe;
