@@ -18,8 +18,10 @@
 //! management port for a limited time, closed by the kernel.
 
 pub mod audit;
+pub mod backend;
 pub mod ca;
 pub mod cli;
+pub mod contract;
 pub mod controls;
 pub mod engine;
 pub mod events;

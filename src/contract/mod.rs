@@ -1,0 +1,4 @@
+//! The control contract (stub in this branch: the integrator's
+//! `src/contract/mod.rs` replaces it and keeps the `api` line).
+
+pub mod api;
