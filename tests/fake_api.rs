@@ -90,21 +90,28 @@ async fn auth_header_sent_and_never_shown() {
     assert!(shown[0].contains("<redacted> is not valid"), "{}", shown[0]);
     assert!(shown[0].starts_with("api-answer: API fake: GET /firewalls/7: HTTP 401 unauthorized"));
 
-    // The same from the environment.
-    let var = "HARDEN_TEST_FAKE_API_TOKEN";
-    std::env::set_var(var, format!(" {TOKEN}\n"));
-    let fake2 = FakeApi::start(vec![Reply::json(200, json!({}))]).await;
+    // The same from the environment: PATH stands in for a token, since
+    // set_var is unsound while other test threads read the environment.
+    let value = std::env::var("PATH").expect("PATH is set");
+    assert!(value.len() > 8 && value.bytes().all(|b| b.is_ascii_graphic()));
+    let fake2 = FakeApi::start(vec![Reply::error(
+        403,
+        "forbidden",
+        &format!("got {value}"),
+    )])
+    .await;
     let mut cfg = config(&fake2, std::path::Path::new("/unused"));
-    cfg.credential = Credential::BearerFromEnv(var.into());
+    cfg.credential = Credential::BearerFromEnv("PATH".into());
     let c2 = ApiClient::new(&cfg).expect("client from env");
-    std::env::remove_var(var);
-    c2.get("/x").await.expect("call");
+    let e = c2.get("/x").await.expect_err("403");
     let got = fake2.requests();
     assert_eq!(
         got[0].header("authorization"),
-        Some(format!("Bearer {TOKEN}").as_str())
+        Some(format!("Bearer {value}").as_str())
     );
-    assert!(!format!("{c2:?}{cfg:?}").contains("0123456789abcdef"));
+    let shown = format!("{c2:?}{cfg:?}{e}{e:?}");
+    assert!(!shown.contains(&value), "{shown}");
+    assert!(e.to_string().ends_with("got <redacted>"), "{e}");
 }
 
 #[tokio::test]

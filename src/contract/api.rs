@@ -12,6 +12,7 @@
 
 use std::fmt;
 
+use serde::Serialize;
 use serde_json::Value;
 
 /// The longest path accepted, query included.
@@ -21,7 +22,8 @@ pub const MAX_PATH: usize = 2048;
 pub const MAX_DESCRIBE: usize = 200;
 
 /// The HTTP methods a control may use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum Method {
     /// Read.
     Get,
@@ -57,8 +59,8 @@ impl fmt::Display for Method {
     }
 }
 
-/// One request to an API.
-#[derive(Debug, Clone, PartialEq)]
+/// One request to an API (serialised as is in JSON reports).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ApiCall {
     /// The method.
     pub method: Method,
@@ -302,5 +304,10 @@ mod tests {
         let e = ApiCall::new(Method::Put, "x", None, "d").unwrap_err();
         assert!(e.to_string().starts_with("api-call-path: "), "{e}");
         assert!(!Method::Post.is_idempotent() && Method::Put.is_idempotent());
+        let c = ApiCall::new(Method::Post, "/f", Some(json!({"a": 1})), "make f").unwrap();
+        assert_eq!(
+            serde_json::to_value(&c).unwrap(),
+            json!({"method": "POST", "path": "/f", "body": {"a": 1}, "describe": "make f"})
+        );
     }
 }
