@@ -110,3 +110,23 @@ fn credential_from_environment_must_be_set() {
     let e = ApiClient::new(&cfg("BAD-NAME")).expect_err("bad name");
     assert_eq!(e.code(), "api-setting");
 }
+
+#[test]
+fn credential_fifo_refused_without_blocking() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("fifo");
+    let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).expect("path");
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+    // Without O_NONBLOCK, opening a FIFO nobody writes to waits forever:
+    // the check runs in a thread and the test waits a bounded time.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(from_file(&fifo).map(|_| ()).map_err(|e| e.to_string()));
+    });
+    let got = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("opening a FIFO as the credential file blocked");
+    let e = got.expect_err("fifo");
+    assert!(e.contains("not a regular file"), "{e}");
+}

@@ -91,7 +91,7 @@ pub(crate) fn error_of(body: &[u8], secrets: &[&str]) -> (Option<String>, String
     let shape = json.as_ref().and_then(|v| {
         let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
         if let Some(e) = v.get("error").filter(|e| e.is_object()) {
-            return Some((text(e, "code"), text(e, "message")));
+            return Some((text(e, "code"), with_fields(text(e, "message"), e)));
         }
         if let Some(e) = v.get("NeutronError").filter(|e| e.is_object()) {
             return Some((text(e, "type"), text(e, "message")));
@@ -106,6 +106,31 @@ pub(crate) fn error_of(body: &[u8], secrets: &[&str]) -> (Option<String>, String
         }
         None => (None, crate::notify::scrub_body(body, secrets)),
     }
+}
+
+/// Hetzner's `invalid_input` names the fields at fault in
+/// `details.fields[{name, messages}]`: the first few go into the message.
+fn with_fields(message: Option<String>, error: &Value) -> Option<String> {
+    let fields = error.pointer("/details/fields").and_then(Value::as_array);
+    let parts: Vec<String> = fields
+        .into_iter()
+        .flatten()
+        .take(5)
+        .filter_map(|f| {
+            let name = f.get("name")?.as_str()?;
+            let msgs = f.get("messages")?.as_array()?;
+            let msgs: Vec<&str> = msgs.iter().take(3).filter_map(Value::as_str).collect();
+            Some(format!("{name}: {}", msgs.join(", ")))
+        })
+        .collect();
+    if parts.is_empty() {
+        return message;
+    }
+    Some(format!(
+        "{} ({})",
+        message.unwrap_or_default(),
+        parts.join("; ")
+    ))
 }
 
 /// The scrubbed `X-Correlation-Id`.
@@ -164,6 +189,14 @@ mod tests {
             (None, "<html>\\u{1b}[2J bad gateway".into())
         );
         assert_eq!(e(r#"{"error":"plain"}"#).0, None);
+        let fields = r#"{"error":{"code":"invalid_input","message":"invalid input in field 'rules'",
+            "details":{"fields":[{"name":"rules[0].port","messages":["must be empty for icmp"]},
+            {"name":"rules[1].source_ips","messages":["host bits set","not a CIDR"]}]}}}"#;
+        assert_eq!(
+            e(fields).1,
+            "invalid input in field 'rules' (rules[0].port: must be empty for icmp; \
+             rules[1].source_ips: host bits set, not a CIDR)"
+        );
         let hostile = format!(
             r#"{{"error":{{"code":"{}","message":"x"}}}}"#,
             "c\u{202e}".repeat(300)
