@@ -177,3 +177,34 @@ async fn refused_connection_retried_then_reported() {
         "no URL in the message: {e}"
     );
 }
+
+#[tokio::test]
+async fn post_retried_only_when_the_server_did_not_act() {
+    let fake = FakeApi::start(vec![
+        Reply::error(429, "rate_limit_exceeded", "slow down").header("retry-after", "0"),
+        Reply::error(409, "conflict", "another action is running"),
+        Reply::json(201, json!({"actions": []})),
+        Reply::raw(504, Vec::new()),
+        Reply::error(504, "timeout", "the backend took too long"),
+    ])
+    .await;
+    let (c, _dir) = client(&fake, |_| {});
+    let post = ApiCall::new(
+        Method::Post,
+        "/firewalls",
+        Some(json!({})),
+        "create firewall",
+    )
+    .expect("call");
+    let r = c.call(&post).await.expect("429 and conflict retried");
+    assert_eq!(r.status, 201);
+    for _ in 0..2 {
+        let e = c.call(&post).await.expect_err("504");
+        assert_eq!(
+            (e.attempts, e.gave_up),
+            (1, Some(GaveUp::NotIdempotent)),
+            "{e}"
+        );
+    }
+    assert_eq!(fake.requests().len(), 5);
+}
