@@ -10,6 +10,7 @@ mod audit;
 mod ca;
 mod cli;
 mod demo;
+mod fake_api;
 mod faults;
 mod firewall;
 mod fuzz;

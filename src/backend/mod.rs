@@ -2,6 +2,8 @@
 //!
 //! [`ssh`] reaches hosts: one multiplexed connection, batched probes,
 //! stage / validate / swap, the rollback guard. Provider-scoped controls
-//! use the HTTP-API backend. Backends know nothing of particular controls.
+//! use the HTTP-API backend ([`http`]): base URL, credentials from the
+//! environment or a root-only file, bounded retries. Backends know nothing of particular controls.
 
+pub mod http;
 pub mod ssh;

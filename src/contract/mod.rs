@@ -10,6 +10,7 @@
 //! the backend carry out exactly the changes its drifting findings name.
 //! Controls import this module, never the engine or a backend.
 
+pub mod api;
 pub mod change;
 pub mod control;
 pub mod facts;

@@ -26,6 +26,9 @@ pub use outbox::Outbox;
 pub use retry::RetryPolicy;
 pub use scrub::scrub_body;
 pub use tls::install_crypto_provider;
+// The HTTP-API backend uses the same client and error descriptions.
+pub(crate) use retry::{describe as describe_error, tls_error};
+pub(crate) use tls::client as https_client;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -136,7 +136,7 @@ pub(crate) fn describe(err: &(dyn std::error::Error + 'static)) -> String {
 
 /// A rustls error somewhere in the chain (io::Error hides its inner error
 /// from `source()`, so look inside those too).
-fn tls_error(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+pub(crate) fn tls_error(err: &(dyn std::error::Error + 'static)) -> Option<String> {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = cur {
         if let Some(t) = e.downcast_ref::<rustls::Error>() {
