@@ -1,0 +1,3 @@
+//! The control contract: what controls ask of hosts, below the engine.
+
+pub mod kinds;
