@@ -129,11 +129,12 @@ impl Kind for BlockDevices {
         let raw: Raw =
             serde_json::from_str(out.stdout).map_err(|e| bad(format!("no lsblk JSON ({e})")))?;
         let mut devs: Vec<BlockDevice> = Vec::new();
+        let mut at_path = std::collections::BTreeMap::new();
         for (i, r) in raw.blockdevices.into_iter().enumerate() {
             let d = device(r).map_err(|e| bad(format!("{e} (device {})", i + 1)))?;
             // In list mode a device with two parents (RAID, multipath) is
             // printed once per parent: keep one entry with both.
-            if let Some(prev) = devs.iter_mut().find(|p| p.path == d.path) {
+            if let Some(prev) = at_path.get(&d.path).and_then(|&j| devs.get_mut(j)) {
                 if prev.name != d.name || prev.kind != d.kind {
                     return Err(bad(format!("two devices at one path (device {})", i + 1)));
                 }
@@ -143,6 +144,7 @@ impl Kind for BlockDevices {
                     }
                 }
             } else {
+                at_path.insert(d.path.clone(), devs.len());
                 devs.push(d);
             }
         }

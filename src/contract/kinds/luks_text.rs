@@ -13,6 +13,8 @@ pub(super) fn luks1(text: &str) -> Result<LuksHeader, String> {
     let mut keyslots: Vec<LuksKeyslot> = Vec::new();
     // The enabled slot whose `Iterations:` line is still to come.
     let mut open_slot: Option<u32> = None;
+    // LUKS1 prints all eight slots, 0 to 7, in order: fewer is truncated.
+    let mut slots_seen = 0;
     for (i, line) in text.lines().enumerate() {
         if i >= MAX_LINES {
             return Err(format!("more than {MAX_LINES} lines"));
@@ -24,9 +26,10 @@ pub(super) fn luks1(text: &str) -> Result<LuksHeader, String> {
         if let Some(rest) = line.strip_prefix("Key Slot ") {
             let (n, state) = rest.split_once(": ").ok_or_else(|| at("a bad key slot line".into()))?;
             let n = super::luks::number("keyslot", n).map_err(at)?;
-            if n >= 8 || keyslots.iter().any(|s| s.id == n) {
+            if n != slots_seen || open_slot.is_some() {
                 return Err(at(format!("key slot {n} out of order")));
             }
+            slots_seen += 1;
             match state.trim_end() {
                 "ENABLED" => open_slot = Some(n),
                 "DISABLED" => open_slot = None,
@@ -68,8 +71,8 @@ pub(super) fn luks1(text: &str) -> Result<LuksHeader, String> {
     if version != Some(1) {
         return Err("a text dump that is not LUKS version 1".into());
     }
-    if open_slot.is_some() {
-        return Err("an enabled key slot without iterations (truncated)".into());
+    if open_slot.is_some() || slots_seen != 8 {
+        return Err("not all eight key slots, or one without iterations (truncated)".into());
     }
     let (Some(cipher), Some(mode), Some(bits)) = (cipher, mode, mk_bits) else {
         return Err("no cipher name, cipher mode or MK bits".into());

@@ -80,6 +80,7 @@ impl Kind for Shadow {
             limit,
         })?;
         let mut entries: Vec<ShadowEntry> = Vec::new();
+        let mut names = std::collections::BTreeSet::new();
         for (i, line) in out.stdout.lines().enumerate() {
             if i >= MAX_LINES {
                 return Err(KindError::TooLarge {
@@ -90,7 +91,7 @@ impl Kind for Shadow {
                 });
             }
             let e = entry(line).map_err(|e| bad(format!("{e} (line {})", i + 1)))?;
-            if entries.iter().any(|p| p.name == e.name) {
+            if !names.insert(e.name.clone()) {
                 return Err(bad(format!("account {:?} twice (line {})", e.name, i + 1)));
             }
             entries.push(e);
