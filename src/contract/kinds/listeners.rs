@@ -170,8 +170,10 @@ fn users(s: &str) -> Result<Vec<ListenerProcess>, String> {
         .and_then(|s| s.strip_suffix(')'))
         .ok_or("a process column that is not users:(…)")?;
     let mut procs: Vec<ListenerProcess> = Vec::new();
+    let mut entries = 0;
     while !s.is_empty() {
-        if procs.len() >= MAX_PROCS {
+        entries += 1;
+        if entries > MAX_PROCS {
             return Err(format!("more than {MAX_PROCS} processes on one socket"));
         }
         let body = s.strip_prefix("(\"").ok_or("a process entry not starting with (\"")?;
