@@ -129,7 +129,8 @@ impl Kind for BlockDevices {
         let raw: Raw =
             serde_json::from_str(out.stdout).map_err(|e| bad(format!("no lsblk JSON ({e})")))?;
         let mut devs: Vec<BlockDevice> = Vec::new();
-        let mut at_path: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+        let mut at_path: std::collections::BTreeMap<String, usize> =
+            std::collections::BTreeMap::new();
         for (i, r) in raw.blockdevices.into_iter().enumerate() {
             let d = device(r).map_err(|e| bad(format!("{e} (device {})", i + 1)))?;
             // In list mode a device with two parents (RAID, multipath) is

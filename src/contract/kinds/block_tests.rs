@@ -57,18 +57,44 @@ fn hostile_lsblk_output_is_a_typed_error() {
             r#"{{"name":{name},"path":{path},"type":"{ty}","mountpoints":[null],"size":{size}}}"#
         ))
     };
-    assert!(shape(&one("\"sda\"", "\"/dev/sda\"", "disk", "1e400")), "huge number");
-    assert!(shape(&one("\"sda\"", "\"/dev/sda\"", "disk", "-1")), "negative size");
-    assert!(shape(&one("\"sda\"", "\"/dev/sda\"", "disk", "\"12x\"")), "size text");
-    assert!(shape(&one("\"s\\u001bda\"", "\"/dev/sda\"", "disk", "1")), "escape in name");
-    assert!(shape(&one("\"sda\"", "\"/dev/sd\\na\"", "disk", "1")), "newline in path");
-    assert!(shape(&one("\"sda\"", "\"/etc/passwd\"", "disk", "1")), "path outside /dev");
-    assert!(shape(&one("\"../x\"", "\"/dev/sda\"", "disk", "1")), "slashed name");
+    assert!(
+        shape(&one("\"sda\"", "\"/dev/sda\"", "disk", "1e400")),
+        "huge number"
+    );
+    assert!(
+        shape(&one("\"sda\"", "\"/dev/sda\"", "disk", "-1")),
+        "negative size"
+    );
+    assert!(
+        shape(&one("\"sda\"", "\"/dev/sda\"", "disk", "\"12x\"")),
+        "size text"
+    );
+    assert!(
+        shape(&one("\"s\\u001bda\"", "\"/dev/sda\"", "disk", "1")),
+        "escape in name"
+    );
+    assert!(
+        shape(&one("\"sda\"", "\"/dev/sd\\na\"", "disk", "1")),
+        "newline in path"
+    );
+    assert!(
+        shape(&one("\"sda\"", "\"/etc/passwd\"", "disk", "1")),
+        "path outside /dev"
+    );
+    assert!(
+        shape(&one("\"../x\"", "\"/dev/sda\"", "disk", "1")),
+        "slashed name"
+    );
     assert!(shape(&one("\"sda\"", "null", "disk", "1")), "no path");
-    assert!(shape(&one("\"sda\"", "\"/dev/sda\"", "", "1")), "empty type");
+    assert!(
+        shape(&one("\"sda\"", "\"/dev/sda\"", "", "1")),
+        "empty type"
+    );
     let rel = dev(r#"{"name":"a","path":"/dev/a","type":"disk","mountpoints":["mnt"],"size":1}"#);
     assert!(shape(&rel), "relative mountpoint");
-    let clash = dev(r#"{"name":"a","path":"/dev/a","type":"disk","size":1},{"name":"b","path":"/dev/a","type":"disk","size":1}"#);
+    let clash = dev(
+        r#"{"name":"a","path":"/dev/a","type":"disk","size":1},{"name":"b","path":"/dev/a","type":"disk","size":1}"#,
+    );
     assert!(shape(&clash), "two devices at one path");
 }
 
@@ -77,10 +103,16 @@ fn bounds_and_exit_codes() {
     let many = dev(&vec![r#"{"name":"a"}"#; MAX_DEVICES + 1].join(","));
     assert!(matches!(
         parse(&many),
-        Err(KindError::TooLarge { what: "devices", .. })
+        Err(KindError::TooLarge {
+            what: "devices",
+            ..
+        })
     ));
     let huge = " ".repeat(MAX_BYTES + 1);
-    assert!(matches!(parse(&huge), Err(KindError::TooLarge { what: "bytes", .. })));
+    assert!(matches!(
+        parse(&huge),
+        Err(KindError::TooLarge { what: "bytes", .. })
+    ));
     let e = BlockDevices
         .parse(&out(32, "", "lsblk: unknown column: MOUNTPOINTS\n"))
         .expect_err("rc 32");

@@ -16,7 +16,8 @@ pub struct FileStat {
 impl FileStat {
     /// The metadata of `path` (absolute).
     pub fn new(path: &str) -> Result<Self, KindError> {
-        check_path("path", path).map_err(|detail| KindError::BadParameter { kind: KIND, detail })?;
+        check_path("path", path)
+            .map_err(|detail| KindError::BadParameter { kind: KIND, detail })?;
         Ok(FileStat {
             path: path.to_string(),
         })
@@ -131,7 +132,9 @@ impl Kind for FileStat {
             mode: raw & 0o7777,
             uid: num(f[1], "a uid that is not a number")?,
             gid: num(f[2], "a gid that is not a number")?,
-            size: f[3].parse().map_err(|_| bad("a size that is not a number"))?,
+            size: f[3]
+                .parse()
+                .map_err(|_| bad("a size that is not a number"))?,
             owner: f[4].to_string(),
             group: f[5].to_string(),
         }))

@@ -30,10 +30,8 @@ impl HaproxyState {
 
     /// Also `show info` from the stats socket at `socket` (absolute path).
     pub fn with_stats(socket: &str) -> Result<Self, KindError> {
-        check_path("stats socket", socket).map_err(|detail| KindError::BadParameter {
-            kind: KIND,
-            detail,
-        })?;
+        check_path("stats socket", socket)
+            .map_err(|detail| KindError::BadParameter { kind: KIND, detail })?;
         Ok(HaproxyState {
             socket: Some(socket.to_string()),
         })
@@ -147,7 +145,10 @@ impl Kind for HaproxyState {
                 stats: Stats::NotAsked,
             });
         }
-        let rest = out.stdout.strip_prefix("@@vv\n").ok_or_else(|| bad("no @@vv marker".into()))?;
+        let rest = out
+            .stdout
+            .strip_prefix("@@vv\n")
+            .ok_or_else(|| bad("no @@vv marker".into()))?;
         let (vv, rc, rest) = section(rest, "@@vv-rc ").map_err(&bad)?;
         if rc != 0 {
             return Err(KindError::failed(id.clone(), "haproxy -vv", rc, vv));
@@ -180,11 +181,15 @@ fn section<'a>(s: &'a str, end: &str) -> Result<(&'a str, i32, &'a str), String>
     let at = if s.starts_with(end) {
         0
     } else {
-        s.find(&format!("\n{end}")).map(|i| i + 1).ok_or(format!("no {end}line (truncated)"))?
+        s.find(&format!("\n{end}"))
+            .map(|i| i + 1)
+            .ok_or(format!("no {end}line (truncated)"))?
     };
     let (body, tail) = s.split_at(at);
     let (line, rest) = tail.split_once('\n').ok_or("an unterminated rc line")?;
-    let rc = line[end.len()..].parse().map_err(|_| "an rc that is not a number")?;
+    let rc = line[end.len()..]
+        .parse()
+        .map_err(|_| "an rc that is not a number")?;
     Ok((body, rc, rest))
 }
 
@@ -252,7 +257,9 @@ fn show_info(text: &str) -> Result<ShowInfo, String> {
     }
     let get = |k: &str| fields.get(k).ok_or(format!("no {k} field"));
     let num = |k: &str| -> Result<u64, String> {
-        get(k)?.parse().map_err(|_| format!("a {k} that is not a number"))
+        get(k)?
+            .parse()
+            .map_err(|_| format!("a {k} that is not a number"))
     };
     let version = get("Version")?.clone();
     let pid = u32::try_from(num("Pid")?).map_err(|_| "a Pid beyond u32")?;

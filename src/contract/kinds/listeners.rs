@@ -116,7 +116,8 @@ fn listener(line: &str) -> Result<Listener, String> {
         _ => return Err("a socket that is neither tcp LISTEN nor udp UNCONN".into()),
     };
     for q in [f[2], f[3]] {
-        q.parse::<u64>().map_err(|_| "a queue size that is not a number")?;
+        q.parse::<u64>()
+            .map_err(|_| "a queue size that is not a number")?;
     }
     let (addr, interface, port) = local(f[4])?;
     let rest = rest.trim_matches([' ', '\t']);
@@ -157,7 +158,10 @@ fn local(s: &str) -> Result<Local, String> {
     let addr = if host == "*" {
         None
     } else {
-        Some(host.parse().map_err(|_| "a local address that is not an IP address")?)
+        Some(
+            host.parse()
+                .map_err(|_| "a local address that is not an IP address")?,
+        )
     };
     Ok((addr, interface, port))
 }
@@ -176,17 +180,25 @@ fn users(s: &str) -> Result<Vec<ListenerProcess>, String> {
         if entries > MAX_PROCS {
             return Err(format!("more than {MAX_PROCS} processes on one socket"));
         }
-        let body = s.strip_prefix("(\"").ok_or("a process entry not starting with (\"")?;
+        let body = s
+            .strip_prefix("(\"")
+            .ok_or("a process entry not starting with (\"")?;
         let (name, after) = body.split_once("\",pid=").ok_or("a process without pid")?;
         check_value("process name", name, 64)?;
         let digits = after.bytes().take_while(u8::is_ascii_digit).count();
-        let pid: u32 = after[..digits].parse().map_err(|_| "a pid that is not a number")?;
-        let after = after[digits..].strip_prefix(",fd=").ok_or("a process without fd")?;
+        let pid: u32 = after[..digits]
+            .parse()
+            .map_err(|_| "a pid that is not a number")?;
+        let after = after[digits..]
+            .strip_prefix(",fd=")
+            .ok_or("a process without fd")?;
         let digits = after.bytes().take_while(u8::is_ascii_digit).count();
         if digits == 0 || digits > 10 {
             return Err("an fd that is not a number".into());
         }
-        let after = after[digits..].strip_prefix(')').ok_or("an unclosed process entry")?;
+        let after = after[digits..]
+            .strip_prefix(')')
+            .ok_or("an unclosed process entry")?;
         s = match after.strip_prefix(',') {
             Some(next) if !next.is_empty() => next,
             Some(_) => return Err("a trailing comma".into()),

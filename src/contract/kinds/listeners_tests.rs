@@ -59,7 +59,10 @@ fn hostile_ss_output_is_a_typed_error() {
     let line = |local: &str, users: &str| format!("tcp LISTEN 0 128 {local} 0.0.0.0:* {users}\n");
     assert!(malformed("tcp LISTEN 0 128\n"), "truncated line");
     assert!(malformed(&LOOPBACK[..60]), "truncated in a users column");
-    assert!(malformed("tcp ESTAB 0 0 1.2.3.4:1 5.6.7.8:2\n"), "not listening");
+    assert!(
+        malformed("tcp ESTAB 0 0 1.2.3.4:1 5.6.7.8:2\n"),
+        "not listening"
+    );
     assert!(malformed("raw UNCONN 0 0 *:1 *:*\n"), "raw socket");
     assert!(malformed(&line("127.0.0.1:99999", "")), "port too big");
     assert!(malformed(&line("127.0.0.1:", "")), "empty port");
@@ -68,16 +71,32 @@ fn hostile_ss_output_is_a_typed_error() {
     assert!(malformed(&line("1.2.3.4%:22", "")), "empty interface");
     let huge_q = "tcp LISTEN 0 99999999999999999999999 1.2.3.4:22 0.0.0.0:*\n";
     assert!(malformed(huge_q), "huge queue");
-    assert!(malformed(&line("1.2.3.4:22", "users:((\"a\u{1b}[2J\",pid=1,fd=3))")));
-    assert!(malformed(&line("1.2.3.4:22", "users:((\"a\",pid=99999999999,fd=3))")));
+    assert!(malformed(&line(
+        "1.2.3.4:22",
+        "users:((\"a\u{1b}[2J\",pid=1,fd=3))"
+    )));
+    assert!(malformed(&line(
+        "1.2.3.4:22",
+        "users:((\"a\",pid=99999999999,fd=3))"
+    )));
     assert!(malformed(&line("1.2.3.4:22", "users:((\"a\",pid=0,fd=3))")));
-    assert!(malformed(&line("1.2.3.4:22", "users:((\"a\",pid=1,fd=3),)")));
-    assert!(malformed(&line("1.2.3.4:22", "users:((\"a\",pid=1,fd=3)x)")));
+    assert!(malformed(&line(
+        "1.2.3.4:22",
+        "users:((\"a\",pid=1,fd=3),)"
+    )));
+    assert!(malformed(&line(
+        "1.2.3.4:22",
+        "users:((\"a\",pid=1,fd=3)x)"
+    )));
     assert!(malformed(&line("1.2.3.4:22", "users:((\"a\",pid=1)")));
     assert!(malformed(&line("1.2.3.4:22", "garbage")));
     let many = format!("users:({})", vec!["(\"a\",pid=1,fd=3)"; 300].join(","));
     assert!(malformed(&line("1.2.3.4:22", &many)), "300 entries");
-    let e = Listeners.parse(&out(1, "", "Cannot open netlink socket: Permission denied\n"));
+    let e = Listeners.parse(&out(
+        1,
+        "",
+        "Cannot open netlink socket: Permission denied\n",
+    ));
     assert_eq!(e.expect_err("rc 1").code(), "FACT-EXIT");
 }
 

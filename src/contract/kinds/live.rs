@@ -80,4 +80,3 @@ pub(crate) fn run<K: Kind>(k: &K) -> Result<K::Value, KindError> {
 pub(crate) fn out<'a>(rc: i32, stdout: &'a str, stderr: &'a str) -> CmdOutput<'a> {
     CmdOutput { rc, stdout, stderr }
 }
-

@@ -27,10 +27,8 @@ pub struct LuksDump {
 impl LuksDump {
     /// The header of `device` (an absolute path, e.g. `/dev/disk/by-id/…`).
     pub fn new(device: &str) -> Result<Self, KindError> {
-        check_path("device", device).map_err(|detail| KindError::BadParameter {
-            kind: KIND,
-            detail,
-        })?;
+        check_path("device", device)
+            .map_err(|detail| KindError::BadParameter { kind: KIND, detail })?;
         Ok(LuksDump {
             device: device.to_string(),
         })
@@ -254,7 +252,9 @@ fn luks2(json: &str) -> Result<LuksHeader, String> {
         || raw.tokens.len() > MAX_ITEMS
         || raw.digests.len() > MAX_ITEMS
     {
-        return Err(format!("more than {MAX_ITEMS} keyslots, segments, tokens or digests"));
+        return Err(format!(
+            "more than {MAX_ITEMS} keyslots, segments, tokens or digests"
+        ));
     }
     let mut keyslots = Vec::new();
     let mut slot_bits = BTreeMap::new();
@@ -339,7 +339,11 @@ fn luks2(json: &str) -> Result<LuksHeader, String> {
         });
     }
     tokens.sort_by_key(|t| t.id);
-    let req = raw.config.requirements.map(|r| r.mandatory).unwrap_or_default();
+    let req = raw
+        .config
+        .requirements
+        .map(|r| r.mandatory)
+        .unwrap_or_default();
     if req.len() > MAX_ITEMS {
         return Err(format!("more than {MAX_ITEMS} requirements"));
     }

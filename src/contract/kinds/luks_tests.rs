@@ -54,7 +54,10 @@ fn debian12_luks2_pending_reencryption_and_token() {
     assert_eq!(h.requirements, vec!["online-reencrypt-v2".to_string()]);
     assert_eq!(h.keyslots.len(), 3);
     let r = &h.keyslots[2];
-    assert_eq!((r.kind.as_str(), r.key_bits, &r.kdf), ("reencrypt", None, &None));
+    assert_eq!(
+        (r.kind.as_str(), r.key_bits, &r.kdf),
+        ("reencrypt", None, &None)
+    );
     assert_eq!(h.segments.len(), 3);
     assert_eq!(h.segments[1].flags, vec!["backup-previous".to_string()]);
     assert_eq!(h.segments[2].key_bits, Some(512));
@@ -93,32 +96,65 @@ fn debian12_not_luks_is_none() {
 fn hostile_dumps_are_typed_errors() {
     assert!(malformed(""), "empty");
     assert!(malformed("@@luks2\n"), "marker only");
-    assert!(malformed(&TWO_SLOTS[..TWO_SLOTS.len() / 2]), "truncated JSON");
-    assert!(malformed(&LUKS1[..LUKS1.len() - 200]), "truncated text dump");
+    assert!(
+        malformed(&TWO_SLOTS[..TWO_SLOTS.len() / 2]),
+        "truncated JSON"
+    );
+    assert!(
+        malformed(&LUKS1[..LUKS1.len() - 200]),
+        "truncated text dump"
+    );
     assert!(malformed("@@luks3\n{}"), "unknown marker");
     assert!(malformed("@@not-luks\nsomething"), "junk after not-luks");
     let edit = |from: &str, to: &str| {
         assert!(TWO_SLOTS.contains(from), "{from}");
         TWO_SLOTS.replacen(from, to, 1)
     };
-    assert!(malformed(&edit("\"iterations\":1000", "\"iterations\":1e30")), "huge");
-    assert!(malformed(&edit("\"memory\":32768", "\"memory\":-1")), "negative");
-    assert!(malformed(&edit("\"key_size\":64", "\"key_size\":100000")), "key size");
-    assert!(malformed(&edit("\"0\":{\n      \"type\":\"luks2\"", "\"99\":{\"type\":\"luks2\"")));
-    assert!(malformed(&edit("\"type\":\"argon2id\"", "\"type\":\"scrypt\"")));
+    assert!(
+        malformed(&edit("\"iterations\":1000", "\"iterations\":1e30")),
+        "huge"
+    );
+    assert!(
+        malformed(&edit("\"memory\":32768", "\"memory\":-1")),
+        "negative"
+    );
+    assert!(
+        malformed(&edit("\"key_size\":64", "\"key_size\":100000")),
+        "key size"
+    );
+    assert!(malformed(&edit(
+        "\"0\":{\n      \"type\":\"luks2\"",
+        "\"99\":{\"type\":\"luks2\""
+    )));
+    assert!(malformed(&edit(
+        "\"type\":\"argon2id\"",
+        "\"type\":\"scrypt\""
+    )));
     let esc = TWO_SLOTS.replace("aes-xts-plain64", "aes\\u001b[31m");
     assert!(malformed(&esc), "escape in cipher");
     assert!(malformed(&edit("\"cpus\":1,", "")), "argon2 without cpus");
-    let many: Vec<String> = (0..40).map(|i| format!("\"{i}\":{{\"type\":\"x\"}}")).collect();
-    let tokens = edit("\"tokens\":{\n  }", &format!("\"tokens\":{{{}}}", many.join(",")));
+    let many: Vec<String> = (0..40)
+        .map(|i| format!("\"{i}\":{{\"type\":\"x\"}}"))
+        .collect();
+    let tokens = edit(
+        "\"tokens\":{\n  }",
+        &format!("\"tokens\":{{{}}}", many.join(",")),
+    );
     assert!(malformed(&tokens), "40 tokens");
-    let text = LUKS1.replace("MK bits:       \t512", "MK bits:       \t99999999999999999999");
+    let text = LUKS1.replace(
+        "MK bits:       \t512",
+        "MK bits:       \t99999999999999999999",
+    );
     assert!(malformed(&text), "huge MK bits");
 }
 
 #[test]
 fn bounds_exit_codes_and_parameters() {
-    let e = kind().parse(&out(4, "", "Device /dev/disk/by-id/x does not exist or access denied.\n"));
+    let e = kind().parse(&out(
+        4,
+        "",
+        "Device /dev/disk/by-id/x does not exist or access denied.\n",
+    ));
     let e = e.expect_err("rc 4");
     assert_eq!(
         e.to_string(),
@@ -133,7 +169,11 @@ fn bounds_exit_codes_and_parameters() {
         assert!(!e.to_string().contains('\n'));
     }
     let k = LuksDump::new("/dev/x'$(reboot)").expect("quotes are quoted, not refused");
-    assert!(k.script().starts_with("d='/dev/x'\\''$(reboot)'\n"), "{}", k.script());
+    assert!(
+        k.script().starts_with("d='/dev/x'\\''$(reboot)'\n"),
+        "{}",
+        k.script()
+    );
 }
 
 /// Formats LUKS2 and LUKS1 headers on plain files (no loop device, no
@@ -158,12 +198,22 @@ fn live_luks_dump_on_this_machine_parses() {
     let l2 = run(&LuksDump::new(&img("l2")).expect("path")).expect("LUKS2 parses");
     let l2 = l2.expect("is LUKS2");
     assert_eq!((l2.version, l2.keyslots.len()), (2, 1));
-    assert!(matches!(l2.keyslots[0].kdf, Some(Kdf::Argon2 { id: true, memory_kib: 8192, .. })));
+    assert!(matches!(
+        l2.keyslots[0].kdf,
+        Some(Kdf::Argon2 {
+            id: true,
+            memory_kib: 8192,
+            ..
+        })
+    ));
     let l1 = run(&LuksDump::new(&img("l1")).expect("path")).expect("LUKS1 parses");
     assert_eq!(l1.map(|h| h.version), Some(1));
     let plain = run(&LuksDump::new(&img("plain")).expect("path")).expect("plain parses");
     assert_eq!(plain, None);
     let gone = run(&LuksDump::new(&img("nosuch")).expect("path"));
-    assert!(matches!(gone, Err(KindError::Failed { rc: 4, .. })), "{gone:?}");
+    assert!(
+        matches!(gone, Err(KindError::Failed { rc: 4, .. })),
+        "{gone:?}"
+    );
     let _ = std::fs::remove_dir_all(&d);
 }

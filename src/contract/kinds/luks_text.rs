@@ -24,7 +24,9 @@ pub(super) fn luks1(text: &str) -> Result<LuksHeader, String> {
             continue; // names the device; nothing to read
         }
         if let Some(rest) = line.strip_prefix("Key Slot ") {
-            let (n, state) = rest.split_once(": ").ok_or_else(|| at("a bad key slot line".into()))?;
+            let (n, state) = rest
+                .split_once(": ")
+                .ok_or_else(|| at("a bad key slot line".into()))?;
             let n = super::luks::number("keyslot", n).map_err(at)?;
             if n != slots_seen || open_slot.is_some() {
                 return Err(at(format!("key slot {n} out of order")));
@@ -43,7 +45,11 @@ pub(super) fn luks1(text: &str) -> Result<LuksHeader, String> {
         let key = key.trim();
         let value = value.trim();
         check_value(key, value, 256).map_err(at)?;
-        let num = || value.parse::<u64>().map_err(|_| at(format!("a {key} that is not a number")));
+        let num = || {
+            value
+                .parse::<u64>()
+                .map_err(|_| at(format!("a {key} that is not a number")))
+        };
         match key {
             "Version" => version = Some(num()?),
             "Cipher name" => cipher = Some(value.to_string()),

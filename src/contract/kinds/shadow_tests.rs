@@ -24,11 +24,20 @@ fn debian12_stock_accounts_have_no_password() {
     let root = get(&v, "root");
     assert_eq!(root.password, PasswordState::None);
     assert_eq!(
-        (root.last_change, root.min_days, root.max_days, root.warn_days),
+        (
+            root.last_change,
+            root.min_days,
+            root.max_days,
+            root.warn_days
+        ),
         (Some(20228), Some(0), Some(99999), Some(7))
     );
     assert_eq!((root.inactive_days, root.expire_day), (None, None));
-    assert_eq!(get(&v, "systemd-network").password, PasswordState::None, "!*");
+    assert_eq!(
+        get(&v, "systemd-network").password,
+        PasswordState::None,
+        "!*"
+    );
     assert_eq!(get(&v, "sshd").max_days, None);
 }
 
@@ -43,7 +52,13 @@ fn debian12_usable_locked_empty_and_aging() {
     let a = get(&v, "fxaging");
     assert_eq!(a.password, PasswordState::Usable, "sha512 hash");
     assert_eq!(
-        (a.min_days, a.max_days, a.warn_days, a.inactive_days, a.expire_day),
+        (
+            a.min_days,
+            a.max_days,
+            a.warn_days,
+            a.inactive_days,
+            a.expire_day
+        ),
         (Some(1), Some(90), Some(14), Some(30), Some(21183))
     );
 }
@@ -52,7 +67,10 @@ fn debian12_usable_locked_empty_and_aging() {
 fn no_hash_is_kept() {
     let v = parse(ACCOUNTS).expect("parses");
     let shown = format!("{v:?}");
-    assert!(!shown.contains('$'), "a hash leaked into the value: {shown}");
+    assert!(
+        !shown.contains('$'),
+        "a hash leaked into the value: {shown}"
+    );
     // Nor in an error about a line that carries one.
     let bad = "fxuser:$y$j9T$secretsalt$secrethash:20788:x:99999:7:::\n";
     let e = parse(bad).expect_err("bad min days");
@@ -78,16 +96,30 @@ fn hostile_shadow_output_is_a_typed_error() {
     assert!(malformed("root:*:1:0:99999:7::::\n"), "10 fields");
     assert!(malformed(":*:1:0:99999:7:::\n"), "empty name");
     assert!(malformed("ro\u{1b}ot:*:1:0:99999:7:::\n"), "escape in name");
-    assert!(malformed("root:*:99999999999999999999:0:99999:7:::\n"), "huge day");
+    assert!(
+        malformed("root:*:99999999999999999999:0:99999:7:::\n"),
+        "huge day"
+    );
     assert!(malformed("root:*:1:+5:99999:7:::\n"), "plus sign");
     assert!(malformed("root:*:1:-5:99999:7:::\n"), "negative");
-    assert!(malformed("root:*:1:0:99999:7:::\nroot:*:1:0:99999:7:::\n"), "twice");
+    assert!(
+        malformed("root:*:1:0:99999:7:::\nroot:*:1:0:99999:7:::\n"),
+        "twice"
+    );
     let trunc = &ACCOUNTS[..ACCOUNTS.len() - 10];
     assert!(malformed(trunc), "truncated last line");
-    let many: String = (0..=MAX_LINES).map(|i| format!("u{i}:*:::::::\n")).collect();
-    assert!(matches!(parse(&many), Err(KindError::TooLarge { what: "lines", .. })));
+    let many: String = (0..=MAX_LINES)
+        .map(|i| format!("u{i}:*:::::::\n"))
+        .collect();
+    assert!(matches!(
+        parse(&many),
+        Err(KindError::TooLarge { what: "lines", .. })
+    ));
     let e = Shadow.parse(&out(2, "", "")).expect_err("rc 2");
-    assert_eq!(e.to_string(), "[FACT-EXIT] kind.shadow: `getent shadow` exited 2");
+    assert_eq!(
+        e.to_string(),
+        "[FACT-EXIT] kind.shadow: `getent shadow` exited 2"
+    );
 }
 
 #[test]

@@ -33,7 +33,10 @@ pub(crate) fn check_value(field: &str, v: &str, max: usize) -> Result<(), String
 /// character.
 pub(crate) fn check_path(what: &str, p: &str) -> Result<(), String> {
     if !p.starts_with('/') {
-        return Err(format!("{what} {:?} is not an absolute path", printable(p, 80)));
+        return Err(format!(
+            "{what} {:?} is not an absolute path",
+            printable(p, 80)
+        ));
     }
     check_value(what, p, 4096)
 }
