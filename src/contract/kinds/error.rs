@@ -76,6 +76,7 @@ impl fmt::Display for KindError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             KindError::BadParameter { kind, detail } => {
+                let detail = printable(detail, 400);
                 write!(f, "[FACT-PARAM] {kind}: refused parameter: {detail}")
             }
             KindError::Failed {
@@ -109,6 +110,8 @@ impl fmt::Display for KindError {
                 detail,
             } => {
                 let id = printable(id, 300);
+                // serde's messages quote the offending input.
+                let detail = printable(detail, 400);
                 write!(f, "[FACT-SHAPE] {id}: `{command}` printed {detail}")
             }
         }
@@ -116,3 +119,25 @@ impl fmt::Display for KindError {
 }
 
 impl std::error::Error for KindError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_is_one_printable_line() {
+        let e = KindError::Malformed {
+            id: "kind.x:/a\nb".into(),
+            command: "x",
+            detail: "invalid type: string \"\u{1b}[2J\u{202e}\", expected u64".into(),
+        };
+        let s = e.to_string();
+        assert!(!s.chars().any(super::super::text::refused), "{s:?}");
+        assert!(s.starts_with("[FACT-SHAPE] kind.x:/a\\nb: `x` printed invalid type"), "{s}");
+        let f = KindError::failed("kind.y".into(), "y", 3, "\n  \nfirst\u{7}\nsecond\n");
+        assert_eq!(f.to_string(), "[FACT-EXIT] kind.y: `y` exited 3: first\\u{7}");
+        let long = KindError::failed("kind.y".into(), "y", 1, &"e".repeat(10_000));
+        assert!(long.to_string().len() < 300);
+        assert_eq!(long.code(), "FACT-EXIT");
+    }
+}

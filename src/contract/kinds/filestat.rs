@@ -107,6 +107,9 @@ impl Kind for FileStat {
             return Err(bad("not 6 fields (a name with a space?)"));
         }
         let raw = u32::from_str_radix(f[0], 16).map_err(|_| bad("a mode that is not hex"))?;
+        if raw > 0o177777 {
+            return Err(bad("a mode beyond 16 bits"));
+        }
         let kind = match raw & 0o170000 {
             0o100000 => FileType::Regular,
             0o040000 => FileType::Directory,
@@ -117,9 +120,6 @@ impl Kind for FileStat {
             0o140000 => FileType::Socket,
             _ => return Err(bad("an unknown file type")),
         };
-        if raw > 0o177777 {
-            return Err(bad("a mode beyond 16 bits"));
-        }
         let num = |s: &str, what: &str| s.parse::<u32>().map_err(|_| bad(what));
         for (name, what) in [(f[4], "owner name"), (f[5], "group name")] {
             check_value(what, name, 256).map_err(|e| bad(&e))?;

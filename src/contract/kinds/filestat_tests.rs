@@ -61,7 +61,7 @@ fn hostile_stat_output_is_a_typed_error() {
     assert!(malformed("81a4 0 0 1321 ro ot root\n"), "space in a name");
     assert!(malformed("81a4 0 0 1321 r\u{7f}t root\n"), "DEL in a name");
     assert!(malformed("zz 0 0 1 root root\n"), "mode not hex");
-    assert!(malformed("ffffffff 0 0 1 root root\n"), "mode too big");
+    assert!(malformed("1081a4 0 0 1 root root\n"), "mode too big");
     assert!(malformed("01a4 0 0 1 root root\n"), "no file type");
     assert!(malformed("81a4 99999999999 0 1 root root\n"), "uid too big");
     assert!(malformed("81a4 0 0 -1 root root\n"), "negative size");

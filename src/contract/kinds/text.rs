@@ -21,10 +21,10 @@ pub(crate) fn refused(c: char) -> bool {
 /// refused character. The error text names the field, never the value.
 pub(crate) fn check_value(field: &str, v: &str, max: usize) -> Result<(), String> {
     if v.len() > max {
-        return Err(format!("a {field} longer than {max} bytes"));
+        return Err(format!("{field} longer than {max} bytes"));
     }
     if let Some(c) = v.chars().find(|c| refused(*c)) {
-        return Err(format!("a control character {c:?} in a {field}"));
+        return Err(format!("{field} with a control character {c:?}"));
     }
     Ok(())
 }
