@@ -133,9 +133,15 @@ mod tests {
         };
         let s = e.to_string();
         assert!(!s.chars().any(super::super::text::refused), "{s:?}");
-        assert!(s.starts_with("[FACT-SHAPE] kind.x:/a\\nb: `x` printed invalid type"), "{s}");
+        assert!(
+            s.starts_with("[FACT-SHAPE] kind.x:/a\\nb: `x` printed invalid type"),
+            "{s}"
+        );
         let f = KindError::failed("kind.y".into(), "y", 3, "\n  \nfirst\u{7}\nsecond\n");
-        assert_eq!(f.to_string(), "[FACT-EXIT] kind.y: `y` exited 3: first\\u{7}");
+        assert_eq!(
+            f.to_string(),
+            "[FACT-EXIT] kind.y: `y` exited 3: first\\u{7}"
+        );
         let long = KindError::failed("kind.y".into(), "y", 1, &"e".repeat(10_000));
         assert!(long.to_string().len() < 300);
         assert_eq!(long.code(), "FACT-EXIT");

@@ -24,6 +24,8 @@ pub mod shadow;
 
 #[cfg(test)]
 mod live;
+#[cfg(test)]
+mod robust_tests;
 
 pub use block::{BlockDevice, BlockDevices, DevType};
 pub use error::KindError;
