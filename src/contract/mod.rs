@@ -16,6 +16,7 @@ pub mod control;
 pub mod facts;
 pub mod filecheck;
 pub mod keyed;
+pub mod kinds;
 pub mod plan;
 pub mod ports;
 pub mod probe;
