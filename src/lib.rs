@@ -20,6 +20,7 @@
 pub mod audit;
 pub mod ca;
 pub mod cli;
+pub mod contract;
 pub mod controls;
 pub mod engine;
 pub mod events;

@@ -278,7 +278,12 @@ roles = ["data"]
 
     #[test]
     fn from_must_lie_inside_management_sources() {
-        let inv = load_str(Path::new("t.toml"), INV.into()).unwrap();
+        let inv = load_str(
+            Path::new("t.toml"),
+            INV.into(),
+            crate::controls::sections::SECTIONS,
+        )
+        .unwrap();
         let ctx = HostCtx {
             inv: &inv,
             host: inv.host("db").unwrap(),

@@ -13,6 +13,7 @@ pub mod live;
 pub mod persist;
 pub mod ports;
 pub mod render;
+pub mod section;
 
 use crate::controls::{Control, Desired, HostCtx, ManagedFile, RenderError};
 use crate::engine::facts::{sh_quote, Facts, Probe};

@@ -19,7 +19,12 @@ roles = ["app"]
 "#;
 
 fn render(banner: &str) -> String {
-    let inv = load_str(Path::new("t.toml"), INV.into()).expect("inventory");
+    let inv = load_str(
+        Path::new("t.toml"),
+        INV.into(),
+        crate::controls::sections::SECTIONS,
+    )
+    .expect("inventory");
     let ctx = HostCtx {
         inv: &inv,
         host: &inv.hosts[0],
