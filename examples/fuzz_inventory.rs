@@ -50,7 +50,8 @@ fn main() {
         let len = bytes.len();
         let keep = bytes.clone();
         let t = Instant::now();
-        let outcome = std::panic::catch_unwind(|| check_one(bytes));
+        let outcome =
+            std::panic::catch_unwind(|| check_one(bytes, harden::controls::sections::SECTIONS));
         let took = t.elapsed();
         if took > worst {
             (worst, worst_len) = (took, len);

@@ -36,8 +36,9 @@ fn fuzz_inventory_loading_fixed_seed() {
     for i in 0..2500 {
         let bytes = input(&mut rng, &seeds);
         let head = String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned();
-        let out = std::panic::catch_unwind(|| check_one(bytes))
-            .unwrap_or_else(|_| panic!("input {i} panicked; it starts {head:?}"));
+        let out =
+            std::panic::catch_unwind(|| check_one(bytes, harden::controls::sections::SECTIONS))
+                .unwrap_or_else(|_| panic!("input {i} panicked; it starts {head:?}"));
         assert!(
             out.unlocated.is_empty(),
             "input {i}: diagnostics without line:col {:?}; input starts {head:?}",

@@ -16,5 +16,6 @@ mod firewall;
 mod fuzz;
 mod inventory;
 mod maintenance;
+mod sections;
 mod sshd;
 mod systemd;

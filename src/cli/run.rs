@@ -69,7 +69,8 @@ pub struct ApplyArgs {
 
 /// Loads the inventory, printing warnings.
 pub fn load(path: &Path) -> Result<Inventory> {
-    let inv = inventory::load(path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let inv = inventory::load(path, crate::controls::sections::SECTIONS)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(inv)
 }
 

@@ -149,7 +149,12 @@ mod tests {
                 n + 1
             ));
         }
-        load_str(Path::new("/x/inv.toml"), text).expect("inventory loads")
+        load_str(
+            Path::new("/x/inv.toml"),
+            text,
+            crate::controls::sections::SECTIONS,
+        )
+        .expect("inventory loads")
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod kinds;
 pub mod plan;
 pub mod ports;
 pub mod probe;
+pub mod section;
 
 pub use crate::report::model::{ChangeId, Fix};
 pub use change::{Change, ManagedFile, Quarantine};

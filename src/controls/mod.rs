@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod firewall;
+pub mod sections;
 pub mod ssh_ca;
 pub mod sshd;
 pub mod templates;

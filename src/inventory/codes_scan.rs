@@ -1,9 +1,11 @@
 //! Test-only: the diagnostic codes (`inv-…`, `pol-…`) emitted anywhere in
-//! `src/` agree with the catalogue [`CODES`] and with docs/inventory.md, in
-//! both directions.
+//! `src/` (the controls' `section.rs` files included) agree with the
+//! catalogue (`validate::catalogue`: [`CODES`] and the registered sections'
+//! own codes) and with docs/inventory.md, in both directions.
 //!
 //! Every `.rs` file under `src/` is read at test time (so a new file is
-//! covered without editing this one). The catalogue's own definition and
+//! covered without editing this one). The catalogue's own definitions (any
+//! `CODES: &[CodeInfo] = &[…]`) and
 //! test code (inline `#[cfg(test)] mod … { … }` blocks and files declared
 //! `#[cfg(test)] mod x;`) are left out, so neither the table nor a test's
 //! expectation counts as emitting a code.
@@ -11,7 +13,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use super::validate::CODES;
+use super::validate::{catalogue, CODES};
+use crate::controls::sections::SECTIONS;
 
 /// The code literals (`"inv-x"`, `"pol-x"`) in one source text.
 fn emitted(src: &str) -> Vec<&str> {
@@ -53,7 +56,7 @@ fn block_end(src: &str, start: usize, open: char, close: char) -> usize {
 /// modules.
 fn strip(src: &str) -> String {
     let mut s = src.to_string();
-    if let Some(at) = s.find("pub const CODES: &[CodeInfo] = &[") {
+    while let Some(at) = s.find("CODES: &[CodeInfo] = &[") {
         let open = at + s[at..].find("= &[").unwrap_or(0) + 3;
         let end = block_end(&s, open, '[', ']');
         s.replace_range(at..end, "");
@@ -161,11 +164,17 @@ fn mismatches(files: &[(String, String)], catalogue: &[&str], doc: &str) -> Vec<
 #[test]
 fn emitted_codes_the_catalogue_and_the_doc_agree() {
     let files = sources();
-    assert!(files.iter().any(|(f, _)| f.ends_with("inventory/hosts.rs")));
-    assert!(files
-        .iter()
-        .any(|(f, _)| f.ends_with("inventory/overrides.rs")));
-    let codes: Vec<&str> = CODES.iter().map(|c| c.code).collect();
+    for must in [
+        "inventory/hosts.rs",
+        "contract/section.rs",
+        "controls/sshd/section.rs",
+        "controls/firewall/section.rs",
+    ] {
+        assert!(files.iter().any(|(f, _)| f.ends_with(must)), "{must}");
+    }
+    let all = catalogue(SECTIONS);
+    assert!(all.len() > CODES.len(), "no section adds a code");
+    let codes: Vec<&str> = all.iter().map(|c| c.code).collect();
     let doc = include_str!("../../docs/inventory.md");
     let problems = mismatches(&files, &codes, doc);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
@@ -191,6 +200,10 @@ fn the_scan_fails_on_an_unlisted_an_undocumented_or_an_unused_code() {
     assert_eq!(p.len(), 2, "{p:?}");
     // Catalogued but emitted only by the table itself and by a test.
     let src = "pub const CODES: &[CodeInfo] = &[\n    CodeInfo { code: \"inv-b\", x: [1] },\n];\nf(\"inv-a\");\n#[cfg(test)]\nmod tests {\n    fn t() { g(\"inv-b\"); }\n}\n";
+    let p = mismatches(&file(src), &["inv-a", "inv-b"], doc);
+    assert_eq!(p, ["CODES lists `inv-b`, which no file under src/ emits"]);
+    // A section's own table (not `pub`) is a definition, not a use.
+    let src = "const CODES: &[CodeInfo] = &[CodeInfo { code: \"inv-b\" }];\nf(\"inv-a\");\n";
     let p = mismatches(&file(src), &["inv-a", "inv-b"], doc);
     assert_eq!(p, ["CODES lists `inv-b`, which no file under src/ emits"]);
     // A prefix test is not a code.

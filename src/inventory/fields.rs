@@ -7,15 +7,17 @@
 //!   value cannot quote, checked on the resolved absolute path so the
 //!   inventory's own directory counts too; paths handed to ssh also refuse
 //!   `%` and `$`, which ssh expands as tokens and environment variables;
-//! * free text (`legacy_kex_clients` names and reasons, `tenant`, `allow`
-//!   comments, which may also hold `"`: the firewall writes it as `'`)
-//!   keeps to a character set that is safe in a comment;
-//! * environment variable names are `[A-Za-z_][A-Za-z0-9_]*`;
-//! * every `sshd.extra` entry is one allowed directive (`sshd_extra.rs`).
+//! * free text (`tenant`, `allow` comments, which may also hold `"`: the
+//!   firewall writes it as `'`; the sections check theirs with
+//!   [`free_text_problem`]) keeps to a character set that is safe in a
+//!   comment;
+//! * environment variable names are `[A-Za-z_][A-Za-z0-9_]*`.
+//!
+//! The controls' sections (`sshd.extra`, …) check their own values.
 
 use std::path::Path;
 
-use super::schema::{RawInventory, RawSshd};
+use super::schema::RawInventory;
 use super::source::{Diagnostic, Diags, KeyPath, Severity, Source};
 
 /// Punctuation free text may use besides letters, digits and spaces.
@@ -87,23 +89,8 @@ impl Cx<'_> {
     /// Free text; `also` lists further characters the consumer escapes.
     fn text(&mut self, p: KeyPath, v: Option<&str>, max: usize, also: &str) {
         let Some(v) = v else { return };
-        let bad = v.chars().find(|c| {
-            !c.is_alphanumeric() && *c != ' ' && !TEXT_PUNCT.contains(*c) && !also.contains(*c)
-        });
-        if let Some(c) = bad {
-            self.err(
-                &p,
-                "inv-bad-text",
-                format!("the text contains `{}`", c.escape_debug()),
-                &format!("free text may use letters, digits, spaces and `{TEXT_PUNCT}{also}`"),
-            );
-        } else if v.chars().count() > max {
-            self.err(
-                &p,
-                "inv-bad-text",
-                format!("the text is longer than {max} characters"),
-                "shorten it",
-            );
+        if let Some((msg, help)) = free_text_problem(v, max, also) {
+            self.err(&p, "inv-bad-text", msg, &help);
         }
     }
 
@@ -124,24 +111,27 @@ impl Cx<'_> {
             );
         }
     }
+}
 
-    fn sshd(&mut self, p: KeyPath, s: Option<&RawSshd>) {
-        let Some(s) = s else { return };
-        for (i, c) in s.legacy_kex_clients.iter().flatten().enumerate() {
-            let cp = p.key("legacy_kex_clients").index(i);
-            self.text(cp.key("name"), Some(&c.name), 100, "");
-            self.text(cp.key("reason"), Some(&c.reason), 200, "");
-        }
-        for (i, e) in s.extra.iter().flatten().enumerate() {
-            if let Err(r) = super::sshd_extra::parse(e) {
-                self.err(
-                    &p.key("extra").index(i),
-                    "inv-sshd-extra",
-                    r.message,
-                    &r.help,
-                );
-            }
-        }
+/// What is wrong with free text `v` that ends up in a comment (message,
+/// help), if anything: a character outside letters, digits, spaces,
+/// `TEXT_PUNCT` and `also`, or more than `max` characters.
+pub fn free_text_problem(v: &str, max: usize, also: &str) -> Option<(String, String)> {
+    let bad = v.chars().find(|c| {
+        !c.is_alphanumeric() && *c != ' ' && !TEXT_PUNCT.contains(*c) && !also.contains(*c)
+    });
+    if let Some(c) = bad {
+        Some((
+            format!("the text contains `{}`", c.escape_debug()),
+            format!("free text may use letters, digits, spaces and `{TEXT_PUNCT}{also}`"),
+        ))
+    } else if v.chars().count() > max {
+        Some((
+            format!("the text is longer than {max} characters"),
+            "shorten it".into(),
+        ))
+    } else {
+        None
     }
 }
 
@@ -154,7 +144,6 @@ pub fn check(src: &Source, dir: &Path, raw: &RawInventory, diags: &mut Diags) {
     cx.login(dp.key("ssh_user"), d.ssh_user.as_ref());
     cx.path(dp.key("known_hosts"), dir, d.known_hosts.as_deref(), true);
     cx.path(dp.key("identity"), dir, d.identity.as_deref(), true);
-    cx.sshd(dp.key("sshd"), d.sshd.as_ref());
     for (i, h) in raw.hosts.iter().enumerate() {
         let hp = KeyPath::root().key("hosts").index(i);
         cx.login(hp.key("ssh_user"), h.ssh_user.as_ref());
@@ -170,7 +159,6 @@ pub fn check(src: &Source, dir: &Path, raw: &RawInventory, diags: &mut Diags) {
                 "\"",
             );
         }
-        cx.sshd(hp.key("sshd"), h.sshd.as_ref());
     }
     if let Some(ca) = &raw.ca {
         let cp = KeyPath::root().key("ca");

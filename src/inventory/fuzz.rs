@@ -157,10 +157,11 @@ pub struct Outcome {
 /// kilobytes each, whatever the size of the input.
 pub const MAX_OUTPUT: usize = 512 * 1024;
 
-/// Loads `bytes` as `fuzz.toml` and reports what it printed.
-pub fn check_one(bytes: Vec<u8>) -> Outcome {
+/// Loads `bytes` as `fuzz.toml` with the control `sections` and reports
+/// what it printed.
+pub fn check_one(bytes: Vec<u8>, sections: &[&dyn crate::contract::section::Section]) -> Outcome {
     let path = std::path::Path::new("fuzz.toml");
-    match super::load_bytes(path, bytes) {
+    match super::load_bytes(path, bytes, sections) {
         Ok(inv) => Outcome {
             ok: true,
             unlocated: inv

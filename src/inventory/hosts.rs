@@ -1,5 +1,6 @@
 //! Resolving `[defaults]` and `[[hosts]]`: addresses, prefixes, ports,
-//! `from` names and per-host overrides, with every problem collected.
+//! `from` names, per-host overrides and the control sections, with every
+//! problem collected.
 //!
 //! Names and addresses are resolved first for all hosts, so an `allow`
 //! entry may name any host of the inventory, before or after itself.
@@ -11,9 +12,9 @@ use std::time::Duration;
 
 use super::model::*;
 use super::net::{Cidr, PortRange};
-use super::overrides::{merge_firewall, merge_sshd};
 use super::schema::*;
 use super::source::{Diagnostic, Diags, KeyPath, Severity, Source};
+use crate::contract::section::Section;
 
 /// Collects diagnostics for one host while resolving it.
 pub(super) struct Ctx<'a> {
@@ -113,7 +114,14 @@ impl Ctx<'_> {
 }
 
 /// Resolves every host, pushing problems to `diags`.
-pub fn resolve(src: &Source, dir: &Path, raw: &RawInventory, diags: &mut Diags) -> Vec<Host> {
+pub fn resolve(
+    src: &Source,
+    dir: &Path,
+    raw: &RawInventory,
+    sections: &[&dyn Section],
+    diags: &mut Diags,
+) -> Vec<Host> {
+    let mut seen = super::sections::check_defaults(src, sections, &raw.defaults.sections, diags);
     let mut cx = Ctx { src, diags };
     let d = &raw.defaults;
     let dpath = KeyPath::root().key("defaults");
@@ -345,18 +353,14 @@ pub fn resolve(src: &Source, dir: &Path, raw: &RawInventory, diags: &mut Diags) 
             .clone()
             .or_else(|| d.identity.clone())
             .map(|p| dir.join(p));
-        let sshd = merge_sshd(
-            &mut cx,
-            &dpath.key("sshd"),
-            d.sshd.as_ref(),
-            &hp.key("sshd"),
-            h.sshd.as_ref(),
-        );
-        let firewall = merge_firewall(
-            &mut cx,
-            &hp.key("firewall"),
-            d.firewall.as_ref(),
-            h.firewall.as_ref(),
+        let settings = super::sections::load_host(
+            src,
+            sections,
+            &mut seen,
+            &d.sections,
+            &h.sections,
+            i,
+            cx.diags,
         );
         let (Some(provider), Some(environment)) = (provider, environment) else {
             continue;
@@ -384,8 +388,7 @@ pub fn resolve(src: &Source, dir: &Path, raw: &RawInventory, diags: &mut Diags) 
             },
             controller_sources,
             management_sources,
-            sshd,
-            firewall,
+            sections: settings,
         });
     }
     hosts

@@ -14,7 +14,8 @@ use super::hosts::resolve;
 use super::model::*;
 use super::schema::*;
 use super::source::{Diagnostic, Diags, KeyPath, Severity, Source};
-use super::{syntax, validate};
+use super::{sections, syntax, validate};
+use crate::contract::section::Section;
 
 /// Why an inventory could not be loaded.
 #[derive(Debug)]
@@ -48,19 +49,24 @@ impl std::fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
-/// Loads and validates the inventory at `path` (at most 10 MiB).
-pub fn load(path: &Path) -> Result<Inventory, LoadError> {
+/// Loads and validates the inventory at `path` (at most 10 MiB), with the
+/// control sections in `sections`.
+pub fn load(path: &Path, sections: &[&dyn Section]) -> Result<Inventory, LoadError> {
     let bytes = syntax::read(path).map_err(|err| LoadError::Io {
         path: path.to_path_buf(),
         err,
     })?;
-    load_bytes(path, bytes)
+    load_bytes(path, bytes, sections)
 }
 
 /// Loads an inventory from raw bytes (checked for size and UTF-8).
-pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Inventory, LoadError> {
+pub fn load_bytes(
+    path: &Path,
+    bytes: Vec<u8>,
+    sections: &[&dyn Section],
+) -> Result<Inventory, LoadError> {
     match syntax::decode(path, bytes) {
-        Ok(src) => load_source(src),
+        Ok(src) => load_source(src, sections),
         Err(d) => {
             let mut diags = Diags::new();
             diags.push(*d);
@@ -71,14 +77,18 @@ pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Inventory, LoadError> {
 
 /// Loads an inventory from text; `path` is used for messages and as the
 /// base of relative paths.
-pub fn load_str(path: &Path, text: String) -> Result<Inventory, LoadError> {
-    load_bytes(path, text.into_bytes())
+pub fn load_str(
+    path: &Path,
+    text: String,
+    sections: &[&dyn Section],
+) -> Result<Inventory, LoadError> {
+    load_bytes(path, text.into_bytes(), sections)
 }
 
-fn load_source(src: Source) -> Result<Inventory, LoadError> {
+fn load_source(src: Source, sections: &[&dyn Section]) -> Result<Inventory, LoadError> {
     let path = src.path.clone();
     let mut diags = Diags::new();
-    let Some(raw) = parse(&src, &mut diags) else {
+    let Some(raw) = parse(&src, sections, &mut diags) else {
         return Err(LoadError::Invalid(diags));
     };
     let dir = path
@@ -94,7 +104,7 @@ fn load_source(src: Source) -> Result<Inventory, LoadError> {
         .to_path_buf();
     let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
     super::fields::check(&src, &dir, &raw, &mut diags);
-    let hosts = resolve(&src, &dir, &raw, &mut diags);
+    let hosts = resolve(&src, &dir, &raw, sections, &mut diags);
     let users = super::people::users(&src, &raw.users, &mut diags);
     let access = super::people::access(&src, raw.access.as_ref(), &mut diags);
     let ca = super::settings::ca(&src, &dir, raw.ca.as_ref(), &mut diags);
@@ -126,21 +136,33 @@ fn load_source(src: Source) -> Result<Inventory, LoadError> {
     Ok(inv)
 }
 
-/// Syntax, control characters, then the schema. Each stage reports all it
-/// finds (serde: the first error) and stops loading when it found any.
-fn parse(src: &Source, diags: &mut Diags) -> Option<RawInventory> {
-    let doc = syntax::parse(src, diags)?;
+/// Syntax, control characters, then the schema (the sections' tables
+/// lifted out first). Each stage reports all it finds (serde: the first
+/// error) and stops loading when it found any.
+fn parse(src: &Source, sections: &[&dyn Section], diags: &mut Diags) -> Option<RawInventory> {
+    let mut doc = syntax::parse(src, diags)?;
     super::text::check(src, &doc, diags);
+    if diags.has_errors() {
+        return None;
+    }
+    let lifted = sections::lift(src, doc.get_mut(), sections, diags);
     if diags.has_errors() {
         return None;
     }
     let de = toml::de::Deserializer::from(doc);
     match serde_path_to_error::deserialize::<_, RawInventory>(de) {
-        Ok(raw) => Some(raw),
+        Ok(mut raw) => {
+            raw.defaults.sections = lifted.defaults;
+            for (h, t) in raw.hosts.iter_mut().zip(lifted.hosts) {
+                h.sections = t;
+            }
+            Some(raw)
+        }
         Err(e) => {
             let key = KeyPath::parse(&e.path().to_string());
             let inner = e.inner();
-            let msg = inner.message().trim().to_string();
+            let mut msg = inner.message().trim().to_string();
+            sections::name_sections(&key, &mut msg, sections);
             let span = inner.span().or_else(|| src.span_of(&key));
             let help = schema_help(&msg);
             diags.push(Diagnostic::at_span(
@@ -155,7 +177,9 @@ fn parse(src: &Source, diags: &mut Diags) -> Option<RawInventory> {
         }
     }
 }
-fn schema_help(msg: &str) -> String {
+
+/// How to fix a schema error, from serde's message.
+pub fn schema_help(msg: &str) -> String {
     if msg.starts_with("unknown field") {
         "remove the key or correct its spelling; the valid keys are listed above (docs/inventory.md)".into()
     } else if msg.starts_with("unknown variant") {

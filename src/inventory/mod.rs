@@ -7,18 +7,17 @@
 #[cfg(test)]
 mod codes_scan;
 pub mod diagnostic;
-mod fields;
+pub mod fields;
 pub mod fuzz;
 pub mod hosts;
 pub mod load;
 pub mod model;
 pub mod net;
-mod overrides;
 pub mod people;
 pub mod schema;
+mod sections;
 pub mod settings;
 pub mod source;
-pub mod sshd_extra;
 pub mod syntax;
 pub mod text;
 pub mod validate;

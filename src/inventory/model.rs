@@ -2,8 +2,11 @@
 //!
 //! Controls only ever see these types. They hold no spans and no `Option`
 //! that a default could have filled, so rendering cannot fail on a missing
-//! value and two hosts with the same inputs render identically.
+//! value and two hosts with the same inputs render identically. A
+//! control's own settings type lives in its folder (`section.rs`) and is
+//! read with [`Host::settings`].
 
+use std::any::Any;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -11,6 +14,7 @@ use std::time::Duration;
 use super::net::{Cidr, PortRange};
 use super::schema::{Environment, Proto, Provider, Role};
 use super::source::{Diagnostic, Source};
+use crate::contract::section::{default_of, SectionSettings};
 
 /// A loaded, validated inventory.
 #[derive(Debug, Clone)]
@@ -103,16 +107,25 @@ pub struct Host {
     pub controller_sources: Vec<Cidr>,
     /// Sources maintenance windows open the management port to.
     pub management_sources: Vec<Cidr>,
-    /// sshd settings.
-    pub sshd: SshdSettings,
-    /// Firewall settings.
-    pub firewall: FirewallSettings,
+    /// The effective settings of each control section (`[defaults.X]`
+    /// merged with `hosts[].X`); read them with [`Host::settings`].
+    pub sections: SectionSettings,
 }
 
 impl Host {
     /// True when the host has `role`.
     pub fn has_role(&self, role: Role) -> bool {
         self.roles.contains(&role)
+    }
+
+    /// The host's effective settings of type `T`, as its section loaded
+    /// them (e.g. `host.settings::<SshdSettings>()`); `T::default()` when
+    /// no loaded section produced a `T` (never a panic).
+    pub fn settings<T: Any + Default + Send + Sync>(&self) -> &T {
+        match self.sections.get::<T>() {
+            Some(t) => t,
+            None => default_of::<T>(),
+        }
     }
 }
 
@@ -129,70 +142,4 @@ pub struct Allow {
     pub from_written: Vec<String>,
     /// Optional free text.
     pub comment: Option<String>,
-}
-
-/// A client that keeps a classical key exchange allowed.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct LegacyClient {
-    /// Who.
-    pub name: String,
-    /// Why.
-    pub reason: String,
-}
-
-/// Effective sshd settings of a host.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SshdSettings {
-    /// Clients that need a classical key exchange.
-    pub legacy_kex_clients: Vec<LegacyClient>,
-    /// AllowTcpForwarding.
-    pub allow_tcp_forwarding: bool,
-    /// AllowAgentForwarding.
-    pub allow_agent_forwarding: bool,
-    /// X11Forwarding.
-    pub x11_forwarding: bool,
-    /// LoginGraceTime (seconds).
-    pub login_grace_time: u32,
-    /// MaxAuthTries.
-    pub max_auth_tries: u32,
-    /// MaxStartups.
-    pub max_startups: String,
-    /// ClientAliveInterval (seconds).
-    pub client_alive_interval: u32,
-    /// Extra lines.
-    pub extra: Vec<String>,
-}
-
-impl Default for SshdSettings {
-    fn default() -> Self {
-        SshdSettings {
-            legacy_kex_clients: Vec::new(),
-            allow_tcp_forwarding: false,
-            allow_agent_forwarding: false,
-            x11_forwarding: false,
-            login_grace_time: 20,
-            max_auth_tries: 3,
-            max_startups: "10:30:60".into(),
-            client_alive_interval: 300,
-            extra: Vec::new(),
-        }
-    }
-}
-
-/// Effective firewall settings of a host.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FirewallSettings {
-    /// Echo requests accepted per second.
-    pub icmp_rate: u32,
-    /// Log prefix for accepted management connections.
-    pub log_prefix: String,
-}
-
-impl Default for FirewallSettings {
-    fn default() -> Self {
-        FirewallSettings {
-            icmp_rate: 10,
-            log_prefix: "harden-mgmt: ".into(),
-        }
-    }
 }

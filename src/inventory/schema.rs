@@ -4,7 +4,9 @@
 //! typo is an error that names the key and the keys that would be valid.
 //! Meaning (address resolution, defaults, policy) is added by `load.rs` and
 //! `validate.rs`, which turn a [`RawInventory`] into an `Inventory`.
-//! Field comments are the reference for docs/inventory.md.
+//! Field comments are the reference for docs/inventory.md. The controls'
+//! own tables (`[defaults.sshd]`, `hosts[].firewall`, …) are not here: each
+//! control's `section.rs` describes its own (`contract::section`).
 
 use serde::Deserialize;
 
@@ -133,10 +135,10 @@ pub struct RawDefaults {
     pub identity: Option<String>,
     /// Seconds to wait for a TCP connect and SSH handshake (default 10).
     pub connect_timeout: Option<toml::Value>,
-    /// sshd settings.
-    pub sshd: Option<RawSshd>,
-    /// Host firewall settings.
-    pub firewall: Option<RawFirewall>,
+    /// `[defaults.<section>]` of each registered control section (lifted
+    /// out of the document before this struct is read; see `sections.rs`).
+    #[serde(skip)]
+    pub sections: toml::Table,
 }
 
 /// `[[hosts]]`: one managed server.
@@ -177,10 +179,10 @@ pub struct RawHost {
     pub identity: Option<String>,
     /// Overrides `[defaults]`.
     pub connect_timeout: Option<toml::Value>,
-    /// Overrides single keys of `[defaults.sshd]`.
-    pub sshd: Option<RawSshd>,
-    /// Overrides single keys of `[defaults.firewall]`.
-    pub firewall: Option<RawFirewall>,
+    /// `hosts[].<section>` of each registered control section: overrides
+    /// single keys of `[defaults.<section>]`.
+    #[serde(skip)]
+    pub sections: toml::Table,
 }
 
 /// One `allow` entry: a port the host serves.
@@ -195,52 +197,6 @@ pub struct RawAllow {
     pub from: Option<Vec<String>>,
     /// Free text, shown in the firewall rule's comment.
     pub comment: Option<String>,
-}
-
-/// `[defaults.sshd]` / `hosts[].sshd`.
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawSshd {
-    /// Older clients that cannot do post-quantum key exchange; naming one
-    /// keeps `curve25519-sha256` as the last key exchange.
-    pub legacy_kex_clients: Option<Vec<RawLegacyClient>>,
-    /// `AllowTcpForwarding` (default false).
-    pub allow_tcp_forwarding: Option<bool>,
-    /// `AllowAgentForwarding` (default false).
-    pub allow_agent_forwarding: Option<bool>,
-    /// `X11Forwarding` (default false).
-    pub x11_forwarding: Option<bool>,
-    /// `LoginGraceTime` in seconds (default 20, allowed 5-120).
-    pub login_grace_time: Option<u32>,
-    /// `MaxAuthTries` (default 3, allowed 1-6).
-    pub max_auth_tries: Option<u32>,
-    /// `MaxStartups` (default `10:30:60`).
-    pub max_startups: Option<String>,
-    /// `ClientAliveInterval` in seconds (default 300).
-    pub client_alive_interval: Option<u32>,
-    /// Extra `Keyword value` lines appended before the end of the file.
-    /// They must not set a keyword harden manages.
-    pub extra: Option<Vec<String>>,
-}
-
-/// A client allowed a classical key exchange, with the reason.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawLegacyClient {
-    /// Who needs it, e.g. `ci-runner (paramiko 3.4)`.
-    pub name: String,
-    /// Why it cannot be upgraded yet.
-    pub reason: String,
-}
-
-/// `[defaults.firewall]` / `hosts[].firewall`.
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawFirewall {
-    /// Rate of accepted ICMP/ICMPv6 echo requests per second (default 10).
-    pub icmp_rate: Option<u32>,
-    /// Log prefix of accepted management connections (default `harden-mgmt: `).
-    pub log_prefix: Option<String>,
 }
 
 /// Where a host runs.

@@ -44,6 +44,13 @@ impl KeyPath {
         KeyPath(v)
     }
 
+    /// This path followed by `rest`.
+    pub fn join(&self, rest: &KeyPath) -> Self {
+        let mut v = self.0.clone();
+        v.extend(rest.0.iter().cloned());
+        KeyPath(v)
+    }
+
     /// This path with an index appended.
     pub fn index(&self, i: usize) -> Self {
         let mut v = self.0.clone();
@@ -109,6 +116,8 @@ pub struct Source {
 #[derive(Debug)]
 struct Node {
     span: Range<usize>,
+    /// The span of the key naming this value, in a table.
+    key: Option<Range<usize>>,
     kids: Kids,
 }
 
@@ -128,13 +137,18 @@ impl Node {
         };
         Node {
             span: v.span(),
+            key: None,
             kids,
         }
     }
 
     fn table(t: &DeTable<'_>) -> HashMap<String, Node> {
         t.iter()
-            .map(|(k, v)| (k.get_ref().to_string(), Node::of(v)))
+            .map(|(k, v)| {
+                let mut n = Node::of(v);
+                n.key = Some(k.span());
+                (k.get_ref().to_string(), n)
+            })
             .collect()
     }
 }
@@ -196,16 +210,32 @@ impl Source {
     /// The span of the value at `path`, or of the closest ancestor that
     /// exists (a missing key points at the table that should hold it).
     pub fn span_of(&self, path: &KeyPath) -> Option<Range<usize>> {
+        let (node, _) = self.walk(path)?;
+        Some(node.span.clone()).filter(|r| !r.is_empty() || r.start > 0)
+    }
+
+    /// The span of the key that names the value at `path` (an unknown key
+    /// is shown at its name); `None` when `path` does not end at a key.
+    pub fn key_span_of(&self, path: &KeyPath) -> Option<Range<usize>> {
+        match self.walk(path)? {
+            (node, true) => node.key.clone(),
+            (_, false) => None,
+        }
+    }
+
+    /// The deepest node along `path`, and whether it is the whole path.
+    fn walk(&self, path: &KeyPath) -> Option<(&Node, bool)> {
         let root = self
             .spans
             .get_or_init(|| {
                 DeTable::parse(&self.text).ok().map(|doc| Node {
                     span: doc.span(),
+                    key: None,
                     kids: Kids::Table(Node::table(doc.get_ref())),
                 })
             })
             .as_ref()?;
-        let mut best: Option<Range<usize>> = None;
+        let mut best: Option<&Node> = None;
         let mut cur = root;
         for seg in &path.0 {
             let next = match (&cur.kids, seg) {
@@ -215,13 +245,13 @@ impl Source {
             };
             match next {
                 Some(n) => {
-                    best = Some(n.span.clone());
+                    best = Some(n);
                     cur = n;
                 }
-                None => break,
+                None => return best.map(|n| (n, false)),
             }
         }
-        best.filter(|r| !r.is_empty() || r.start > 0)
+        best.map(|n| (n, true))
     }
 }
 

@@ -22,7 +22,8 @@ pub struct CodeInfo {
     pub description: &'static str,
 }
 
-/// Every code an inventory diagnostic can carry. Codes are never renamed.
+/// Every code the inventory itself can emit; a control section adds its
+/// own ([`catalogue`]). Codes are never renamed.
 pub const CODES: &[CodeInfo] = &[
     CodeInfo {
         code: "inv-syntax",
@@ -113,12 +114,6 @@ pub const CODES: &[CodeInfo] = &[
         severity: "error",
         tom: None,
         description: "free text (a legacy client, reason, tenant or comment) has a character unsafe in a comment, or is too long",
-    },
-    CodeInfo {
-        code: "inv-sshd-extra",
-        severity: "error",
-        tom: None,
-        description: "an sshd.extra entry is not one `Keyword value` directive with an allowed keyword and plain values",
     },
     CodeInfo {
         code: "inv-duplicate-host",
@@ -223,6 +218,14 @@ pub const CODES: &[CodeInfo] = &[
         description: "a non-gatekeeper host serves a port to anyone",
     },
 ];
+
+/// The whole catalogue: [`CODES`], then each section's own codes.
+pub fn catalogue(sections: &[&dyn crate::contract::section::Section]) -> Vec<&'static CodeInfo> {
+    CODES
+        .iter()
+        .chain(sections.iter().flat_map(|s| s.codes()))
+        .collect()
+}
 
 /// Runs every policy rule.
 pub fn policy(inv: &Inventory, out: &mut Diags) {
@@ -363,10 +366,12 @@ fn allow_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Diags) {
 mod tests {
     use super::*;
 
+    use crate::controls::sections::SECTIONS;
+
     #[test]
     fn codes_are_unique_and_described() {
         let mut seen = std::collections::HashSet::new();
-        for c in CODES {
+        for c in catalogue(SECTIONS) {
             assert!(seen.insert(c.code), "duplicate code {}", c.code);
             assert!(!c.description.is_empty());
             assert!(c.code.starts_with("inv-") || c.code.starts_with("pol-"));
@@ -377,7 +382,7 @@ mod tests {
     /// The code table of docs/inventory.md, generated from [`CODES`].
     fn catalogue_table() -> String {
         let mut t = String::from("| Code | Severity | Protects | Meaning |\n|---|---|---|---|\n");
-        for c in CODES {
+        for c in catalogue(SECTIONS) {
             t.push_str(&format!(
                 "| `{}` | {} | {} | {} |\n",
                 c.code,
@@ -392,7 +397,7 @@ mod tests {
     #[test]
     fn docs_list_every_code() {
         let doc = include_str!("../../docs/inventory.md");
-        let missing: Vec<&str> = CODES
+        let missing: Vec<&str> = catalogue(SECTIONS)
             .iter()
             .map(|c| c.code)
             .filter(|c| !doc.contains(&format!("`{c}`")))

@@ -20,7 +20,12 @@ roles = ["app"]
 "#;
 
 fn host(dir: &Path) -> Host {
-    let inv = load_str(&dir.join("t.toml"), INV.into()).expect("inventory");
+    let inv = load_str(
+        &dir.join("t.toml"),
+        INV.into(),
+        crate::controls::sections::SECTIONS,
+    )
+    .expect("inventory");
     let mut h = inv.hosts[0].clone();
     h.conn.known_hosts = dir.join("known_hosts");
     std::fs::write(&h.conn.known_hosts, "").expect("known_hosts");

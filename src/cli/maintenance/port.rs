@@ -74,7 +74,12 @@ mod tests {
 [[hosts]]\nname = \"db\"\naddress = \"10.0.0.1\"\nprovider = \"telekom\"\nenvironment = \"production\"\nroles = [\"data\"]\nallow = [ { port = 5432, from = [\"10.0.2.0/24\"] } ]\n
 [[hosts]]\nname = \"app\"\naddress = \"10.0.0.2\"\nprovider = \"telekom\"\nenvironment = \"production\"\nroles = [\"app\"]\nssh_port = 2222\n
 [[hosts]]\nname = \"gw\"\naddress = \"10.0.0.3\"\nprovider = \"telekom\"\nenvironment = \"production\"\nroles = [\"app\"]\n";
-        load_str(Path::new("/x/inv.toml"), text.into()).expect("inventory loads")
+        load_str(
+            Path::new("/x/inv.toml"),
+            text.into(),
+            crate::controls::sections::SECTIONS,
+        )
+        .expect("inventory loads")
     }
 
     #[test]

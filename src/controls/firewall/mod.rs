@@ -13,6 +13,7 @@ pub mod live;
 pub mod persist;
 pub mod ports;
 pub mod render;
+pub mod section;
 
 use crate::contract::{sh_quote, Control, Facts, HostCtx, ManagedFile, Plan, Probe, RenderError};
 use crate::report::model::{Finding, Fix};

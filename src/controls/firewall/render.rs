@@ -109,8 +109,8 @@ pub fn ruleset(ctx: &HostCtx<'_>) -> Result<String, RenderError> {
             mgmt_port: h.conn.port,
             controller_v4,
             controller_v6,
-            log_prefix: h.firewall.log_prefix.clone(),
-            icmp_rate: h.firewall.icmp_rate,
+            log_prefix: h.settings::<super::section::FirewallSettings>().log_prefix.clone(),
+            icmp_rate: h.settings::<super::section::FirewallSettings>().icmp_rate,
             allow,
         },
     )
@@ -155,7 +155,7 @@ allow = [ { port = 443, comment = "tls \"in\"" }, { port = "60000-61000", proto 
 
     #[test]
     fn renders_allow_rules_per_family() {
-        let inv = load_str(Path::new("t.toml"), INV.into()).unwrap();
+        let inv = load_str(Path::new("t.toml"), INV.into(), crate::controls::sections::SECTIONS).unwrap();
         let db = ruleset(&HostCtx::new(&inv, inv.host("db").unwrap(), None)).unwrap();
         assert!(db.contains("tcp dport 22 ip saddr { 10.213.0.2 } ct state new counter log prefix \"harden-mgmt: \" accept"), "{db}");
         assert!(

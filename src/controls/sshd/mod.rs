@@ -14,15 +14,16 @@
 pub mod classes;
 pub mod crypto;
 mod drift;
+pub mod section;
 pub mod settings;
 
 use serde::Serialize;
 
 use crate::contract::{Control, Facts, HostCtx, ManagedFile, Plan, Probe, Quarantine, RenderError};
 use crate::controls::templates;
-use crate::inventory::LegacyClient;
 use crate::report::model::{Finding, Fix};
 use crypto::{Supported, Version};
+use section::{LegacyClient, SshdSettings};
 use settings::{Flavour, Section};
 
 /// Path of the main config.
@@ -110,10 +111,10 @@ impl Control for Sshd {
     fn plan(&self, ctx: &HostCtx<'_>, facts: &Facts) -> Result<Plan, RenderError> {
         let h = ctx.host;
         let (version, flavour, supported) = platform(facts)?;
-        let crypto = crypto::choose(version, &supported, !h.sshd.legacy_kex_clients.is_empty());
+        let crypto = crypto::choose(version, &supported, !h.settings::<SshdSettings>().legacy_kex_clients.is_empty());
         let sections = settings::sections(h, &crypto, flavour, ctx.ca.is_some());
         let managed = settings::managed_keywords(&sections);
-        for line in &h.sshd.extra {
+        for line in &h.settings::<SshdSettings>().extra {
             let kw = line
                 .split_whitespace()
                 .next()
@@ -137,8 +138,8 @@ impl Control for Sshd {
                 host: &h.name,
                 rationale: &rationale,
                 sections: &sections,
-                legacy_clients: &h.sshd.legacy_kex_clients,
-                extra: &h.sshd.extra,
+                legacy_clients: &h.settings::<SshdSettings>().legacy_kex_clients,
+                extra: &h.settings::<SshdSettings>().extra,
             },
         )?;
         let mut p = Plan::new("sshd");

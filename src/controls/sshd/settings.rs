@@ -65,7 +65,7 @@ pub struct Flavour {
 
 /// Builds the sections for `host`; `ca` switches to certificate logins.
 pub fn sections(host: &Host, crypto: &Crypto, flavour: Flavour, ca: bool) -> Vec<Section> {
-    let c = &host.sshd;
+    let c = host.settings::<super::section::SshdSettings>();
     let mut transport = vec![s("HostKey", "/etc/ssh/ssh_host_ed25519_key", TRANSPORT)];
     if ca {
         transport.push(s(
