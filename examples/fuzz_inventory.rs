@@ -51,7 +51,7 @@ fn main() {
         let keep = bytes.clone();
         let t = Instant::now();
         let outcome =
-            std::panic::catch_unwind(|| check_one(bytes, harden::controls::sections::SECTIONS));
+            std::panic::catch_unwind(|| check_one(bytes, harden::controls::sections::sections()));
         let took = t.elapsed();
         if took > worst {
             (worst, worst_len) = (took, len);

@@ -37,7 +37,7 @@ fn fuzz_inventory_loading_fixed_seed() {
         let bytes = input(&mut rng, &seeds);
         let head = String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned();
         let out =
-            std::panic::catch_unwind(|| check_one(bytes, harden::controls::sections::SECTIONS))
+            std::panic::catch_unwind(|| check_one(bytes, harden::controls::sections::sections()))
                 .unwrap_or_else(|_| panic!("input {i} panicked; it starts {head:?}"));
         assert!(
             out.unlocated.is_empty(),

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use harden::contract::section::{pick, Section, SectionCx, Side};
 use harden::controls::firewall::section::FirewallSettings;
-use harden::controls::sections::SECTIONS;
+use harden::controls::sections::sections;
 use harden::controls::sshd::section::SshdSettings;
 use harden::inventory::{load_str, Inventory, LoadError};
 
@@ -84,7 +84,7 @@ fn errors(r: Result<Inventory, LoadError>) -> String {
 }
 
 fn with_banner() -> Vec<&'static dyn Section> {
-    let mut all: Vec<&'static dyn Section> = SECTIONS.to_vec();
+    let mut all: Vec<&'static dyn Section> = sections().to_vec();
     all.push(&Banner);
     all
 }
@@ -134,11 +134,11 @@ fn an_unregistered_section_is_an_unknown_key_listing_the_registered_ones() {
         "{HEAD}[defaults.banner]\ntext = \"x\"\n{}",
         host("a", 1, "")
     );
-    let e = errors(load(&text, SECTIONS));
+    let e = errors(load(&text, sections()));
     assert!(e.contains("error[inv-schema]: defaults.banner: unknown field `banner`, expected one of `ssh_user`"), "{e}");
     assert!(e.contains("`connect_timeout`, `sshd`, `firewall`\n"), "{e}");
     // A host built without a section reads its defaults, never panics.
-    let inv = load(&format!("{HEAD}{}", host("a", 1, "")), SECTIONS).expect("loads");
+    let inv = load(&format!("{HEAD}{}", host("a", 1, "")), sections()).expect("loads");
     assert_eq!(
         *inv.hosts[0].settings::<BannerSettings>(),
         BannerSettings::default()
@@ -156,7 +156,7 @@ fn a_defaults_problem_is_shown_once_where_it_was_written() {
         host("b", 2, ""),
         host("c", 3, "")
     );
-    let e = errors(load(&text, SECTIONS));
+    let e = errors(load(&text, sections()));
     assert_eq!(e.matches("max_auth_tries = 9 is outside").count(), 1, "{e}");
     assert!(
         e.contains("/x/inv.toml:5:18: error[inv-bad-value]: defaults.sshd.max_auth_tries"),
@@ -171,7 +171,7 @@ fn a_defaults_problem_is_shown_once_where_it_was_written() {
     // Also with no host at all.
     let e = errors(load(
         &format!("{HEAD}[defaults.sshd]\nmax_auth_triez = 1\n"),
-        SECTIONS,
+        sections(),
     ));
     assert!(
         e.contains(
@@ -188,7 +188,7 @@ fn a_host_value_overrides_the_defaults_key_by_key() {
         host("a", 1, "sshd = { login_grace_time = 30, extra = [\"AcceptEnv LANG\"] }\nfirewall = { log_prefix = \"x: \" }\n"),
         host("b", 2, "")
     );
-    let inv = load(&text, SECTIONS).expect("loads");
+    let inv = load(&text, sections()).expect("loads");
     let (a, b) = (&inv.hosts[0], &inv.hosts[1]);
     let sa = a.settings::<SshdSettings>();
     assert_eq!((sa.max_auth_tries, sa.login_grace_time), (2, 30));

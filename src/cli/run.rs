@@ -69,7 +69,7 @@ pub struct ApplyArgs {
 
 /// Loads the inventory, printing warnings.
 pub fn load(path: &Path) -> Result<Inventory> {
-    let inv = inventory::load(path, crate::controls::sections::SECTIONS)
+    let inv = inventory::load(path, crate::controls::sections::sections())
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(inv)
 }

@@ -152,7 +152,7 @@ mod tests {
         load_str(
             Path::new("/x/inv.toml"),
             text,
-            crate::controls::sections::SECTIONS,
+            crate::controls::sections::sections(),
         )
         .expect("inventory loads")
     }

@@ -69,7 +69,7 @@ pub struct Quarantine {
 }
 
 /// One thing apply may do.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Change {
     /// Write a file harden owns whole (or, with
     /// [`ManagedFile::unchanged_since`], the result of setting keys inside
@@ -83,6 +83,8 @@ pub enum Change {
     /// Only run the control's activation lines (the files are right, the
     /// running state is not).
     Activate,
+    /// Call the provider's API (provider-scoped controls only).
+    Api(crate::contract::api::ApiCall),
 }
 
 impl Change {
@@ -94,6 +96,7 @@ impl Change {
             Change::MoveAside(_) => "move-aside",
             Change::Run(_) => "run",
             Change::Activate => "activate",
+            Change::Api(_) => "api-call",
         }
     }
 }

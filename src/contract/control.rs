@@ -71,6 +71,12 @@ pub trait Control: Send + Sync {
         Scope::Host
     }
 
+    /// The control's own inventory section (`[defaults.<name>]` merged
+    /// with `hosts[].<name>`), if it has settings.
+    fn section(&self) -> Option<&'static dyn crate::contract::section::Section> {
+        None
+    }
+
     /// Whether the control manages this host at all.
     fn applies(&self, _ctx: &HostCtx<'_>) -> bool {
         true

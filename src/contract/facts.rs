@@ -8,6 +8,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::contract::kinds::{CmdOutput, Kind, KindError};
+
 /// What was found at a path.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileFact {
@@ -86,6 +88,7 @@ pub struct Facts {
     pub(crate) files: BTreeMap<String, FileFact>,
     pub(crate) dirs: BTreeMap<String, Vec<FileFact>>,
     pub(crate) cmds: BTreeMap<String, CmdFact>,
+    pub(crate) api: BTreeMap<String, serde_json::Value>,
     /// True for facts that were not read from a host (offline `render`).
     pub assumed: bool,
 }
@@ -122,6 +125,32 @@ impl Facts {
         self.files.extend(more.files);
         self.dirs.extend(more.dirs);
         self.cmds.extend(more.cmds);
+        self.api.extend(more.api);
+    }
+
+    /// The JSON answer of an API probe, if it was probed.
+    pub fn api(&self, id: &str) -> Option<&serde_json::Value> {
+        self.api.get(id)
+    }
+
+    /// Sets an API answer (the HTTP backend and tests).
+    pub fn set_api(&mut self, id: &str, answer: serde_json::Value) {
+        self.api.insert(id.to_string(), answer);
+    }
+
+    /// The typed value of fact kind `k`, parsed from its command probe
+    /// ([`Probe::kind`](crate::contract::Probe::kind)).
+    pub fn kind<K: Kind>(&self, k: &K) -> Result<K::Value, KindError> {
+        let id = k.id();
+        let c = self
+            .cmds
+            .get(&id)
+            .ok_or_else(|| KindError::not_probed(&id))?;
+        k.parse(&CmdOutput {
+            rc: c.rc,
+            stdout: &c.stdout,
+            stderr: &c.stderr,
+        })
     }
 
     /// Sets a command result (tests and offline rendering).

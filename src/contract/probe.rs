@@ -21,9 +21,25 @@ pub enum Probe {
         /// POSIX shell code, run with stdin closed.
         script: String,
     },
+    /// A GET below a provider API's base URL (provider-scoped controls);
+    /// the JSON answer is kept under `id`.
+    Api {
+        /// Key under which the answer is stored.
+        id: String,
+        /// Path below the base URL (checked like an `ApiCall`'s).
+        path: String,
+    },
 }
 
 impl Probe {
+    /// The command probe of a typed fact kind.
+    pub fn kind<K: crate::contract::kinds::Kind>(k: &K) -> Self {
+        Probe::Cmd {
+            id: k.id(),
+            script: k.script(),
+        }
+    }
+
     /// A command probe.
     pub fn cmd(id: &str, script: impl Into<String>) -> Self {
         Probe::Cmd {

@@ -1,19 +1,22 @@
-//! The registered inventory sections: each control that has settings of
-//! its own lists its [`Section`] here (to be folded into the control list,
-//! so a new control adds one line). The loader receives this list
-//! (`inventory::load(path, SECTIONS)`); the inventory names no control.
+//! The registered inventory sections: every control in the control list
+//! that has settings of its own ([`Control::section`]), so a new control
+//! adds one line to the list and nothing here. The loader receives this
+//! list (`inventory::load(path, sections())`); the inventory names no
+//! control.
+
+use std::sync::OnceLock;
 
 use crate::contract::section::Section;
 
-/// Every control section, in the order they are loaded and listed.
-pub static SECTIONS: &[&dyn Section] = &[
-    &super::sshd::section::SshdSection,
-    &super::firewall::section::FirewallSection,
-];
+/// Every control section, in control-list order.
+pub fn sections() -> &'static [&'static dyn Section] {
+    static ALL: OnceLock<Vec<&'static dyn Section>> = OnceLock::new();
+    ALL.get_or_init(|| super::ALL.iter().filter_map(|c| c.section()).collect())
+}
 
 #[cfg(test)]
 mod tests {
-    use super::SECTIONS;
+    use super::sections;
     use crate::inventory::schema::{RawDefaults, RawHost};
 
     /// The fixed keys of a table, as serde lists them for an unknown key.
@@ -40,7 +43,8 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         let fixed = [fixed_keys::<RawDefaults>(), fixed_keys::<RawHost>()].concat();
         assert!(fixed.iter().any(|k| k == "connect_timeout"), "{fixed:?}");
-        for s in SECTIONS {
+        assert!(sections().len() >= 2, "sshd and firewall register theirs");
+        for s in sections() {
             assert!(seen.insert(s.name()), "two sections named {}", s.name());
             assert!(
                 !fixed.iter().any(|k| k == s.name()),

@@ -240,6 +240,16 @@ async fn check_one(
     if stopping() {
         return Err(fail(format!("not started: {INTERRUPTED}")));
     }
+    if check::controls_for(&HostCtx::new(&inv, host, opts.ca.as_deref())).is_empty() {
+        // Nothing on this host is managed over SSH: do not connect.
+        return Ok(Checked {
+            index,
+            conn: None,
+            lock: None,
+            controls: Vec::new(),
+            started,
+        });
+    }
     ui.step(&host.name, "connecting");
     let conn = Conn::connect(host, &opts.client, "main")
         .await

@@ -278,7 +278,12 @@ roles = ["data"]
 
     #[test]
     fn from_must_lie_inside_management_sources() {
-        let inv = load_str(Path::new("t.toml"), INV.into(), crate::controls::sections::SECTIONS).unwrap();
+        let inv = load_str(
+            Path::new("t.toml"),
+            INV.into(),
+            crate::controls::sections::sections(),
+        )
+        .unwrap();
         let ctx = HostCtx::new(&inv, inv.host("db").unwrap(), None);
         let all = sources_for(&ctx, &[], 22).unwrap();
         assert_eq!(all.len(), 2);

@@ -23,7 +23,7 @@ fn host(dir: &Path) -> Host {
     let inv = load_str(
         &dir.join("t.toml"),
         INV.into(),
-        crate::controls::sections::SECTIONS,
+        crate::controls::sections::sections(),
     )
     .expect("inventory");
     let mut h = inv.hosts[0].clone();

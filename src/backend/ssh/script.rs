@@ -67,7 +67,9 @@ impl<'a> Apply<'a> {
                 Change::Write(f) => a.files.push(f),
                 Change::MoveAside(q) => a.quarantine.push(q),
                 Change::Run(cmd) => a.activate.push(cmd),
-                Change::Activate => {}
+                // A host has no API: provider-scoped controls never reach
+                // this backend (`engine::check::controls_for` is host scope).
+                Change::Activate | Change::Api(_) => {}
             }
         }
         a

@@ -77,7 +77,7 @@ mod tests {
         load_str(
             Path::new("/x/inv.toml"),
             text.into(),
-            crate::controls::sections::SECTIONS,
+            crate::controls::sections::sections(),
         )
         .expect("inventory loads")
     }

@@ -38,6 +38,12 @@ pub enum KindError {
         /// The limit.
         limit: usize,
     },
+    /// The kind's probe was not run (a control read a fact it did not ask
+    /// for: a bug, reported rather than guessed around).
+    NotProbed {
+        /// Probe id.
+        id: String,
+    },
     /// The output is not in the shape the command prints.
     Malformed {
         /// Probe id.
@@ -57,7 +63,13 @@ impl KindError {
             KindError::Failed { .. } => "FACT-EXIT",
             KindError::TooLarge { .. } => "FACT-SIZE",
             KindError::Malformed { .. } => "FACT-SHAPE",
+            KindError::NotProbed { .. } => "FACT-MISSING",
         }
+    }
+
+    /// The error for a kind whose probe did not run.
+    pub fn not_probed(id: &str) -> Self {
+        KindError::NotProbed { id: id.to_string() }
     }
 
     /// A `Failed` error from a command's output.
@@ -103,6 +115,10 @@ impl fmt::Display for KindError {
                     f,
                     "[FACT-SIZE] {id}: `{command}` printed more than {limit} {what}"
                 )
+            }
+            KindError::NotProbed { id } => {
+                let id = printable(id, 300);
+                write!(f, "[FACT-MISSING] {id}: not probed on this host")
             }
             KindError::Malformed {
                 id,

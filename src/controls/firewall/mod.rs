@@ -39,6 +39,10 @@ impl Control for Firewall {
         "firewall"
     }
 
+    fn section(&self) -> Option<&'static dyn crate::contract::section::Section> {
+        Some(&section::FirewallSection)
+    }
+
     fn probes(&self, ctx: &HostCtx<'_>) -> Result<Vec<Probe>, RenderError> {
         let rules = render::ruleset(ctx)?;
         Ok(vec![

@@ -109,7 +109,10 @@ pub fn ruleset(ctx: &HostCtx<'_>) -> Result<String, RenderError> {
             mgmt_port: h.conn.port,
             controller_v4,
             controller_v6,
-            log_prefix: h.settings::<super::section::FirewallSettings>().log_prefix.clone(),
+            log_prefix: h
+                .settings::<super::section::FirewallSettings>()
+                .log_prefix
+                .clone(),
             icmp_rate: h.settings::<super::section::FirewallSettings>().icmp_rate,
             allow,
         },
@@ -155,7 +158,12 @@ allow = [ { port = 443, comment = "tls \"in\"" }, { port = "60000-61000", proto 
 
     #[test]
     fn renders_allow_rules_per_family() {
-        let inv = load_str(Path::new("t.toml"), INV.into(), crate::controls::sections::SECTIONS).unwrap();
+        let inv = load_str(
+            Path::new("t.toml"),
+            INV.into(),
+            crate::controls::sections::sections(),
+        )
+        .unwrap();
         let db = ruleset(&HostCtx::new(&inv, inv.host("db").unwrap(), None)).unwrap();
         assert!(db.contains("tcp dport 22 ip saddr { 10.213.0.2 } ct state new counter log prefix \"harden-mgmt: \" accept"), "{db}");
         assert!(

@@ -214,7 +214,7 @@ roles = ["data"]
 allow = [ { port = 5432, from = ["10.0.2.0/24", "198.51.100.0/28"] } ]
 "#
             .into(),
-            crate::controls::sections::SECTIONS,
+            crate::controls::sections::sections(),
         )
         .expect("inventory");
         let ctx = HostCtx::new(&inv, &inv.hosts[0], None);

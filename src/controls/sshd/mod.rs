@@ -95,6 +95,10 @@ impl Control for Sshd {
         "sshd"
     }
 
+    fn section(&self) -> Option<&'static dyn crate::contract::section::Section> {
+        Some(&section::SshdSection)
+    }
+
     fn probes(&self, ctx: &HostCtx<'_>) -> Result<Vec<Probe>, RenderError> {
         Ok(vec![
             Probe::cmd(VERSION, "ssh -V"),
@@ -111,7 +115,11 @@ impl Control for Sshd {
     fn plan(&self, ctx: &HostCtx<'_>, facts: &Facts) -> Result<Plan, RenderError> {
         let h = ctx.host;
         let (version, flavour, supported) = platform(facts)?;
-        let crypto = crypto::choose(version, &supported, !h.settings::<SshdSettings>().legacy_kex_clients.is_empty());
+        let crypto = crypto::choose(
+            version,
+            &supported,
+            !h.settings::<SshdSettings>().legacy_kex_clients.is_empty(),
+        );
         let sections = settings::sections(h, &crypto, flavour, ctx.ca.is_some());
         let managed = settings::managed_keywords(&sections);
         for line in &h.settings::<SshdSettings>().extra {

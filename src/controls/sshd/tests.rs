@@ -19,7 +19,12 @@ roles = ["app"]
 "#;
 
 fn render(banner: &str) -> String {
-    let inv = load_str(Path::new("t.toml"), INV.into(), crate::controls::sections::SECTIONS).expect("inventory");
+    let inv = load_str(
+        Path::new("t.toml"),
+        INV.into(),
+        crate::controls::sections::sections(),
+    )
+    .expect("inventory");
     let ctx = HostCtx::new(&inv, &inv.hosts[0], None);
     let mut facts = Facts::default();
     facts.set_cmd(
