@@ -77,7 +77,7 @@ fn comment(text: &str) -> String {
 pub fn ruleset(ctx: &HostCtx<'_>) -> Result<String, RenderError> {
     let h = ctx.host;
     let (controller_v4, controller_v6) = split(&h.controller_sources);
-    let allow = h
+    let mut allow: Vec<AllowCtx> = h
         .allow
         .iter()
         .enumerate()
@@ -101,6 +101,19 @@ pub fn ruleset(ctx: &HostCtx<'_>) -> Result<String, RenderError> {
             }
         })
         .collect();
+    // Ports other controls declared (a proxy's listeners): the firewall
+    // derives their rules, so no control edits the firewall.
+    allow.extend(ctx.ports.iter().map(|n| {
+        let (v4, v6) = n.from.as_deref().map(split).unwrap_or_default();
+        AllowCtx {
+            proto: n.proto.as_str(),
+            port: n.port.to_string(),
+            any: n.from.is_none(),
+            v4,
+            v6,
+            comment: comment(&format!("harden: {} {}", n.control, n.why)),
+        }
+    }));
     templates::render(
         "firewall/harden.nft",
         &Ctx {
@@ -186,6 +199,31 @@ allow = [ { port = 443, comment = "tls \"in\"" }, { port = "60000-61000", proto 
         assert!(
             gw.contains("udp dport 60000-61000 ip saddr { 10.213.0.12 } accept"),
             "{gw}"
+        );
+    }
+
+    #[test]
+    fn ports_declared_by_other_controls_get_rules_beside_allow() {
+        let inv = load_str(
+            Path::new("t.toml"),
+            INV.into(),
+            crate::controls::sections::sections(),
+        )
+        .unwrap();
+        let host = inv.host("app").unwrap();
+        let plain = ruleset(&HostCtx::new(&inv, host, None)).unwrap();
+        assert!(!plain.contains("dport 8443"), "{plain}");
+        let needs = [crate::contract::PortNeed {
+            control: "haproxy",
+            port: crate::inventory::PortRange::single(8443),
+            proto: crate::inventory::Proto::Tcp,
+            from: Some(vec![crate::inventory::Cidr::parse("10.213.0.13").unwrap()]),
+            why: "listener \"web\"".into(),
+        }];
+        let with = ruleset(&HostCtx::new(&inv, host, None).with_ports(&needs)).unwrap();
+        assert!(
+            with.contains("tcp dport 8443 ip saddr { 10.213.0.13 } accept comment \"harden: haproxy listener 'web'\""),
+            "{with}"
         );
     }
 
