@@ -29,6 +29,7 @@ pub mod inventory;
 pub mod lab;
 pub mod maintenance;
 pub mod notify;
+pub mod random;
 pub mod report;
 pub mod timefmt;
 pub mod tom;

@@ -77,6 +77,13 @@ pub trait Control: Send + Sync {
         None
     }
 
+    /// The TOM measures its findings and files serve (the coverage report
+    /// and docs/tom.md are drawn from this; a test keeps it equal to the
+    /// `tom::` handles the control's folder uses).
+    fn measures(&self) -> &'static [&'static crate::tom::Tom] {
+        &[]
+    }
+
     /// Whether the control manages this host at all.
     fn applies(&self, _ctx: &HostCtx<'_>) -> bool {
         true

@@ -18,6 +18,7 @@ pub mod filecheck;
 pub mod keyed;
 pub mod kinds;
 pub mod plan;
+pub mod plan_keys;
 pub mod ports;
 pub mod probe;
 pub mod section;

@@ -75,7 +75,7 @@ impl RunContext {
         let run_id = format!(
             "{}-{:08x}",
             crate::timefmt::rfc3339(crate::timefmt::now()).replace([':', '-'], ""),
-            super::run::rand_u64() as u32
+            crate::random::u64() as u32
         );
         let mut client = ClientConfig {
             dir: dir.path().to_path_buf(),

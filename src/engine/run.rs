@@ -209,17 +209,8 @@ pub(super) fn plan_host(
     check::evaluate(&base.with_ports(&ports), got)
 }
 
-/// A random u64 from the OS (nonces, run ids).
-pub fn rand_u64() -> u64 {
-    let mut b = [0u8; 8];
-    if getrandom::fill(&mut b).is_err() {
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
-        return t.as_nanos() as u64 ^ u64::from(std::process::id());
-    }
-    u64::from_le_bytes(b)
-}
+/// A random u64 from the OS (kept here for older call sites).
+pub use crate::random::u64 as rand_u64;
 
 async fn check_one(
     inv: Arc<Inventory>,

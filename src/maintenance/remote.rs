@@ -17,8 +17,8 @@ use super::sshlog::{self, Login};
 use super::Error;
 use crate::backend::ssh::probe as facts;
 use crate::controls::firewall::live;
-use crate::engine::run::rand_u64;
 use crate::inventory::Cidr;
+use crate::random::u64 as rand_u64;
 use crate::transport::{Conn, Output};
 
 /// What to open on one host.

@@ -2,63 +2,29 @@
 //! and the inventory's policy rules (by diagnostic code).
 //!
 //! Policy rules are read from [`crate::inventory::validate::CODES`], where
-//! each rule names its measure. Controls say which measures their findings
-//! serve in [`CONTROL_CHECKS`]; a test reads each control's source folder
-//! and fails when that list and the handles the folder uses differ, so the
-//! list cannot drift from the code.
+//! each rule names its measure. Each control says which measures its
+//! findings serve ([`Control::measures`]); a test reads each control's
+//! source folder and fails when that list and the handles the folder uses
+//! differ, so the list cannot drift from the code.
 
 use super::{Tom, ALL};
+use crate::contract::Control;
 use crate::inventory::validate::CODES;
 
-/// A control and the measures its findings serve.
-pub struct ControlChecks {
-    /// The control's id (`Control::id`).
-    pub control: &'static str,
-    /// Its folder below `src/controls/`.
-    pub dir: &'static str,
-    /// The measures its findings and managed files name.
-    pub measures: &'static [&'static Tom],
+/// A control's source folder below `src/controls/` (its id, `-` as `_`).
+pub fn dir_of(c: &dyn Control) -> String {
+    c.id().replace('-', "_")
 }
-
-/// Every control that names a measure (kept equal to the code by a test).
-pub const CONTROL_CHECKS: &[ControlChecks] = &[
-    ControlChecks {
-        control: "firewall",
-        dir: "firewall",
-        measures: &[super::PORTS, super::MGMT_WINDOW],
-    },
-    ControlChecks {
-        control: "sshd",
-        dir: "sshd",
-        measures: &[
-            super::PORTS,
-            super::CRITICAL_LOGIN,
-            super::CENTRAL_USERS,
-            super::TRANSPORT_ENCRYPTION,
-            super::ACCESS_LOGGING,
-        ],
-    },
-    ControlChecks {
-        control: "ssh-ca",
-        dir: "ssh_ca",
-        measures: &[super::CRITICAL_LOGIN, super::CENTRAL_USERS],
-    },
-    ControlChecks {
-        control: "accounts",
-        dir: "accounts",
-        measures: &[super::CENTRAL_USERS],
-    },
-];
 
 /// Every measure with the checks that serve it: control ids first, then
 /// policy rule codes; an empty list means harden has no check for it.
 pub fn coverage() -> Vec<(&'static Tom, Vec<&'static str>)> {
     ALL.iter()
         .map(|&t| {
-            let controls = CONTROL_CHECKS
+            let controls = crate::controls::ALL
                 .iter()
-                .filter(|c| c.measures.contains(&t))
-                .map(|c| c.control);
+                .filter(|c| c.measures().contains(&t))
+                .map(|c| c.id());
             let rules = CODES.iter().filter(|c| c.tom == Some(t.id)).map(|c| c.code);
             (t, controls.chain(rules).collect())
         })
@@ -87,9 +53,10 @@ mod tests {
                     }
                     let name: String = text[i + 5..]
                         .chars()
-                        .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
                         .collect();
-                    if name.is_empty() {
+                    // Measure handles are UPPER_CASE; `tom::Tom` is the type.
+                    if name.is_empty() || name.chars().any(|c| c.is_ascii_lowercase()) {
                         continue;
                     }
                     let t = super::super::tests::by_const_name(&name)
@@ -104,39 +71,30 @@ mod tests {
     fn control_checks_match_the_handles_each_control_uses() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/controls");
         let mut listed_dirs = BTreeSet::new();
-        for c in CONTROL_CHECKS {
-            listed_dirs.insert(c.dir);
+        for c in crate::controls::ALL {
+            let dir = dir_of(*c);
             let mut used = BTreeSet::new();
-            handles_used(&root.join(c.dir), &mut used);
-            let listed: BTreeSet<&str> = c.measures.iter().map(|t| t.id).collect();
+            handles_used(&root.join(&dir), &mut used);
+            let listed: BTreeSet<&str> = c.measures().iter().map(|t| t.id).collect();
             assert_eq!(
-                used, listed,
-                "src/tom/coverage.rs: CONTROL_CHECKS for `{}` must list exactly the measures src/controls/{}/ names",
-                c.control, c.dir
+                used,
+                listed,
+                "Control::measures of `{}` must list exactly the measures src/controls/{dir}/ names",
+                c.id()
             );
+            listed_dirs.insert(dir);
         }
         for e in std::fs::read_dir(&root).into_iter().flatten().flatten() {
             let p = e.path();
             let name = e.file_name().to_string_lossy().into_owned();
-            if p.is_dir() && !listed_dirs.contains(name.as_str()) {
+            if p.is_dir() && !listed_dirs.contains(&name) {
                 let mut used = BTreeSet::new();
                 handles_used(&p, &mut used);
                 assert!(
                     used.is_empty(),
-                    "src/controls/{name}/ names {used:?}: add it to CONTROL_CHECKS in src/tom/coverage.rs"
+                    "src/controls/{name}/ names {used:?} but is no control in controls::ALL"
                 );
             }
-        }
-    }
-
-    #[test]
-    fn control_checks_name_real_controls() {
-        for c in CONTROL_CHECKS {
-            assert!(
-                crate::controls::ALL.iter().any(|k| k.id() == c.control),
-                "CONTROL_CHECKS names `{}`, which is no control",
-                c.control
-            );
         }
     }
 

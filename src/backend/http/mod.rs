@@ -169,7 +169,7 @@ impl ApiClient {
             }
             let wait = self
                 .retry
-                .wait(attempts - 1, crate::engine::run::rand_u64(), server_wait);
+                .wait(attempts - 1, crate::random::u64(), server_wait);
             // The next attempt needs time to be answered too.
             if started.elapsed() + wait + Duration::from_millis(50) >= budget {
                 return Err(fail(attempts, kind, Some(GaveUp::Budget(budget))));

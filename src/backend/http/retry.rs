@@ -160,7 +160,7 @@ mod tests {
         }
         // Real randomness: every draw within [0, cap], and they differ.
         let draws: Vec<Duration> = (0..64)
-            .map(|_| r.backoff(5, crate::engine::run::rand_u64()))
+            .map(|_| r.backoff(5, crate::random::u64()))
             .collect();
         assert!(draws.iter().all(|d| *d <= Duration::from_millis(1000)));
         let mut distinct = draws.clone();

@@ -25,8 +25,7 @@ use crate::contract::{sh_quote, Change, ManagedFile, Plan, Quarantine};
 /// Where harden keeps per-run state on a host.
 pub const STATE_DIR: &str = "/var/lib/harden";
 
-/// [`ManagedFile::unchanged_since`] of a file that was absent when read.
-pub const ABSENT: &str = "absent";
+use crate::contract::plan_keys::ABSENT;
 
 /// Exit code: a validator rejected a staged file.
 pub const EXIT_INVALID: i32 = 65;

@@ -7,7 +7,8 @@
 
 use serde::Deserialize;
 
-use super::text::{check_value, within};
+use super::error::accept;
+use super::text::check_value;
 use super::{CmdOutput, Kind, KindError};
 
 const ID: &str = "kind.lsblk";
@@ -107,15 +108,7 @@ impl Kind for BlockDevices {
             command: CMD,
             detail,
         };
-        if out.rc != 0 {
-            return Err(KindError::failed(ID.to_string(), CMD, out.rc, out.stderr));
-        }
-        within(out.stdout, MAX_BYTES).map_err(|limit| KindError::TooLarge {
-            id: ID.to_string(),
-            command: CMD,
-            what: "bytes",
-            limit,
-        })?;
+        accept(out, ID, CMD, MAX_BYTES)?;
         // Count before building the list: a huge array is refused by its
         // size in bytes already, this bounds the number of entries.
         if out.stdout.matches("\"name\"").count() > MAX_DEVICES {

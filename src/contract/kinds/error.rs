@@ -136,6 +136,33 @@ impl fmt::Display for KindError {
 
 impl std::error::Error for KindError {}
 
+/// The checks every kind makes before parsing: the command succeeded,
+/// and printed no more than `max` bytes.
+pub(crate) fn accept(
+    out: &super::CmdOutput<'_>,
+    id: &str,
+    command: &'static str,
+    max: usize,
+) -> Result<(), KindError> {
+    if out.rc != 0 {
+        return Err(KindError::failed(
+            id.to_string(),
+            command,
+            out.rc,
+            out.stderr,
+        ));
+    }
+    if out.stdout.len() > max {
+        return Err(KindError::TooLarge {
+            id: id.to_string(),
+            command,
+            what: "bytes",
+            limit: max,
+        });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,8 @@
 //! `FileStat`: whether one path exists, and its type, mode, owner, group
 //! and size (`stat -c` of the path itself: a symlink is not followed).
 
-use super::text::{check_path, check_value, sh_quote, within};
+use super::error::accept;
+use super::text::{check_path, check_value, sh_quote};
 use super::{CmdOutput, Kind, KindError};
 
 const KIND: &str = "kind.stat";
@@ -80,15 +81,7 @@ impl Kind for FileStat {
 
     fn parse(&self, out: &CmdOutput<'_>) -> Result<Option<FileInfo>, KindError> {
         let id = self.id();
-        if out.rc != 0 {
-            return Err(KindError::failed(id, CMD, out.rc, out.stderr));
-        }
-        within(out.stdout, 4096).map_err(|limit| KindError::TooLarge {
-            id: id.clone(),
-            command: CMD,
-            what: "bytes",
-            limit,
-        })?;
+        accept(out, &id, CMD, 4096)?;
         let bad = |detail: &str| KindError::Malformed {
             id: id.clone(),
             command: CMD,

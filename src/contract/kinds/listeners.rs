@@ -4,7 +4,8 @@
 
 use std::net::IpAddr;
 
-use super::text::{check_value, within};
+use super::error::accept;
+use super::text::check_value;
 use super::{CmdOutput, Kind, KindError};
 
 const ID: &str = "kind.listeners";
@@ -63,15 +64,7 @@ impl Kind for Listeners {
     }
 
     fn parse(&self, out: &CmdOutput<'_>) -> Result<Vec<Listener>, KindError> {
-        if out.rc != 0 {
-            return Err(KindError::failed(ID.to_string(), CMD, out.rc, out.stderr));
-        }
-        within(out.stdout, MAX_BYTES).map_err(|limit| KindError::TooLarge {
-            id: ID.to_string(),
-            command: CMD,
-            what: "bytes",
-            limit,
-        })?;
+        accept(out, ID, CMD, MAX_BYTES)?;
         let mut all = Vec::new();
         for (i, line) in out.stdout.lines().enumerate() {
             if i >= MAX_LINES {

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::text::{check_path, check_value, sh_quote, within};
+use super::error::accept;
+use super::text::{check_path, check_value, sh_quote};
 use super::{CmdOutput, Kind, KindError};
 
 const KIND: &str = "kind.luks-dump";
@@ -205,15 +206,7 @@ impl Kind for LuksDump {
 
     fn parse(&self, out: &CmdOutput<'_>) -> Result<Option<LuksHeader>, KindError> {
         let id = self.id();
-        if out.rc != 0 {
-            return Err(KindError::failed(id, CMD, out.rc, out.stderr));
-        }
-        within(out.stdout, MAX_BYTES).map_err(|limit| KindError::TooLarge {
-            id: id.clone(),
-            command: CMD,
-            what: "bytes",
-            limit,
-        })?;
+        accept(out, &id, CMD, MAX_BYTES)?;
         let bad = |detail: String| KindError::Malformed {
             id: id.clone(),
             command: CMD,

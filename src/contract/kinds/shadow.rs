@@ -3,7 +3,8 @@
 //! The password hash is looked at (to tell locked, none, empty and usable
 //! apart) and dropped: it is never in the value, an error or a log line.
 
-use super::text::{check_value, within};
+use super::error::accept;
+use super::text::check_value;
 use super::{CmdOutput, Kind, KindError};
 
 const ID: &str = "kind.shadow";
@@ -70,15 +71,7 @@ impl Kind for Shadow {
             command: CMD,
             detail,
         };
-        if out.rc != 0 {
-            return Err(KindError::failed(ID.to_string(), CMD, out.rc, out.stderr));
-        }
-        within(out.stdout, MAX_BYTES).map_err(|limit| KindError::TooLarge {
-            id: ID.to_string(),
-            command: CMD,
-            what: "bytes",
-            limit,
-        })?;
+        accept(out, ID, CMD, MAX_BYTES)?;
         let mut entries: Vec<ShadowEntry> = Vec::new();
         let mut names = std::collections::BTreeSet::new();
         for (i, line) in out.stdout.lines().enumerate() {

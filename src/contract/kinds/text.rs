@@ -1,20 +1,14 @@
-//! Small text helpers every kind shares: shell quoting, parameter and value
-//! checks, printable excerpts. (std only, so the contract depends on
-//! nothing else in the crate.)
+//! Small text helpers every kind shares: parameter and value checks and
+//! printable excerpts, on the crate's one shell-quoting rule and one list
+//! of refused characters.
 
-/// Quotes a string for a POSIX shell (single quotes; `'` becomes `'\''`).
-pub(crate) fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
-}
+/// Quotes a string for a POSIX shell: the contract's one rule.
+pub(crate) use crate::contract::sh_quote;
 
 /// Whether `c` is refused in any value read from a host or passed as a
-/// parameter: C0/C1 controls, DEL, line/paragraph separators, bidi
-/// overrides and marks, BOM.
+/// parameter: the inventory's one list of refused characters.
 pub(crate) fn refused(c: char) -> bool {
-    matches!(c,
-        '\0'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}'
-        | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
-        | '\u{200e}' | '\u{200f}' | '\u{61c}' | '\u{feff}')
+    crate::inventory::text::bad_char(c).is_some()
 }
 
 /// Checks one value read from a host: not longer than `max` bytes, no
@@ -58,15 +52,6 @@ pub(crate) fn printable(s: &str, max: usize) -> String {
     out
 }
 
-/// Refuses stdout over `limit` bytes.
-pub(crate) fn within(stdout: &str, limit: usize) -> Result<(), usize> {
-    if stdout.len() > limit {
-        Err(limit)
-    } else {
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,6 +60,7 @@ mod tests {
     fn quoting_survives_quotes_and_dollars() {
         assert_eq!(sh_quote("/a b"), "'/a b'");
         assert_eq!(sh_quote("x'$(id)"), "'x'\\''$(id)'");
+        assert_eq!(sh_quote("/dev/sda"), "/dev/sda");
     }
 
     #[test]

@@ -153,6 +153,10 @@ impl Control for Accounts {
         "accounts"
     }
 
+    fn measures(&self) -> &'static [&'static crate::tom::Tom] {
+        &[crate::tom::CENTRAL_USERS]
+    }
+
     fn applies(&self, ctx: &HostCtx<'_>) -> bool {
         ctx.ca.is_some()
     }

@@ -39,6 +39,10 @@ impl Control for Firewall {
         "firewall"
     }
 
+    fn measures(&self) -> &'static [&'static crate::tom::Tom] {
+        &[crate::tom::PORTS, crate::tom::MGMT_WINDOW]
+    }
+
     fn section(&self) -> Option<&'static dyn crate::contract::section::Section> {
         Some(&section::FirewallSection)
     }

@@ -92,7 +92,7 @@ pub fn desired(ctx: &HostCtx<'_>, ca: &CaRuntime, facts: &Facts) -> Result<Optio
     };
     let signer = signer?;
     let names = principals(ctx);
-    let serial = (crate::engine::run::rand_u64() | 1) & 0x7fff_ffff_ffff_ffff;
+    let serial = (crate::random::u64() | 1) & 0x7fff_ffff_ffff_ffff;
     let cert = sign_host(
         signer,
         &key,

@@ -75,6 +75,10 @@ impl Control for SshCa {
         "ssh-ca"
     }
 
+    fn measures(&self) -> &'static [&'static crate::tom::Tom] {
+        &[crate::tom::CRITICAL_LOGIN, crate::tom::CENTRAL_USERS]
+    }
+
     fn applies(&self, ctx: &HostCtx<'_>) -> bool {
         ctx.ca.is_some()
     }

@@ -95,6 +95,16 @@ impl Control for Sshd {
         "sshd"
     }
 
+    fn measures(&self) -> &'static [&'static crate::tom::Tom] {
+        &[
+            crate::tom::PORTS,
+            crate::tom::CRITICAL_LOGIN,
+            crate::tom::CENTRAL_USERS,
+            crate::tom::TRANSPORT_ENCRYPTION,
+            crate::tom::ACCESS_LOGGING,
+        ]
+    }
+
     fn section(&self) -> Option<&'static dyn crate::contract::section::Section> {
         Some(&section::SshdSection)
     }
