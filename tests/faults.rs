@@ -277,3 +277,40 @@ fn a_host_whose_audit_copy_cannot_be_written_is_left_unchanged() {
     assert!(Path::new(&t.audit_log()).exists());
     eprintln!("faults: full host disk: runs 4, lock-outs 0, events {delivered}, lost 0 (2 not in the full host copy, by design)");
 }
+
+#[test]
+fn a_killed_apply_frees_the_host_lock_at_once_while_its_ssh_masters_linger() {
+    // The lock's holder is a channel on the run's multiplexed connection,
+    // whose ssh master outlives a killed harden (ControlPersist 60 s): the
+    // master must close that channel when harden's end of it is gone.
+    let (t, _rx) = lab(8127);
+    let bg = Bg::start(&t, "lock", &["apply", "--yes"], &["phase-one"]);
+    bg.paused_at("phase-one");
+    let state = |h: &str| {
+        t.on(
+            h,
+            "flock -n /run/lock/harden.run.lock true && echo free || echo held",
+        )
+    };
+    for h in [DB, "otc-app-1"] {
+        assert_eq!(state(h).trim(), "held", "{h}: the run holds the lock");
+    }
+    bg.signal(libc::SIGKILL);
+    assert_eq!(bg.wait(Duration::from_secs(20)).code, -1, "killed");
+    let killed = std::time::Instant::now();
+    wait_until("both host locks free", Duration::from_secs(5), || {
+        [DB, "otc-app-1"].iter().all(|h| state(h).trim() == "free")
+    });
+    let took = killed.elapsed();
+    let masters = ssh_left(&t);
+    assert!(
+        !masters.is_empty(),
+        "the dead run's ssh masters still run, so the channel (not a master's exit) freed the lock"
+    );
+    eprintln!(
+        "faults: sigkill lock: freed {} ms after the kill, {} ssh masters still running",
+        took.as_millis(),
+        masters.len()
+    );
+    converges(&t, "lock");
+}

@@ -215,3 +215,24 @@ fn a_host_dropping_harden_before_key_exchange_is_retried_and_explained() {
     let counted = t.on("otc-app-1", "nft list chain inet probe c");
     assert!(counted.contains("packets 3 "), "{counted}");
 }
+
+#[test]
+fn a_match_block_in_an_included_drop_in_is_still_seen_per_class() {
+    // drift folds the per-class sshd -T into one when the config can hold
+    // no Match block; an Include added behind harden's back turns the
+    // per-class evaluation back on, so a Match in the drop-in is seen.
+    let t = TestLab::new(&["otc-app-1"], ONE);
+    t.harden(&["apply", "--yes"]).code(0);
+    t.harden(&["drift"]).code(0);
+    t.on(
+        "otc-app-1",
+        "sed -i '1i Include /etc/ssh/sshd_config.d/*.conf' /etc/ssh/sshd_config && printf 'Match Address 198.51.100.0/28\\n  PasswordAuthentication yes\\n' > /etc/ssh/sshd_config.d/60-mgmt.conf && sshd -t",
+    );
+    t.harden(&["drift"])
+        .code(2)
+        .says("PasswordAuthentication (for user=root from 198.51.100.1 (management_sources 198.51.100.0/28)): yes -> no")
+        .says("60-mgmt.conf")
+        .never_says("PasswordAuthentication: yes -> no");
+    t.harden(&["apply", "--yes"]).code(0);
+    t.harden(&["drift"]).code(0);
+}

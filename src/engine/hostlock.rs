@@ -4,13 +4,15 @@
 //! firewall and sshd but run A's accounts.
 //!
 //! The lock is `flock -x` on `/run/lock/harden.run.lock`, taken by a small
-//! holder script on a connection of its own. The holder writes the run's
-//! owner line (run id, pid, user, controller) to
-//! `/run/lock/harden.run.owner`, creates a marker file and then writes one
-//! byte every 0.2 s to its ssh channel until the marker is removed
-//! ([`HostLock::release`]). It also ends when the channel is gone — a
-//! killed harden closes it, the next write fails with SIGPIPE and the
-//! kernel drops the lock — and after a bounded lifetime in any case.
+//! holder script on a channel of the run's own multiplexed connection
+//! ([`Conn::hold`]: no second connection, no second key exchange). The
+//! holder writes the run's owner line (run id, pid, user, controller) to
+//! `/run/lock/harden.run.owner`, prints `locked` and then reads its
+//! standard input until it ends: [`HostLock::release`] closes it, and so
+//! does the kernel when harden dies (SIGKILL included) — the ssh master,
+//! which may outlive harden for its ControlPersist, then closes the
+//! channel, so the holder ends at once and the kernel drops the lock. It
+//! ends after a bounded lifetime in any case (`timeout`).
 //!
 //! The per-script lock (`backend::ssh::script::lock`, `/run/lock/harden.lock`)
 //! stays as it is: it serialises single steps (audit copies, maintenance
@@ -19,34 +21,24 @@
 //! A second run waits up to `--lock-wait` seconds (default 60; 0 refuses
 //! at once) and then fails that host with the holder's owner line.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-use tokio::task::JoinHandle;
 
 use crate::backend::ssh::script::EXIT_LOCKED;
 use crate::contract::sh_quote;
 use crate::inventory::Host;
-use crate::transport::{ClientConfig, Conn, Output};
+use crate::transport::held::Held;
+use crate::transport::{ClientConfig, Conn};
 
 /// The file the holder locks.
 pub const RUN_LOCK: &str = "/run/lock/harden.run.lock";
 /// Who holds it (one line).
 pub const OWNER_FILE: &str = "/run/lock/harden.run.owner";
+/// What the holder prints once it holds the lock.
+const LOCKED: &str = "locked";
 
 /// A held whole-host lock.
 pub struct HostLock {
-    conn: Arc<Conn>,
-    marker: String,
-    task: JoinHandle<Result<Output, String>>,
-}
-
-fn marker(run_id: &str) -> String {
-    let safe: String = run_id
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-        .collect();
-    format!("/run/lock/harden.hold.{safe}")
+    held: Held,
 }
 
 /// The owner line: no control characters, bounded.
@@ -61,8 +53,9 @@ pub fn owner_line(run_id: &str, user: &str) -> String {
     s.chars().filter(|c| !c.is_control()).take(300).collect()
 }
 
-/// The holder script.
-pub fn holder_script(marker: &str, owner: &str, wait: Duration, life: Duration) -> String {
+/// The holder script (run with `sh -c`; its standard input is harden's
+/// "still here": the lock is held until that input ends or `life` passes).
+pub fn holder_script(owner: &str, wait: Duration, life: Duration) -> String {
     let wait = if wait.is_zero() {
         "-n".to_string()
     } else {
@@ -73,121 +66,81 @@ pub fn holder_script(marker: &str, owner: &str, wait: Duration, life: Duration) 
 export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 umask 077
 mkdir -p /run/lock || exit 1
-M={marker}
+command -v timeout >/dev/null || {{ echo "timeout (coreutils) is missing" >&2; exit 1; }}
 exec 8>>{lock}
 if ! flock -x {wait} 8; then
   echo "held by $(head -c 300 {owner_file} 2>/dev/null || echo 'a run that recorded no owner')"
   exit {EXIT_LOCKED}
 fi
 printf '%s\n' {owner} > {owner_file}
-: > "$M" || exit 1
-i=0
-while [ -e "$M" ] && [ "$i" -lt {ticks} ]; do
-  printf . || break
-  sleep 0.2 8>&- 2>/dev/null || {{ sleep 1 8>&-; i=$((i+4)); }}
-  i=$((i+1))
-done
-rm -f "$M"
+echo {LOCKED} || exit 1
+timeout {life} cat >/dev/null 8>&-
+exit 0
 "#,
-        marker = sh_quote(marker),
         lock = sh_quote(RUN_LOCK),
         owner_file = sh_quote(OWNER_FILE),
         owner = sh_quote(owner),
-        ticks = life.as_secs().max(1) * 5,
+        life = life.as_secs().max(1),
     )
 }
 
 impl HostLock {
-    /// Takes the lock on `host`, waiting up to `wait`; `probe` is the run's
-    /// main connection, used to see the holder's marker appear. Holds at
-    /// most `life`.
+    /// Takes the lock on `host` through `conn`, the run's main connection,
+    /// waiting up to `wait`; holds it at most `life`. (`_client` and
+    /// `_run_id` are kept for the caller: the lock needs no connection of
+    /// its own, and the run id is in `owner`.)
     pub async fn acquire(
         host: &Host,
-        client: &ClientConfig,
-        probe: &Conn,
-        run_id: &str,
+        _client: &ClientConfig,
+        conn: &Conn,
+        _run_id: &str,
         owner: &str,
         wait: Duration,
         life: Duration,
     ) -> Result<HostLock, String> {
-        // sshd may be re-executing after another run's reload for a moment:
-        // a few bounded attempts.
-        let mut attempt = 0;
-        let conn = loop {
-            attempt += 1;
-            match Conn::connect(host, client, "lock").await {
-                Ok(c) => break Arc::new(c),
-                Err(e) if attempt >= 3 => return Err(e.to_string()),
-                Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
-            }
-        };
-        let m = marker(run_id);
-        let script = holder_script(&m, owner, wait, life);
-        let c2 = conn.clone();
-        let limit = wait + life + Duration::from_secs(30);
-        let mut task = tokio::spawn(async move {
-            c2.exec_with_timeout(&script, limit)
-                .await
-                .map_err(|e| e.to_string())
-        });
-        let check = format!("[ -e {} ]", sh_quote(&m));
-        let deadline = Instant::now() + wait + Duration::from_secs(15);
-        loop {
-            if task.is_finished() {
-                let r = (&mut task).await.map_err(|e| e.to_string())?;
-                close(conn).await;
-                return Err(match r {
-                    Ok(o) if o.rc == EXIT_LOCKED => format!(
-                        "the host lock {RUN_LOCK} is {}; waited {}s (--lock-wait); try again when that run has ended",
-                        o.stdout.trim(),
-                        wait.as_secs()
-                    ),
-                    Ok(o) => format!(
-                        "taking the host lock exited {}: {}",
-                        o.rc,
-                        o.stderr.trim()
-                    ),
-                    Err(e) => format!("taking the host lock: {e}"),
-                });
-            }
-            if let Ok(o) = probe.exec(&check).await {
-                if o.rc == 0 {
-                    return Ok(HostLock {
-                        conn,
-                        marker: m,
-                        task,
-                    });
-                }
-            }
-            if Instant::now() > deadline {
-                task.abort();
-                close(conn).await;
+        let mut held = conn
+            .hold(&holder_script(owner, wait, life))
+            .await
+            .map_err(|e| format!("taking the host lock: {e}"))?;
+        let limit = wait + Duration::from_secs(15);
+        let started = Instant::now();
+        let first = held.line(limit).await;
+        match first {
+            Ok(Some(l)) if l == LOCKED => return Ok(HostLock { held }),
+            Err(crate::transport::Error::Timeout { .. }) => {
+                let _ = held.finish(Duration::from_secs(5)).await;
                 return Err(format!(
-                    "no answer from the host lock within {}s",
-                    (wait + Duration::from_secs(15)).as_secs()
+                    "{}: no answer from the host lock within {}s",
+                    host.name,
+                    limit.as_secs()
                 ));
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            _ => {}
         }
+        let said = match &first {
+            Ok(Some(l)) => l.clone(),
+            _ => String::new(),
+        };
+        let left = limit.saturating_sub(started.elapsed()) + Duration::from_secs(5);
+        Err(match held.finish(left).await {
+            Ok(o) if o.rc == EXIT_LOCKED => format!(
+                "the host lock {RUN_LOCK} is {}; waited {}s (--lock-wait); try again when that run has ended",
+                (said + &o.stdout).trim(),
+                wait.as_secs()
+            ),
+            Ok(o) => format!(
+                "taking the host lock exited {}: {}",
+                o.rc,
+                o.stderr.trim()
+            ),
+            Err(e) => format!("taking the host lock: {e}"),
+        })
     }
 
-    /// Releases the lock (bounded: the holder notices within 0.2 s).
+    /// Releases the lock: closes the holder's input and waits (bounded)
+    /// for it to end; the connection stays open.
     pub async fn release(self) {
-        let _ = self
-            .conn
-            .exec_with_timeout(
-                &format!("rm -f {}", sh_quote(&self.marker)),
-                Duration::from_secs(10),
-            )
-            .await;
-        let mut task = self.task;
-        if tokio::time::timeout(Duration::from_secs(5), &mut task)
-            .await
-            .is_err()
-        {
-            task.abort();
-        }
-        close(self.conn).await;
+        let _ = self.held.finish(Duration::from_secs(5)).await;
     }
 }
 
@@ -239,74 +192,84 @@ pub async fn wait_for_pending_rollbacks(
     }
 }
 
-async fn close(conn: Arc<Conn>) {
-    if let Ok(c) = Arc::try_unwrap(conn) {
-        c.close().await;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{BufRead, BufReader};
+    use std::process::{Child, Command, Stdio};
 
-    fn run_local(dir: &std::path::Path, script: &str) -> std::process::Child {
+    fn run_local(dir: &std::path::Path, script: &str) -> Child {
         let s = script.replace("/run/lock", &dir.display().to_string());
-        std::process::Command::new("sh")
+        Command::new("sh")
             .arg("-c")
             .arg(s)
-            .stdout(std::process::Stdio::piped())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
             .spawn()
             .unwrap()
     }
 
+    /// Waits for the holder's `locked` line.
+    fn holds(c: &mut Child) {
+        let mut line = String::new();
+        BufReader::new(c.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), LOCKED);
+    }
+
+    fn ends_within(c: &mut Child, limit: Duration) -> Duration {
+        let t = Instant::now();
+        while c.try_wait().unwrap().is_none() {
+            assert!(t.elapsed() < limit, "holder did not end");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        t.elapsed()
+    }
+
+    fn try_lock(dir: &std::path::Path, owner: &str) -> std::process::Output {
+        let mut c = run_local(
+            dir,
+            &holder_script(owner, Duration::ZERO, Duration::from_secs(5)),
+        );
+        drop(c.stdin.take());
+        c.wait_with_output().unwrap()
+    }
+
     #[test]
-    fn a_second_holder_is_refused_with_the_owner_and_the_first_releases() {
+    fn a_second_holder_is_refused_with_the_owner_and_the_first_releases_at_end_of_input() {
         let dir = tempfile::tempdir().unwrap();
-        let m1 = marker("r1");
         let mut a = run_local(
             dir.path(),
-            &holder_script(&m1, "run r1 pid 1", Duration::ZERO, Duration::from_secs(20)),
+            &holder_script("run r1 pid 1", Duration::ZERO, Duration::from_secs(20)),
         );
-        let local = |m: &str| dir.path().join(m.trim_start_matches("/run/lock/"));
-        let t = Instant::now();
-        while !local(&m1).exists() {
-            assert!(t.elapsed() < Duration::from_secs(10), "first never held");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let b = run_local(
-            dir.path(),
-            &holder_script(
-                &marker("r2"),
-                "run r2",
-                Duration::ZERO,
-                Duration::from_secs(5),
-            ),
-        )
-        .wait_with_output()
-        .unwrap();
+        holds(&mut a);
+        let b = try_lock(dir.path(), "run r2");
         assert_eq!(b.status.code(), Some(EXIT_LOCKED));
         assert_eq!(
             String::from_utf8_lossy(&b.stdout).trim(),
             "held by run r1 pid 1"
         );
-        std::fs::remove_file(local(&m1)).unwrap();
-        let t = Instant::now();
-        while a.try_wait().unwrap().is_none() {
-            assert!(t.elapsed() < Duration::from_secs(10), "holder did not end");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let c = run_local(
-            dir.path(),
-            &holder_script(
-                &marker("r3"),
-                "run r3",
-                Duration::ZERO,
-                Duration::from_secs(1),
-            ),
-        )
-        .wait_with_output()
-        .unwrap();
+        // Release (or harden gone): its input ends, the holder ends at once.
+        drop(a.stdin.take());
+        let took = ends_within(&mut a, Duration::from_secs(10));
+        assert!(took < Duration::from_secs(2), "{took:?}");
+        let c = try_lock(dir.path(), "run r3");
         assert_eq!(c.status.code(), Some(0), "free again after release");
+    }
+
+    #[test]
+    fn a_holder_whose_input_never_ends_lets_go_after_its_lifetime() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = run_local(
+            dir.path(),
+            &holder_script("run r1", Duration::ZERO, Duration::from_secs(1)),
+        );
+        holds(&mut a);
+        ends_within(&mut a, Duration::from_secs(10));
+        let c = try_lock(dir.path(), "run r2");
+        assert_eq!(c.status.code(), Some(0));
+        drop(a.stdin.take());
     }
 
     #[test]

@@ -22,6 +22,7 @@ use tokio::io::AsyncWriteExt;
 use crate::inventory::Host;
 
 pub mod config;
+pub mod held;
 pub mod refused;
 
 /// Why talking to a host failed.

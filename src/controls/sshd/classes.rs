@@ -9,6 +9,13 @@
 //! source is one class; a CIDR is represented by its first usable address.
 //! All classes are evaluated in the one probe round trip (`sshd -T -C` per
 //! class, run in parallel on the host), and drift compares each.
+//!
+//! `-C` changes nothing but which `Match` blocks apply, so when the host's
+//! config can hold no `Match` block, every class evaluates alike and one
+//! `sshd -T` stands for all ([`NO_MATCH_CHECK`]): the probe reads the file
+//! it evaluates in the same round trip, so a `Match` (or an `Include` that
+//! could bring one) added behind harden's back turns the full evaluation
+//! back on for that run.
 
 use std::collections::{BTreeMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -108,17 +115,39 @@ pub fn classes(ctx: &HostCtx<'_>) -> Vec<Class> {
         .collect()
 }
 
+/// The main config, the one file `sshd -T` reads unless it includes
+/// others (the `Include` keyword, which [`NO_MATCH_CHECK`] looks for).
+pub const MAIN_CONFIG: &str = "/etc/ssh/sshd_config";
+
+/// A shell test that succeeds only when `$1` is readable and no active
+/// line could be or bring a `Match` block: after dropping comment lines
+/// (sshd skips blanks and tabs before `#`) and every quote and backslash
+/// (sshd's word splitting removes them, so `M"atch"` is `Match`), no line
+/// holds `match` or `include` in any case. Anything else (a value that
+/// merely contains the word, an unreadable file) means the full,
+/// per-class evaluation: the test can err only on the safe side.
+pub const NO_MATCH_CHECK: &str = r#"nomatch() { sed -e '/^[[:blank:]]*#/d' -e "s/[\"'\\]//g" -- "$1" >"$T/cfg" 2>/dev/null && ! grep -qi -e match -e include "$T/cfg"; }"#;
+
+/// Marks that every class evaluated like class 0 (no `Match` possible).
+const SAME: &str = "== same";
+
 /// The probe: `sshd -T -C` for every class, in parallel, printed in order
-/// as `== <index> <rc>` followed by that class's output. A failing class
-/// has its stderr on the probe's stderr, prefixed with its index.
+/// as `== <index> <rc>` followed by that class's output; or, when the
+/// config can hold no `Match` block, class 0 alone followed by `== same`.
+/// A failing class has its stderr on the probe's stderr, prefixed with its
+/// index (in the folded case class 0's, once per class, as before).
 pub fn script(classes: &[Class], laddr: IpAddr, lport: u16) -> String {
     let specs: Vec<String> = classes
         .iter()
         .map(|c| sh_quote(&c.spec(laddr, lport)))
         .collect();
+    let first = specs.first().cloned().unwrap_or_default();
     format!(
-        "i=0; for c in {}; do ( sshd -T -C \"$c\" >\"$T/$i\" 2>\"$T/$i.e\"; echo $? >\"$T/$i.rc\" ) & i=$((i+1)); done; wait; j=0; while [ $j -lt $i ]; do echo \"== $j $(cat \"$T/$j.rc\")\"; cat \"$T/$j\"; sed \"s/^/$j: /\" \"$T/$j.e\" >&2; j=$((j+1)); done",
-        specs.join(" ")
+        "{NO_MATCH_CHECK}; if [ {n} -gt 0 ] && nomatch {main}; then sshd -T -C {first} >\"$T/0\" 2>\"$T/0.e\"; echo \"== 0 $?\"; cat \"$T/0\"; echo '{SAME}'; j=0; while [ $j -lt {n} ]; do sed \"s/^/$j: /\" \"$T/0.e\" >&2; j=$((j+1)); done; else \
+i=0; for c in {all}; do ( sshd -T -C \"$c\" >\"$T/$i\" 2>\"$T/$i.e\"; echo $? >\"$T/$i.rc\" ) & i=$((i+1)); done; wait; j=0; while [ $j -lt $i ]; do echo \"== $j $(cat \"$T/$j.rc\")\"; cat \"$T/$j\"; sed \"s/^/$j: /\" \"$T/$j.e\" >&2; j=$((j+1)); done; fi",
+        n = specs.len(),
+        main = sh_quote(MAIN_CONFIG),
+        all = specs.join(" ")
     )
 }
 
@@ -141,12 +170,19 @@ impl Effective {
     }
 }
 
-/// Parses the probe's output into one [`Effective`] per class index.
-pub fn parse(out: &str) -> BTreeMap<usize, Effective> {
+/// Parses the probe's output into one [`Effective`] per class index, for
+/// `n` classes (`== same` copies class 0 to every other class).
+pub fn parse(out: &str, n: usize) -> BTreeMap<usize, Effective> {
     let mut all = BTreeMap::new();
     let mut cur: Option<(usize, Effective)> = None;
+    let mut same = false;
     for line in out.lines() {
-        if let Some(head) = line.strip_prefix("== ") {
+        if line == SAME {
+            if let Some((i, e)) = cur.take() {
+                all.insert(i, e);
+            }
+            same = true;
+        } else if let Some(head) = line.strip_prefix("== ") {
             if let Some((i, e)) = cur.take() {
                 all.insert(i, e);
             }
@@ -171,6 +207,13 @@ pub fn parse(out: &str) -> BTreeMap<usize, Effective> {
     }
     if let Some((i, e)) = cur {
         all.insert(i, e);
+    }
+    if same {
+        if let Some(base) = all.get(&0).cloned() {
+            for i in 1..n {
+                all.entry(i).or_insert_with(|| base.clone());
+            }
+        }
     }
     all
 }
@@ -239,7 +282,7 @@ allow = [ { port = 5432, from = ["10.0.2.0/24", "198.51.100.0/28"] } ]
 
     #[test]
     fn parses_framed_output() {
-        let p = parse("== 0 0\npasswordauthentication no\nport 22\n== 1 0\npasswordauthentication yes\nport 22\n== 2 255\n");
+        let p = parse("== 0 0\npasswordauthentication no\nport 22\n== 1 0\npasswordauthentication yes\nport 22\n== 2 255\n", 3);
         assert_eq!(p.len(), 3);
         assert_eq!(p[&0].get("PasswordAuthentication"), "no");
         assert_eq!(p[&1].get("PasswordAuthentication"), "yes");
@@ -256,5 +299,92 @@ allow = [ { port = 5432, from = ["10.0.2.0/24", "198.51.100.0/28"] } ]
         };
         let s = script(&[c], "10.213.0.11".parse().expect("ip"), 22);
         assert!(s.contains("for c in user=root,host=harden.invalid,addr=203.0.113.10,laddr=10.213.0.11,lport=22; do"), "{s}");
+    }
+
+    /// Runs the probe with a stand-in `sshd` (it logs each call and prints
+    /// its `-C` argument) and `config` as the main config.
+    fn run_probe(config: Option<&str>, n: usize) -> (BTreeMap<usize, Effective>, usize) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let d = dir.path();
+        let fake = d.join("sshd");
+        std::fs::write(
+            &fake,
+            format!(
+                "#!/bin/sh\necho call >> {}/calls\necho \"port 22\"\necho \"spec $3\"\n",
+                d.display()
+            ),
+        )
+        .expect("fake sshd");
+        std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .expect("chmod");
+        let main = d.join("sshd_config");
+        if let Some(c) = config {
+            std::fs::write(&main, c).expect("config");
+        }
+        let cs: Vec<Class> = (0..n)
+            .map(|i| Class {
+                user: format!("u{i}"),
+                addr: ANYONE_V4,
+                source: "anyone".into(),
+            })
+            .collect();
+        let s = script(&cs, ANYONE_V4, 22).replace(MAIN_CONFIG, &main.display().to_string());
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "T={}; PATH={}:$PATH; {s}",
+                d.display(),
+                d.display()
+            ))
+            .output()
+            .expect("sh");
+        assert!(out.status.success(), "{out:?}");
+        let calls = std::fs::read_to_string(d.join("calls"))
+            .unwrap_or_default()
+            .lines()
+            .count();
+        (parse(&String::from_utf8_lossy(&out.stdout), n), calls)
+    }
+
+    #[test]
+    fn a_config_that_cannot_hold_a_match_block_is_evaluated_once_for_all_classes() {
+        let plain = "# Match and Include only in comments\n  # Match Address *\nPasswordAuthentication no\nPort 22\n";
+        let (p, calls) = run_probe(Some(plain), 3);
+        assert_eq!(calls, 1);
+        assert_eq!(p.len(), 3);
+        for i in 0..3 {
+            assert_eq!(p[&i].rc, 0);
+            assert_eq!(p[&i].get("spec"), p[&0].get("spec"), "class {i}");
+        }
+    }
+
+    #[test]
+    fn anything_that_could_be_or_bring_a_match_block_evaluates_every_class() {
+        for config in [
+            Some("PasswordAuthentication no\nMatch Address 198.51.100.0/28\n  PasswordAuthentication yes\n"),
+            Some("\tmAtCh User alice\n"),
+            Some("M\"atc\"h User alice\n"),
+            Some("Ma\\tch=User alice\n"),
+            Some("Include /etc/ssh/sshd_config.d/*.conf\n"),
+            Some("\"Include\" /tmp/x\n"),
+            Some("Banner /etc/match-banner\n"),
+            None,
+        ] {
+            let (p, calls) = run_probe(config, 3);
+            assert_eq!(calls, 3, "{config:?}");
+            for i in 0..3 {
+                assert!(p[&i].get("spec").contains(&format!("user=u{i},")), "{config:?}: {p:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn same_marker_copies_class_zero_to_every_class() {
+        let p = parse("== 0 0\npasswordauthentication no\n== same\n", 3);
+        assert_eq!(p.len(), 3);
+        assert_eq!(p[&2].get("PasswordAuthentication"), "no");
+        let failed = parse("== 0 255\n== same\n", 2);
+        assert_eq!(failed[&1].rc, 255);
+        assert_eq!(parse("== same\n", 2).len(), 0, "nothing to copy");
     }
 }

@@ -21,7 +21,7 @@ fn rejected(detail: String, item: &str) -> Finding {
 
 /// Findings for the `sshd -T` probe output `eff` over `classes`.
 pub fn effective(classes: &[Class], eff: &CmdFact, sections: Vec<Section>) -> Vec<Finding> {
-    let found = classes::parse(&eff.stdout);
+    let found = classes::parse(&eff.stdout, classes.len());
     let Some(base) = found.get(&0).filter(|b| b.rc == 0) else {
         let why = if eff.stderr.trim().is_empty() {
             format!("sshd -T failed (exit {})", eff.rc)
