@@ -10,6 +10,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod model;
+pub mod plan_counts;
 pub mod text;
 
 #[cfg(test)]
