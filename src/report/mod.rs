@@ -14,6 +14,8 @@ pub mod plan_counts;
 pub mod text;
 
 #[cfg(test)]
+mod plan_counts_tests;
+#[cfg(test)]
 mod summary_tests;
 
 use std::io::Write;
