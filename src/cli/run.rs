@@ -16,6 +16,7 @@ use anyhow::{bail, Context, Result};
 
 use crate::engine::run::{self, Mode, Options};
 use crate::inventory::{self, Inventory};
+use crate::report::plan_counts::{HostPlan, PlanSummary};
 use crate::report::{self, model, Format};
 
 /// Flags shared by `plan`, `drift` and `apply`.
@@ -135,6 +136,7 @@ pub fn run(
         hosts.iter().map(|&i| inv.hosts[i].name.clone()).collect(),
         args.no_progress,
     );
+    let mut plan = None;
     let reports = rt.block_on(async {
         ctx.watch_signals();
         match &reporter {
@@ -145,6 +147,9 @@ pub fn run(
         let reporter = match (mode, &reporter) {
             (Mode::Apply, Some(r)) => r,
             _ => {
+                if mode == Mode::Plan {
+                    plan = Some(plan_summary(&inv, &phase_one));
+                }
                 let mut out = Vec::new();
                 let mut open = Vec::new();
                 for r in phase_one {
@@ -179,6 +184,7 @@ pub fn run(
                         Err(rep) => rep.clone(),
                     })
                     .collect(),
+                plan: Some(plan_summary(&inv, &phase_one)),
             };
             let confirmed = confirm(&preview, pending) && !run::stopping();
             if !confirmed {
@@ -222,6 +228,7 @@ pub fn run(
         started: started_at,
         duration_ms: started.elapsed().as_millis() as u64,
         hosts: hosts_reports,
+        plan,
     };
     let verbose = args.verbose;
     match &args.output {
@@ -245,6 +252,17 @@ pub fn run(
     } else {
         code
     })
+}
+
+/// `plan`'s counts of the hosts phase one checked.
+fn plan_summary(inv: &Inventory, phase_one: &[run::PhaseOne]) -> PlanSummary {
+    PlanSummary::new(
+        phase_one
+            .iter()
+            .flatten()
+            .map(|c| HostPlan::of(&inv.hosts[c.index].name, c.controls.iter().map(|s| &s.plan)))
+            .collect(),
+    )
 }
 
 /// The read-only reports of phase one, connections closed.

@@ -10,8 +10,11 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod model;
+pub mod plan_counts;
 pub mod text;
 
+#[cfg(test)]
+mod plan_counts_tests;
 #[cfg(test)]
 mod summary_tests;
 

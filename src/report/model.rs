@@ -298,6 +298,9 @@ pub struct Report {
     pub duration_ms: u64,
     /// Per-host results, in inventory order.
     pub hosts: Vec<HostReport>,
+    /// `plan` only: what apply would do (see `plan_counts`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<super::plan_counts::PlanSummary>,
 }
 
 impl Report {
@@ -343,6 +346,7 @@ mod tests {
             started: "now".into(),
             duration_ms: 0,
             hosts: vec![host(HostStatus::InSync)],
+            plan: None,
         };
         assert_eq!(r.exit_code(), 0);
         r.hosts.push(host(HostStatus::Drift));

@@ -45,6 +45,7 @@ fn partly_failed() -> Report {
         started: "now".into(),
         duration_ms: 5,
         hosts: vec![h],
+        plan: None,
     }
 }
 

@@ -93,7 +93,8 @@ pub fn write(r: &Report, verbose: bool, w: &mut dyn Write) -> std::io::Result<()
     writeln!(w, "{}", summary(r))
 }
 
-/// The one-line summary. In `apply`, "changed" counts every host this run
+/// The one-line summary; `plan`'s is its counts
+/// ([`PlanSummary::line`](super::plan_counts::PlanSummary::line)). In `apply`, "changed" counts every host this run
 /// changed ([`HostReport::was_changed`](super::model::HostReport::was_changed)),
 /// also one where a later control then failed or rolled back; those are
 /// named again as "changed, then failed" / "changed, then rolled back".
@@ -102,6 +103,9 @@ pub fn summary(r: &Report) -> String {
     let count = |s: HostStatus| r.hosts.iter().filter(|h| h.status == s).count();
     let checks = |s: Status| r.findings().filter(|f| f.status == s).count();
     let failed = count(HostStatus::Failed);
+    if let ("plan", Some(p)) = (r.command, &r.plan) {
+        return p.line(r);
+    }
     match r.command {
         "apply" => {
             let changed = r.hosts.iter().filter(|h| h.was_changed()).count();
@@ -184,6 +188,7 @@ mod tests {
                 error: None,
                 ..host
             }],
+            plan: None,
         };
         let mut out = Vec::new();
         write(&r, false, &mut out).expect("write");
