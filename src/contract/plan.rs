@@ -34,6 +34,8 @@ pub struct Plan {
     /// Remarks for the operator (e.g. which crypto table was used).
     pub notes: Vec<String>,
     activation: Option<ChangeId>,
+    /// Writes of files the host does not have yet.
+    creates: Vec<ChangeId>,
 }
 
 impl Plan {
@@ -88,6 +90,9 @@ impl Plan {
     pub fn file(&mut self, want: ManagedFile, have: &FileFact) -> ChangeId {
         let mut f = file_finding(self.control, &want, have);
         let id = self.change(Change::Write(want));
+        if !have.present {
+            self.creates.push(id);
+        }
         if f.status == Status::Drift {
             f.fix = Fix::Change(id);
         }
@@ -111,6 +116,17 @@ impl Plan {
         f.fix = Fix::Change(id);
         self.push(f);
         id
+    }
+
+    /// True when change `id` writes a file the host does not have yet.
+    pub fn creates(&self, id: ChangeId) -> bool {
+        self.creates.contains(&id)
+    }
+
+    /// Marks write `id` as creating its file (key-level writes of an absent
+    /// file).
+    pub(crate) fn mark_created(&mut self, id: ChangeId) {
+        self.creates.push(id);
     }
 
     /// The change a finding names, if any.

@@ -50,6 +50,9 @@ impl Plan {
         let settled = states.iter().all(|s| s.in_place());
         let f = Finding::new(self.control, "file-keys", path, tom);
         let id = self.change(Change::Write(want));
+        if !have.present {
+            self.mark_created(id);
+        }
         let f = if settled {
             f.ok(keyed::expected_text(&states))
         } else {

@@ -6,7 +6,7 @@
 //! - a whole-file write of a file the host does not have is an **add**;
 //!   a key-level edit of a file that was absent when read
 //!   ([`ManagedFile::unchanged_since`] is
-//!   [`ABSENT`](crate::backend::ssh::script::ABSENT)) is one too;
+//!   [`ABSENT`](crate::contract::plan_keys::ABSENT)) is one too;
 //! - any other write (a file rewritten, keys set inside a file) is a
 //!   **change**;
 //! - a file moved aside is a **move aside**;
@@ -22,7 +22,6 @@
 
 use serde::Serialize;
 
-use crate::backend::ssh::script::ABSENT;
 use crate::contract::{Change, ChangeId, Fix, Plan};
 use crate::report::model::{HostStatus, Report, Status};
 
@@ -98,12 +97,8 @@ impl PlanCounts {
 /// unknown id and for activation that follows other selected changes.
 pub fn classify(plan: &Plan, id: ChangeId) -> Option<Effect> {
     Some(match plan.changes.get(usize::from(id.0))? {
-        Change::Write(f) => match &f.unchanged_since {
-            Some(h) if h == ABSENT => Effect::Add,
-            Some(_) => Effect::Change,
-            None if creates(plan, id) => Effect::Add,
-            None => Effect::Change,
-        },
+        Change::Write(_) if plan.creates(id) => Effect::Add,
+        Change::Write(_) => Effect::Change,
         Change::MoveAside(_) => Effect::MoveAside,
         Change::Run(_) => Effect::Run,
         Change::Activate => {
@@ -117,17 +112,6 @@ pub fn classify(plan: &Plan, id: ChangeId) -> Option<Effect> {
             Effect::Run
         }
         Change::Api(_) => Effect::Api,
-    })
-}
-
-/// True when the file finding linked to write `id` says the host has no
-/// such file (`contract::filecheck::file_finding`).
-fn creates(plan: &Plan, id: ChangeId) -> bool {
-    plan.findings.iter().any(|f| {
-        f.fix == Fix::Change(id)
-            && f.status == Status::Drift
-            && f.check == "file"
-            && f.actual == "absent"
     })
 }
 

@@ -3,7 +3,7 @@
 
 use super::model::{Finding, HostReport, HostStatus, Report, FORMAT_VERSION};
 use super::plan_counts::*;
-use crate::backend::ssh::script::ABSENT;
+use crate::contract::plan_keys::ABSENT;
 use crate::contract::{Change, ChangeId, Facts, Fix, ManagedFile, Plan, Quarantine};
 
 const T: &str = "TOM-test";
@@ -65,18 +65,34 @@ fn an_absent_file_is_an_add_a_different_one_a_change() {
 
 #[test]
 fn key_level_edits_are_changes_unless_the_file_was_absent() {
+    use crate::contract::keyed::{KeyedSpec, Syntax};
+    use crate::contract::Facts;
+    let spec = KeyedSpec {
+        syntax: Syntax::Spaced,
+        keys: vec![("PASS_MAX_DAYS".into(), "90".into())],
+        case_insensitive_keys: false,
+    };
+    let mut facts = Facts::default();
+    facts.set_file("/etc/login.defs", "PASS_MAX_DAYS 99999\n", 0o644);
     let mut p = Plan::new("c");
-    let mut keyed = ManagedFile::root("/etc/login.defs", "PASS_MAX_DAYS 90\n", 0o644, T);
-    keyed.unchanged_since = Some("0123abcd".into());
-    let mut created = keyed.clone();
-    created.path = "/etc/security/pwquality.conf".into();
-    created.unchanged_since = Some(ABSENT.into());
-    for k in [keyed, created] {
-        let id = p.change(Change::Write(k));
-        p.push(Finding::new("c", "key", "PASS_MAX_DAYS", T).drift("90", "99999", Fix::Change(id)));
-    }
-    assert_eq!(classify(&p, ChangeId(0)), Some(Effect::Change));
-    assert_eq!(classify(&p, ChangeId(1)), Some(Effect::Add));
+    let edited = p
+        .keys(
+            "/etc/login.defs",
+            &spec,
+            &facts.file("/etc/login.defs"),
+            0o644,
+            T,
+        )
+        .expect("keys");
+    let created = p
+        .keys("/etc/x.conf", &spec, &facts.file("/etc/x.conf"), 0o644, T)
+        .expect("keys");
+    assert_eq!(classify(&p, edited), Some(Effect::Change));
+    assert_eq!(classify(&p, created), Some(Effect::Add));
+    let Some(Change::Write(w)) = p.changes.get(usize::from(created.0)) else {
+        panic!("a write");
+    };
+    assert_eq!(w.unchanged_since.as_deref(), Some(ABSENT));
 }
 
 #[test]
