@@ -105,7 +105,7 @@ fn a_section_registered_in_a_test_is_merged_per_host() {
     // The real sections are still loaded alongside.
     assert_eq!(inv.hosts[0].settings::<SshdSettings>().max_auth_tries, 3);
     let names: Vec<&str> = inv.hosts[0].sections.names().collect();
-    assert_eq!(names, ["sshd", "firewall", "banner"]);
+    assert_eq!(names, ["firewall", "sshd", "banner"]);
 }
 
 #[test]
@@ -136,7 +136,7 @@ fn an_unregistered_section_is_an_unknown_key_listing_the_registered_ones() {
     );
     let e = errors(load(&text, sections()));
     assert!(e.contains("error[inv-schema]: defaults.banner: unknown field `banner`, expected one of `ssh_user`"), "{e}");
-    assert!(e.contains("`connect_timeout`, `sshd`, `firewall`\n"), "{e}");
+    assert!(e.contains("`connect_timeout`, `firewall`, `sshd`\n"), "{e}");
     // A host built without a section reads its defaults, never panics.
     let inv = load(&format!("{HEAD}{}", host("a", 1, "")), sections()).expect("loads");
     assert_eq!(
