@@ -48,6 +48,11 @@ pub const CONTROL_CHECKS: &[ControlChecks] = &[
         dir: "accounts",
         measures: &[super::CENTRAL_USERS],
     },
+    ControlChecks {
+        control: "banner",
+        dir: "banner",
+        measures: &[super::DATA_PROTECTION_MANAGEMENT],
+    },
 ];
 
 /// Every measure with the checks that serve it: control ids first, then
