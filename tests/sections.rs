@@ -1,6 +1,6 @@
 //! Control sections: a section defined here, outside the crate and
-//! registered only in this test (`banner`, one key), is loaded from
-//! `[defaults.banner]` and `hosts[].banner` with merge and located errors,
+//! registered only in this test (`motd`, one key), is loaded from
+//! `[defaults.motd]` and `hosts[].motd` with merge and located errors,
 //! through the public loader alone — a new control needs no inventory
 //! edit. Plus the real sections' defaults problems, shown once and where
 //! they were written. No lab needed.
@@ -14,31 +14,31 @@ use harden::controls::sections::sections;
 use harden::controls::sshd::section::SshdSettings;
 use harden::inventory::{load_str, Inventory, LoadError};
 
-/// `[defaults.banner]` / `hosts[].banner`.
+/// `[defaults.motd]` / `hosts[].motd`.
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawBanner {
+struct RawMotd {
     text: Option<String>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
-struct BannerSettings {
+struct MotdSettings {
     text: String,
 }
 
-impl Default for BannerSettings {
+impl Default for MotdSettings {
     fn default() -> Self {
-        BannerSettings {
+        MotdSettings {
             text: "authorised use only".into(),
         }
     }
 }
 
-struct Banner;
+struct Motd;
 
-impl Section for Banner {
+impl Section for Motd {
     fn name(&self) -> &'static str {
-        "banner"
+        "motd"
     }
 
     fn load(
@@ -47,15 +47,15 @@ impl Section for Banner {
         defaults: Option<&toml::Value>,
         host: Option<&toml::Value>,
     ) -> Box<dyn Any + Send + Sync> {
-        let d: Option<RawBanner> = cx.parse(Side::Defaults, defaults);
-        let h: Option<RawBanner> = cx.parse(Side::Host, host);
-        let mut out = BannerSettings::default();
+        let d: Option<RawMotd> = cx.parse(Side::Defaults, defaults);
+        let h: Option<RawMotd> = cx.parse(Side::Host, host);
+        let mut out = MotdSettings::default();
         if let Some((text, side)) = pick(d.as_ref(), h.as_ref(), |b| b.text.clone()) {
             if text.chars().count() > 20 {
                 cx.error(
                     &cx.key(side, "text"),
                     "inv-bad-value",
-                    "the banner is longer than 20 characters",
+                    "the motd is longer than 20 characters",
                     "shorten it",
                 );
             }
@@ -83,65 +83,70 @@ fn errors(r: Result<Inventory, LoadError>) -> String {
     }
 }
 
-fn with_banner() -> Vec<&'static dyn Section> {
+fn with_motd() -> Vec<&'static dyn Section> {
     let mut all: Vec<&'static dyn Section> = sections().to_vec();
-    all.push(&Banner);
+    all.push(&Motd);
     all
 }
 
 #[test]
 fn a_section_registered_in_a_test_is_merged_per_host() {
     let text = format!(
-        "{HEAD}[defaults.banner]\ntext = \"from defaults\"\n{}{}",
+        "{HEAD}[defaults.motd]\ntext = \"from defaults\"\n{}{}",
         host("a", 1, ""),
-        host("b", 2, "banner = { text = \"host b\" }\n")
+        host("b", 2, "motd = { text = \"host b\" }\n")
     );
-    let inv = load(&text, &with_banner()).expect("loads");
+    let inv = load(&text, &with_motd()).expect("loads");
     assert_eq!(
-        inv.hosts[0].settings::<BannerSettings>().text,
+        inv.hosts[0].settings::<MotdSettings>().text,
         "from defaults"
     );
-    assert_eq!(inv.hosts[1].settings::<BannerSettings>().text, "host b");
+    assert_eq!(inv.hosts[1].settings::<MotdSettings>().text, "host b");
     // The real sections are still loaded alongside.
     assert_eq!(inv.hosts[0].settings::<SshdSettings>().max_auth_tries, 3);
     let names: Vec<&str> = inv.hosts[0].sections.names().collect();
-    assert_eq!(names, ["sshd", "firewall", "banner"]);
+    assert_eq!(names, ["firewall", "sshd", "banner", "motd"]);
 }
 
 #[test]
 fn a_test_section_reports_located_errors() {
     let text = format!(
         "{HEAD}{}",
-        host("a", 1, "banner = { text = \"far longer than twenty\" }\n")
+        host("a", 1, "motd = { text = \"far longer than twenty\" }\n")
     );
-    let e = errors(load(&text, &with_banner()));
+    let e = errors(load(&text, &with_motd()));
     assert!(
-        e.contains("/x/inv.toml:11:19: error[inv-bad-value]: hosts[0].banner.text: the banner is longer than 20 characters"),
+        e.contains("/x/inv.toml:11:17: error[inv-bad-value]: hosts[0].motd.text: the motd is longer than 20 characters"),
         "{e}"
     );
     // An unknown key inside the section: serde's words, at the key.
-    let text = format!("{HEAD}{}", host("a", 1, "banner = { txt = \"hi\" }\n"));
-    let e = errors(load(&text, &with_banner()));
+    let text = format!("{HEAD}{}", host("a", 1, "motd = { txt = \"hi\" }\n"));
+    let e = errors(load(&text, &with_motd()));
     assert!(
-        e.contains("/x/inv.toml:11:12: error[inv-schema]: hosts[0].banner.txt: unknown field `txt`, expected `text`"),
+        e.contains("/x/inv.toml:11:10: error[inv-schema]: hosts[0].motd.txt: unknown field `txt`, expected `text`"),
         "{e}"
     );
 }
 
 #[test]
 fn an_unregistered_section_is_an_unknown_key_listing_the_registered_ones() {
-    let text = format!(
-        "{HEAD}[defaults.banner]\ntext = \"x\"\n{}",
-        host("a", 1, "")
-    );
+    let text = format!("{HEAD}[defaults.motd]\ntext = \"x\"\n{}", host("a", 1, ""));
     let e = errors(load(&text, sections()));
-    assert!(e.contains("error[inv-schema]: defaults.banner: unknown field `banner`, expected one of `ssh_user`"), "{e}");
-    assert!(e.contains("`connect_timeout`, `sshd`, `firewall`\n"), "{e}");
+    assert!(
+        e.contains(
+            "error[inv-schema]: defaults.motd: unknown field `motd`, expected one of `ssh_user`"
+        ),
+        "{e}"
+    );
+    assert!(
+        e.contains("`connect_timeout`, `firewall`, `sshd`, `banner`\n"),
+        "{e}"
+    );
     // A host built without a section reads its defaults, never panics.
     let inv = load(&format!("{HEAD}{}", host("a", 1, "")), sections()).expect("loads");
     assert_eq!(
-        *inv.hosts[0].settings::<BannerSettings>(),
-        BannerSettings::default()
+        *inv.hosts[0].settings::<MotdSettings>(),
+        MotdSettings::default()
     );
 }
 

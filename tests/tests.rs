@@ -7,6 +7,7 @@ mod util;
 
 mod apply;
 mod audit;
+mod banner;
 mod ca;
 mod cli;
 mod demo;

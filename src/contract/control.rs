@@ -84,6 +84,13 @@ pub trait Control: Send + Sync {
         &[]
     }
 
+    /// The control's tera templates as `(name, source)`, the source
+    /// compiled in with `include_str!` from `templates/<id>/`; names are
+    /// `<id>/<file>` (what [`crate::controls::templates::render`] takes).
+    fn templates(&self) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
+
     /// Whether the control manages this host at all.
     fn applies(&self, _ctx: &HostCtx<'_>) -> bool {
         true

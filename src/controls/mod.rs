@@ -8,6 +8,7 @@
 //! docs/architecture.md, "Adding a control".
 
 pub mod accounts;
+pub mod banner;
 pub mod firewall;
 pub mod sections;
 pub mod ssh_ca;
@@ -25,4 +26,5 @@ pub static ALL: &[&dyn Control] = &[
     &accounts::Accounts,
     &ssh_ca::SshCa,
     &sshd::Sshd,
+    &banner::BannerControl,
 ];

@@ -47,6 +47,13 @@ impl Control for Firewall {
         Some(&section::FirewallSection)
     }
 
+    fn templates(&self) -> &'static [(&'static str, &'static str)] {
+        &[(
+            "firewall/harden.nft",
+            include_str!("../../../templates/firewall/harden.nft.tera"),
+        )]
+    }
+
     fn probes(&self, ctx: &HostCtx<'_>) -> Result<Vec<Probe>, RenderError> {
         let rules = render::ruleset(ctx)?;
         Ok(vec![

@@ -109,6 +109,13 @@ impl Control for Sshd {
         Some(&section::SshdSection)
     }
 
+    fn templates(&self) -> &'static [(&'static str, &'static str)] {
+        &[(
+            "sshd/sshd_config",
+            include_str!("../../../templates/sshd/sshd_config.tera"),
+        )]
+    }
+
     fn probes(&self, ctx: &HostCtx<'_>) -> Result<Vec<Probe>, RenderError> {
         Ok(vec![
             Probe::cmd(VERSION, "ssh -V"),
