@@ -16,6 +16,7 @@ mod firewall;
 mod fuzz;
 mod inventory;
 mod maintenance;
+mod provider_backend;
 mod sections;
 mod sshd;
 mod systemd;
