@@ -13,7 +13,7 @@ use harden::backend::http::ApiClient;
 use harden::contract::api::{ApiCall, Method};
 use harden::contract::{Change, Control, Facts, Fix, HostCtx, Plan, Probe, RenderError, Scope};
 use harden::engine::provider::{
-    check_apply, check_apply_with, merge_into, ProviderOutcome, MAX_PROBES,
+    check_apply, check_apply_with, merge_into, ProviderOutcome, MAX_CALLS, MAX_PROBES,
 };
 use harden::inventory::{load_str, Inventory};
 use harden::report::model::{Finding, HostReport, HostStatus, Status};
@@ -163,12 +163,15 @@ enum Odd {
     ManyProbes,
     /// Plans two calls, both selected.
     TwoCalls,
+    /// Selects more calls than allowed.
+    ManyCalls,
 }
 
 static RUN_CHANGE: Odd = Odd::RunChange;
 static CMD_PROBE: Odd = Odd::CmdProbe;
 static MANY_PROBES: Odd = Odd::ManyProbes;
 static TWO_CALLS: Odd = Odd::TwoCalls;
+static MANY_CALLS: Odd = Odd::ManyCalls;
 
 impl Control for Odd {
     fn id(&self) -> &'static str {
@@ -187,7 +190,7 @@ impl Control for Odd {
         Ok(match self {
             Odd::CmdProbe => vec![api(0), Probe::cmd("x", "true")],
             Odd::ManyProbes => (0..=MAX_PROBES).map(api).collect(),
-            Odd::RunChange | Odd::TwoCalls => vec![api(0)],
+            Odd::RunChange | Odd::TwoCalls | Odd::ManyCalls => vec![api(0), api(0)],
         })
     }
 
@@ -204,6 +207,9 @@ impl Control for Odd {
         };
         let ids = match self {
             Odd::RunChange => vec![plan.change(Change::Api(post(1)?)), plan.run("rm -rf /x")],
+            Odd::ManyCalls => (0..=MAX_CALLS as u32)
+                .map(|n| Ok(plan.change(Change::Api(post(n)?))))
+                .collect::<Result<_, RenderError>>()?,
             _ => vec![
                 plan.change(Change::Api(post(1)?)),
                 plan.change(Change::Api(post(2)?)),
@@ -462,6 +468,16 @@ async fn contract_breaches_send_nothing_that_writes() {
         Some("provider-probe-kind")
     );
     assert!(o.plan.is_none());
+
+    let fake = FakeApi::start(vec![Reply::json(200, json!({}))]).await;
+    let o = only(run(&fake, &[&MANY_CALLS], true).await);
+    assert_eq!(o.error.as_ref().map(|e| e.code()), Some("provider-limit"));
+    assert!(o.done.is_empty());
+    assert_eq!(
+        methods_and_targets(&fake.requests()),
+        [get("/things/0")],
+        "too many calls: none is made; a probe asked twice is read once"
+    );
 
     let fake = FakeApi::start(Vec::new()).await;
     let o = only(run(&fake, &[&MANY_PROBES], false).await);

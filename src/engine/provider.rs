@@ -38,7 +38,7 @@ pub const MAX_CALLS: usize = 16;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProviderError {
     /// A probe or a call failed at the API (its own code: `api-answer`, …).
-    Api(ApiError),
+    Api(Box<ApiError>),
     /// The control asked for a probe other than [`Probe::Api`].
     ProbeKind(String),
     /// The control's plan holds a change other than [`Change::Api`], or
@@ -110,6 +110,12 @@ impl std::fmt::Display for ProviderError {
 }
 
 impl std::error::Error for ProviderError {}
+
+impl From<ApiError> for ProviderError {
+    fn from(e: ApiError) -> Self {
+        ProviderError::Api(Box::new(e))
+    }
+}
 
 /// One provider control's result for one host.
 #[derive(Debug, Clone)]
@@ -205,7 +211,7 @@ async fn one(
         let result = if super::run::stopping() {
             Err(ProviderError::Interrupted)
         } else {
-            api.call(call).await.map_err(ProviderError::Api)
+            api.call(call).await.map_err(ProviderError::from)
         };
         match result {
             Ok(_) => out.done.push(call.clone()),
@@ -300,7 +306,7 @@ async fn read(
         if !seen.insert(id.clone()) {
             continue;
         }
-        let answer = api.get(&path).await.map_err(ProviderError::Api)?;
+        let answer = api.get(&path).await.map_err(ProviderError::from)?;
         facts.set_api(&id, answer.json);
     }
     Ok(())
