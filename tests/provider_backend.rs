@@ -1,11 +1,12 @@
-//! The provider-scoped check-apply path (`harden::engine::provider`) end to
-//! end against the fake API server (`fake_api/server.rs`), with test-only
-//! provider controls (`provider_backend/controls.rs`): "the firewall `fw-<host>` allows exactly
-//! tcp/443". Read-only runs send no write; apply sends exactly the planned
-//! call, re-reads and reports in sync; a rejected call fails naming its
-//! code and the call, unretried, and stops the calls after it; a second
-//! apply is idempotent; contract errors and caps send nothing. Every test
-//! asserts on the requests the server recorded. No lab, no SSH.
+//! The provider-scoped check-apply path (`harden::engine::provider`) end
+//! to end against the fake API server (`fake_api/server.rs`), with
+//! test-only provider controls (`provider_backend/controls.rs`): "the
+//! firewall `fw-<host>` allows exactly tcp/443". Read-only runs send no
+//! write; apply sends exactly the planned call, re-reads and reports in
+//! sync; a rejected call fails naming its code and the call, unretried,
+//! and stops the calls after it; a second apply is idempotent; contract
+//! errors and caps send nothing. Every test asserts on the requests the
+//! server recorded. No lab, no SSH.
 
 mod controls;
 
