@@ -242,6 +242,44 @@ async fn calls_stop_at_the_first_failure() {
 }
 
 #[tokio::test]
+async fn after_a_partial_apply_the_provider_is_read_again() {
+    let fake = FakeApi::start(vec![
+        Reply::json(200, json!({})),
+        Reply::json(201, json!({})),
+        Reply::error(403, "forbidden", "token may not write"),
+        Reply::json(200, json!({})),
+    ])
+    .await;
+    let o = only(run(&fake, &[&TWO_CALLS], true).await);
+    assert_eq!(
+        methods_and_targets(&fake.requests()),
+        [
+            get("/things/0"),
+            post("/things/1"),
+            post("/things/2"),
+            get("/things/0")
+        ]
+    );
+    let done: Vec<&str> = o.done.iter().map(|c| c.describe.as_str()).collect();
+    let not: Vec<&str> = o.not_done.iter().map(|c| c.describe.as_str()).collect();
+    assert_eq!((done, not), (vec!["make thing 1"], vec!["make thing 2"]));
+    // Read again: thing-0 is still missing (this fake never changes), the
+    // failed call's finding stays failed with its error.
+    let st: Vec<Status> = o.findings.iter().map(|f| f.status).collect();
+    assert_eq!(st, [Status::Drift, Status::Failed]);
+    assert!(o.findings[1]
+        .message
+        .as_deref()
+        .is_some_and(|m| m.contains("forbidden")));
+    let e = o.error.as_ref().expect("error");
+    assert_eq!(e.code(), "api-answer", "the call's error is kept: {e}");
+    let mut rep = host_report();
+    merge_into(&mut rep, vec![o]);
+    assert_eq!((rep.status, rep.changes_applied), (HostStatus::Failed, 1));
+    assert!(rep.changed, "a call was made: the host counts as changed");
+}
+
+#[tokio::test]
 async fn contract_breaches_send_nothing_that_writes() {
     let fake = FakeApi::start(vec![Reply::json(200, json!({}))]).await;
     let o = only(run(&fake, &[&RUN_CHANGE], true).await);
