@@ -6,7 +6,7 @@
 //! in `fake_api/setup.rs`.
 
 mod retries;
-mod server;
+pub mod server;
 mod setup;
 
 use std::os::unix::fs::PermissionsExt;

@@ -18,6 +18,7 @@ mod fuzz;
 mod inventory;
 mod maintenance;
 mod plan;
+mod provider_backend;
 mod sections;
 mod sshd;
 mod systemd;

@@ -174,3 +174,38 @@ impl Facts {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::kinds::listeners::Listeners;
+    use crate::contract::Probe;
+
+    #[test]
+    fn a_kind_is_read_from_its_own_probe_and_an_unprobed_kind_is_an_error() {
+        let k = Listeners;
+        let Probe::Cmd { id, .. } = Probe::kind(&k) else {
+            panic!("a kind is a command probe");
+        };
+        let mut f = Facts::default();
+        assert_eq!(f.kind(&k).map_err(|e| e.code()), Err("FACT-MISSING"));
+        f.set_cmd(
+            &id,
+            CmdFact {
+                rc: 0,
+                stdout: "tcp   LISTEN 0      128          0.0.0.0:22        0.0.0.0:*    users:((\"sshd\",pid=1,fd=3))".into(),
+                stderr: String::new(),
+            },
+        );
+        let got = f.kind(&k).expect("parsed");
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].port, 22);
+        let mut later = Facts::default();
+        later.set_api("fw", serde_json::json!({"firewalls": []}));
+        f.merge(later);
+        assert!(
+            f.api("fw").is_some() && f.kind(&k).is_ok(),
+            "merge keeps both rounds"
+        );
+    }
+}

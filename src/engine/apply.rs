@@ -13,8 +13,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::fanout;
+use super::hostlock::HostLock;
 use super::run::{
-    gather, plan_host, stopping, summary, Checked, Options, PhaseOne, Progress, INTERRUPTED,
+    gather, lock_life, plan_host, stopping, summary, Checked, Options, PhaseOne, Progress,
+    INTERRUPTED,
 };
 use crate::backend::ssh::{guard, script};
 use crate::contract::Change;
@@ -33,8 +35,8 @@ async fn apply_one(
         checked.close().await;
         return report;
     }
-    let lock = checked.lock.take();
-    let report = apply_locked(&inv, &mut checked, report, &opts, &ui).await;
+    let mut lock = checked.lock.take();
+    let report = apply_locked(&inv, &mut checked, &mut lock, report, &opts, &ui).await;
     // The lock is held until the verifying probe is done.
     if let Some(l) = lock {
         l.release().await;
@@ -45,6 +47,7 @@ async fn apply_one(
 async fn apply_locked(
     inv: &Arc<Inventory>,
     checked: &mut Checked,
+    lock: &mut Option<HostLock>,
     mut report: HostReport,
     opts: &Arc<Options>,
     ui: &Arc<dyn Progress>,
@@ -62,6 +65,32 @@ async fn apply_locked(
                 report.status = HostStatus::Failed;
                 report.error = Some(e.to_string());
                 return report;
+            }
+        }
+        // The host lock was a channel of the lost connection: the host has
+        // let it go. Take it again at once, or change nothing.
+        if lock.take().is_some() {
+            match HostLock::acquire(
+                host,
+                &opts.client,
+                &conn,
+                &opts.run_id,
+                &opts.owner,
+                Duration::ZERO,
+                lock_life(opts),
+            )
+            .await
+            {
+                Ok(l) => *lock = Some(l),
+                Err(e) => {
+                    conn.close().await;
+                    report.status = HostStatus::Failed;
+                    report.error = Some(format!(
+                        "{}: the connection dropped before apply and the host lock could not be taken again: {e}",
+                        host.name
+                    ));
+                    return report;
+                }
             }
         }
     }

@@ -4,7 +4,9 @@
 //! `check` plans every control for a host (the pure half), `run` gathers
 //! facts and plans every host in parallel, `apply` has the backend carry
 //! out each plan's selected changes and verifies, `fanout` is the one
-//! bounded per-host task runner, `hostlock` the whole-host lock.
+//! bounded per-host task runner, `hostlock` the whole-host lock,
+//! `provider` the same check-apply for provider-scoped controls over an
+//! HTTP API (no SSH).
 //! Controls never appear by name here; backends live in
 //! [`crate::backend`].
 
@@ -13,4 +15,5 @@ pub mod check;
 pub mod context;
 pub mod fanout;
 pub mod hostlock;
+pub mod provider;
 pub mod run;

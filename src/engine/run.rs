@@ -132,9 +132,7 @@ impl Checked {
     }
 
     /// Releases the host locks and closes the connections of many hosts
-    /// at once: a release waits up to a second for the host's holder to
-    /// notice, so closing one host after another would cost a second per
-    /// host at the end of every run.
+    /// at once (each release is a round trip to its host).
     pub async fn close_all(hosts: Vec<Checked>) {
         let tasks: Vec<_> = hosts.into_iter().map(|c| tokio::spawn(c.close())).collect();
         for t in tasks {
@@ -323,8 +321,8 @@ pub async fn check_all(
     opts: Arc<Options>,
     ui: Arc<dyn Progress>,
 ) -> Vec<PhaseOne> {
-    // Connect, take the lock (a second connection, then a bounded wait),
-    // probe.
+    // Connect, take the lock (a channel on the same connection, then a
+    // bounded wait), probe.
     let work: Vec<(usize, Duration)> = hosts
         .iter()
         .map(|&i| {

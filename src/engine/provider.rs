@@ -1,0 +1,395 @@
+//! The provider-scoped check-apply path: one function, [`check_apply`],
+//! for `plan`, `drift` and `apply` of the controls whose state lives at a
+//! cloud provider's HTTP API ([`Scope::Provider`]), never over SSH.
+//!
+//! A provider control manages the provider's objects that belong to a
+//! host (its firewall, its security group), so it is planned for one host
+//! ([`HostCtx`]) and its findings carry the host's name. For each such
+//! control: its [`Probe::Api`] facts are read through the [`ApiClient`]
+//! (the first phase, then [`Control::probes_after`]: two at most), the
+//! control plans, and with `apply` the plan's selected
+//! [`Change::Api`] calls are made in order, stopping at the first failure
+//! (the outcome lists what was done and what not; a POST is never
+//! retried by the client when it may have been acted on). After any call
+//! succeeded the facts are read again and the control plans again: the
+//! outcome shows the provider as it is now, and drift left after apply is
+//! an error, as on hosts.
+//!
+//! Bounded: at most [`MAX_PROBES`] probes and [`MAX_CALLS`] calls per
+//! control, each call bounded by the client's attempts and time budget.
+//! A provider plan holding anything but API calls (a file, a shell line,
+//! activation lines) is a contract error, and nothing of it is carried
+//! out. Errors are typed ([`ProviderError`]) with stable codes.
+
+use std::collections::BTreeSet;
+
+use crate::backend::http::{ApiClient, ApiError};
+use crate::contract::api::ApiCall;
+use crate::contract::{Change, ChangeId, Control, Facts, Fix, HostCtx, Plan, Probe, Scope};
+use crate::report::model::{Finding, HostReport, HostStatus, Status};
+
+/// The most probes one control may ask for (both phases together).
+pub const MAX_PROBES: usize = 32;
+
+/// The most API calls one control's plan may select.
+pub const MAX_CALLS: usize = 16;
+
+/// Why a provider control could not be checked or applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProviderError {
+    /// A probe or a call failed at the API (its own code: `api-answer`, …).
+    Api(Box<ApiError>),
+    /// The control asked for a probe other than [`Probe::Api`].
+    ProbeKind(String),
+    /// The control's plan holds a change other than [`Change::Api`], or
+    /// activation lines.
+    ChangeKind(&'static str),
+    /// More probes than [`MAX_PROBES`].
+    TooManyProbes(usize),
+    /// More selected calls than [`MAX_CALLS`].
+    TooManyCalls(usize),
+    /// The control could not plan.
+    Plan(String),
+    /// Checks still drifting after every call succeeded.
+    StillDrifting(usize),
+    /// The run was asked to stop before this call.
+    Interrupted,
+    /// Reading the provider again after apply failed.
+    Verify(Box<ProviderError>),
+}
+
+impl ProviderError {
+    /// The stable diagnostic code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProviderError::Api(e) => e.code(),
+            ProviderError::ProbeKind(_) => "provider-probe-kind",
+            ProviderError::ChangeKind(_) => "provider-change-kind",
+            ProviderError::TooManyProbes(_) | ProviderError::TooManyCalls(_) => "provider-limit",
+            ProviderError::Plan(_) => "provider-plan",
+            ProviderError::StillDrifting(_) => "provider-drift-after-apply",
+            ProviderError::Interrupted => "provider-interrupted",
+            ProviderError::Verify(e) => e.code(),
+        }
+    }
+}
+
+impl std::fmt::Display for ProviderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let ProviderError::Api(e) = self {
+            return e.fmt(f); // starts with its own code
+        }
+        if let ProviderError::Verify(e) = self {
+            return write!(f, "{e} (while verifying after apply)");
+        }
+        write!(f, "{}: ", self.code())?;
+        match self {
+            ProviderError::ProbeKind(p) => write!(
+                f,
+                "a provider-scoped control may only read its API (Probe::Api), not {p}"
+            ),
+            ProviderError::ChangeKind(k) => write!(
+                f,
+                "a provider-scoped plan may only hold API calls, not a {k} change; nothing applied"
+            ),
+            ProviderError::TooManyProbes(n) => {
+                write!(f, "{n} probes, more than the {MAX_PROBES} allowed per control")
+            }
+            ProviderError::TooManyCalls(n) => write!(
+                f,
+                "{n} API calls selected, more than the {MAX_CALLS} allowed per control; nothing applied"
+            ),
+            ProviderError::Plan(e) => write!(f, "cannot plan: {e}"),
+            ProviderError::StillDrifting(n) => {
+                write!(f, "{n} check(s) still drifting after apply")
+            }
+            ProviderError::Interrupted => f.write_str(super::run::INTERRUPTED),
+            ProviderError::Api(_) | ProviderError::Verify(_) => Ok(()),
+        }
+    }
+}
+
+impl std::error::Error for ProviderError {}
+
+impl From<ApiError> for ProviderError {
+    fn from(e: ApiError) -> Self {
+        ProviderError::Api(Box::new(e))
+    }
+}
+
+/// One provider control's result for one host.
+#[derive(Debug, Clone)]
+pub struct ProviderOutcome {
+    /// The control's id.
+    pub control: &'static str,
+    /// The plan as computed before any change (what `plan` prints);
+    /// `None` when the facts could not be read or the control not plan.
+    pub plan: Option<Plan>,
+    /// The findings to report: the plan's, or after a call succeeded the
+    /// provider's state read again (fixed checks are [`Status::Changed`],
+    /// those of a failed call [`Status::Failed`]).
+    pub findings: Vec<Finding>,
+    /// Calls made successfully, in order.
+    pub done: Vec<ApiCall>,
+    /// Selected calls not made (the failed one first) after an error.
+    pub not_done: Vec<ApiCall>,
+    /// Why the control failed, if it did.
+    pub error: Option<ProviderError>,
+}
+
+impl ProviderOutcome {
+    fn new(control: &'static str) -> Self {
+        ProviderOutcome {
+            control,
+            plan: None,
+            findings: Vec::new(),
+            done: Vec::new(),
+            not_done: Vec::new(),
+            error: None,
+        }
+    }
+
+    /// True when this run changed something at the provider.
+    pub fn changed(&self) -> bool {
+        !self.done.is_empty()
+    }
+}
+
+/// Plan (and with `apply`, apply and verify) every provider-scoped control
+/// of [`crate::controls::ALL`] that manages `ctx`'s host, through `api`.
+pub async fn check_apply(ctx: &HostCtx<'_>, api: &ApiClient, apply: bool) -> Vec<ProviderOutcome> {
+    let controls = super::check::controls_in(ctx, Scope::Provider);
+    check_apply_with(&controls, ctx, api, apply).await
+}
+
+/// [`check_apply`] over `controls` (those provider-scoped and applying to
+/// the host; others are skipped), in order.
+pub async fn check_apply_with(
+    controls: &[&'static dyn Control],
+    ctx: &HostCtx<'_>,
+    api: &ApiClient,
+    apply: bool,
+) -> Vec<ProviderOutcome> {
+    let mut out = Vec::new();
+    for c in controls
+        .iter()
+        .filter(|c| c.scope() == Scope::Provider && c.applies(ctx))
+    {
+        out.push(one(*c, ctx, api, apply).await);
+    }
+    out
+}
+
+async fn one(
+    c: &'static dyn Control,
+    ctx: &HostCtx<'_>,
+    api: &ApiClient,
+    apply: bool,
+) -> ProviderOutcome {
+    let mut out = ProviderOutcome::new(c.id());
+    let plan = match read_and_plan(c, ctx, api).await {
+        Ok(p) => p,
+        Err(e) => {
+            out.error = Some(e);
+            return out;
+        }
+    };
+    out.findings = plan.findings.clone();
+    let calls = match selected_calls(&plan) {
+        Ok(calls) => calls,
+        Err(e) => {
+            out.error = Some(e);
+            out.plan = Some(plan);
+            return out;
+        }
+    };
+    out.plan = Some(plan);
+    if !apply || calls.is_empty() {
+        return out;
+    }
+    for (i, (id, call)) in calls.iter().enumerate() {
+        let result = if super::run::stopping() {
+            Err(ProviderError::Interrupted)
+        } else {
+            api.call(call).await.map_err(ProviderError::from)
+        };
+        match result {
+            Ok(_) => out.done.push(call.clone()),
+            Err(e) => {
+                out.not_done = calls[i..].iter().map(|(_, c)| c.clone()).collect();
+                mark_failed(&mut out.findings, *id, &e);
+                out.error = Some(e);
+                break;
+            }
+        }
+    }
+    if out.done.is_empty() {
+        return out;
+    }
+    let before = out.findings.clone();
+    match read_and_plan(c, ctx, api).await {
+        Ok(now) => {
+            let mut findings = now.findings;
+            for f in &mut findings {
+                let Some(b) = before
+                    .iter()
+                    .find(|b| b.check == f.check && b.item == f.item)
+                else {
+                    continue;
+                };
+                match (b.status, f.status) {
+                    (Status::Drift, Status::InSync) => f.status = Status::Changed,
+                    (Status::Failed, Status::Drift) => {
+                        f.status = Status::Failed;
+                        f.message.clone_from(&b.message);
+                    }
+                    _ => {}
+                }
+            }
+            let still = findings
+                .iter()
+                .filter(|f| f.status == Status::Drift)
+                .count();
+            if out.error.is_none() && still > 0 {
+                out.error = Some(ProviderError::StillDrifting(still));
+            }
+            out.findings = findings;
+        }
+        Err(e) => {
+            out.error.get_or_insert(ProviderError::Verify(Box::new(e)));
+        }
+    }
+    out
+}
+
+/// Reads the control's facts (two phases at most) and plans.
+async fn read_and_plan(
+    c: &'static dyn Control,
+    ctx: &HostCtx<'_>,
+    api: &ApiClient,
+) -> Result<Plan, ProviderError> {
+    let plan_err = |e: crate::contract::RenderError| ProviderError::Plan(e.to_string());
+    let mut facts = Facts::default();
+    let first = c.probes(ctx).map_err(plan_err)?;
+    let mut asked = first.len();
+    if asked > MAX_PROBES {
+        return Err(ProviderError::TooManyProbes(asked));
+    }
+    let mut seen = BTreeSet::new();
+    read(api, first, &mut facts, &mut seen).await?;
+    let second = c.probes_after(ctx, &facts).map_err(plan_err)?;
+    asked += second.len();
+    if asked > MAX_PROBES {
+        return Err(ProviderError::TooManyProbes(asked));
+    }
+    read(api, second, &mut facts, &mut seen).await?;
+    let mut plan = c.plan(ctx, &facts).map_err(plan_err)?;
+    plan.control = c.id();
+    for f in &mut plan.findings {
+        f.host = ctx.host.name.clone();
+        f.control = c.id();
+    }
+    Ok(plan)
+}
+
+/// Answers `probes` (all [`Probe::Api`]) not yet answered, in order.
+async fn read(
+    api: &ApiClient,
+    probes: Vec<Probe>,
+    facts: &mut Facts,
+    seen: &mut BTreeSet<String>,
+) -> Result<(), ProviderError> {
+    for p in probes {
+        let Probe::Api { id, path } = p else {
+            return Err(ProviderError::ProbeKind(probe_kind(&p)));
+        };
+        if !seen.insert(id.clone()) {
+            continue;
+        }
+        let answer = api.get(&path).await.map_err(ProviderError::from)?;
+        facts.set_api(&id, answer.json);
+    }
+    Ok(())
+}
+
+fn probe_kind(p: &Probe) -> String {
+    match p {
+        Probe::File(path) => format!("a file probe ({path})"),
+        Probe::Dir(path) => format!("a directory probe ({path})"),
+        Probe::Cmd { id, .. } => format!("a command probe ({id})"),
+        Probe::Api { id, .. } => format!("an API probe ({id})"),
+    }
+}
+
+/// The plan's selected calls, in plan order, after checking that the plan
+/// holds nothing but API calls and selects at most [`MAX_CALLS`].
+fn selected_calls(plan: &Plan) -> Result<Vec<(ChangeId, ApiCall)>, ProviderError> {
+    if let Some(c) = plan.changes.iter().find(|c| !matches!(c, Change::Api(_))) {
+        return Err(ProviderError::ChangeKind(c.kind()));
+    }
+    if !plan.activate.is_empty() || plan.guard {
+        return Err(ProviderError::ChangeKind("activation"));
+    }
+    let calls: Vec<(ChangeId, ApiCall)> = plan
+        .selected()
+        .into_iter()
+        .filter_map(|id| match plan.changes.get(usize::from(id.0)) {
+            Some(Change::Api(call)) => Some((id, call.clone())),
+            _ => None,
+        })
+        .collect();
+    if calls.len() > MAX_CALLS {
+        return Err(ProviderError::TooManyCalls(calls.len()));
+    }
+    Ok(calls)
+}
+
+/// Marks the drifting findings fixed by `id` as failed with `e`.
+fn mark_failed(findings: &mut [Finding], id: ChangeId, e: &ProviderError) {
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.status == Status::Drift && f.fix == Fix::Change(id))
+    {
+        f.status = Status::Failed;
+        f.message = Some(e.to_string());
+    }
+}
+
+/// Adds a host's provider outcomes to its report: the findings, the calls
+/// made, each error as `<control>: <error>`; the host fails on any error,
+/// drifts on any drifting finding, is changed when a call was made.
+pub fn merge_into(report: &mut HostReport, outcomes: Vec<ProviderOutcome>) {
+    let rank = |s: HostStatus| match s {
+        HostStatus::InSync => 0,
+        HostStatus::Changed => 1,
+        HostStatus::Drift => 2,
+        HostStatus::Failed => 3,
+        HostStatus::RolledBack => 4,
+    };
+    let mut status = report.status;
+    let mut raise = |s: HostStatus| {
+        if rank(s) > rank(status) {
+            status = s;
+        }
+    };
+    for o in outcomes {
+        if o.changed() {
+            report.changed = true;
+            report.changes_applied += o.done.len();
+            raise(HostStatus::Changed);
+        }
+        if o.findings.iter().any(|f| f.status == Status::Drift) {
+            raise(HostStatus::Drift);
+        }
+        if let Some(e) = &o.error {
+            raise(HostStatus::Failed);
+            let msg = format!("{}: {e}", o.control);
+            report.error = Some(match report.error.take() {
+                Some(prev) => format!("{prev}; {msg}"),
+                None => msg,
+            });
+        }
+        report.findings.extend(o.findings);
+    }
+    report.status = status;
+}
