@@ -1,16 +1,11 @@
 //! Unit tests of log verification: every kind of damage is named.
 
 use super::*;
-use crate::audit::{next_entry, Event};
+use crate::audit::testutil::chain;
+use crate::audit::{next_entry, Entry, Event};
 
 fn log(n: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    for i in 0..n {
-        let tail = lines.last().cloned().unwrap_or_default();
-        let e = Event::new("apply", vec![format!("host{i}")]);
-        lines.push(next_entry(&tail, &e).unwrap().to_line());
-    }
-    lines
+    chain(n, "host").iter().map(Entry::to_line).collect()
 }
 
 #[test]
