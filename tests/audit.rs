@@ -107,17 +107,7 @@ fn concurrent_runs_do_not_fork_a_host_chain() {
 /// Opens and closes a window on otc-db-1: with the apply, 6 local entries
 /// (each apply and each open is preceded by its intent).
 fn window(t: &TestLab) {
-    t.harden_tok(&[
-        "maintenance",
-        "open",
-        "--host",
-        "otc-db-1",
-        "--for",
-        "10m",
-        "--reason",
-        "OPS-7",
-    ])
-    .code(0);
+    t.open_window("otc-db-1", "10m", "OPS-7").code(0);
     t.harden_tok(&["maintenance", "close", "--host", "otc-db-1"])
         .code(0);
 }
@@ -204,16 +194,7 @@ fn cut_local_tail_is_found_and_must_be_acknowledged() {
         .says("the log is missing")
         .says("the log was deleted");
     // The next append refuses until the loss is acknowledged.
-    let r = t.harden_tok(&[
-        "maintenance",
-        "open",
-        "--host",
-        "otc-db-1",
-        "--for",
-        "5m",
-        "--reason",
-        "x",
-    ]);
+    let r = t.open_window("otc-db-1", "5m", "x");
     // The intent cannot be written, so nothing is opened at all.
     r.code(1)
         .says("not opened")

@@ -30,16 +30,7 @@ fn window_opens_and_the_kernel_closes_it_with_harden_not_running() {
     // No element can be added before this instant, so the kernel cannot
     // close the window before `before + 4 s`.
     let before = Instant::now();
-    let r = t.harden_tok(&[
-        "maintenance",
-        "open",
-        "--host",
-        "otc-db-1",
-        "--for",
-        "4s",
-        "--reason",
-        "expiry test",
-    ]);
+    let r = t.open_window("otc-db-1", "4s", "expiry test");
     r.code(0)
         .says("otc-db-1: opened w")
         .says("198.51.100.0/28 . 22");
@@ -86,18 +77,9 @@ fn window_opens_and_the_kernel_closes_it_with_harden_not_running() {
 fn close_before_expiry_and_unknown_ids() {
     let t = applied(8092);
     let mgmt = t.lab.mgmt_ns();
-    t.harden_tok(&[
-        "maintenance",
-        "open",
-        "--host",
-        "otc-*",
-        "--for",
-        "10m",
-        "--reason",
-        "OPS-2",
-    ])
-    .code(0)
-    .says("open on 2 of 2 host(s)");
+    t.open_window("otc-*", "10m", "OPS-2")
+        .code(0)
+        .says("open on 2 of 2 host(s)");
     assert_eq!(t.reach(&mgmt, DB, 22), Reach::Connected);
     let list = t.harden_tok(&["maintenance", "list", "--format", "json"]);
     list.code(0);
@@ -182,17 +164,7 @@ fn refused_requests_change_nothing() {
 #[test]
 fn apply_during_a_window_keeps_it_and_drift_lists_it() {
     let t = applied(8094);
-    t.harden_tok(&[
-        "maintenance",
-        "open",
-        "--host",
-        "otc-db-1",
-        "--for",
-        "30m",
-        "--reason",
-        "OPS-3 keep",
-    ])
-    .code(0);
+    t.open_window("otc-db-1", "30m", "OPS-3 keep").code(0);
     // A firewall change on that host: the rules are reloaded.
     let changed = format!("{PAIR}{}", extra(8094)).replace(
         "allow = [ { port = 5432, from = [\"otc-app-1\"] } ]",
@@ -226,16 +198,7 @@ fn history_shows_who_logged_in_through_each_window() {
     let t = applied(8095);
     let mgmt = t.lab.mgmt_ns();
     assert!(!t.ssh_from(&mgmt, DB), "no login outside a window");
-    let r = t.harden_tok(&[
-        "maintenance",
-        "open",
-        "--host",
-        "otc-db-1",
-        "--for",
-        "10m",
-        "--reason",
-        "OPS-4 who",
-    ]);
+    let r = t.open_window("otc-db-1", "10m", "OPS-4 who");
     r.code(0);
     assert!(t.ssh_from(&mgmt, DB), "login through the window");
     t.harden_tok(&["maintenance", "close", "--host", "otc-db-1"])
@@ -287,17 +250,8 @@ fn webhook_receives_each_event_with_the_right_fields() {
     t.harden_tok(&["apply", "--yes"])
         .code(0)
         .says("report: firewall-change reported to management");
-    t.harden_tok(&[
-        "maintenance",
-        "open",
-        "--host",
-        "otc-db-1,otc-app-1",
-        "--for",
-        "20m",
-        "--reason",
-        "OPS-5: patch openssl",
-    ])
-    .code(0);
+    t.open_window("otc-db-1,otc-app-1", "20m", "OPS-5: patch openssl")
+        .code(0);
     t.harden_tok(&[
         "maintenance",
         "close",
@@ -381,16 +335,7 @@ fn webhook_down_events_wait_in_the_outbox_and_the_next_run_delivers_them() {
         t.outbox().len() >= 2,
         "apply's events are queued: no receiver"
     );
-    let r = t.harden_tok(&[
-        "maintenance",
-        "open",
-        "--host",
-        "otc-db-1",
-        "--for",
-        "10m",
-        "--reason",
-        "OPS-6 outbox",
-    ]);
+    let r = t.open_window("otc-db-1", "10m", "OPS-6 outbox");
     r.code(0)
         .says("harden: !!! maintenance-open NOT REPORTED to management")
         .says("queued in");

@@ -69,17 +69,8 @@ impl AuditLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::testutil::log_file as log_of;
     use crate::audit::{verify_file, ACK_ACTION};
-
-    fn log_of(n: usize) -> (tempfile::TempDir, AuditLog) {
-        let dir = tempfile::tempdir().unwrap();
-        let log = AuditLog::open(dir.path().join("audit.jsonl")).unwrap();
-        for i in 0..n {
-            log.append(&Event::new("apply", vec![format!("h{i}")]))
-                .unwrap();
-        }
-        (dir, log)
-    }
 
     fn cut_last_line(log: &AuditLog) {
         let text = std::fs::read_to_string(log.path()).unwrap();

@@ -107,22 +107,12 @@ pub fn check_local(path: &Path, given: Option<&Anchor>) -> Result<LocalReport, A
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::{next_entry, AuditLog, Event};
+    use crate::audit::testutil::{file_lines as lines, log_file};
+    use crate::audit::{next_entry, Event};
 
     fn log_of(n: usize) -> (tempfile::TempDir, PathBuf) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("audit.jsonl");
-        let log = AuditLog::open(&path).unwrap();
-        for i in 0..n {
-            log.append(&Event::new("apply", vec![format!("h{i}")]))
-                .unwrap();
-        }
-        (dir, path)
-    }
-
-    fn lines(path: &Path) -> Vec<String> {
-        let t = std::fs::read_to_string(path).unwrap();
-        t.split_inclusive('\n').map(str::to_string).collect()
+        let (dir, log) = log_file(n);
+        (dir, log.path().to_path_buf())
     }
 
     #[test]

@@ -134,6 +134,7 @@ pub(super) fn io<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::testutil::file_lines as lines;
     use crate::audit::{next_entry, verify, Issue, ZERO_HASH};
     use std::os::unix::fs::PermissionsExt;
 
@@ -158,11 +159,6 @@ mod tests {
             })
             .collect();
         (path, entries)
-    }
-
-    fn lines(path: &Path) -> Vec<String> {
-        let text = std::fs::read_to_string(path).unwrap();
-        text.split_inclusive('\n').map(str::to_string).collect()
     }
 
     #[test]

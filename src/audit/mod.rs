@@ -35,6 +35,9 @@ mod log;
 mod tail;
 mod verify;
 
+#[cfg(test)]
+mod testutil;
+
 pub use anchor::{anchor_path, Anchor};
 pub use canon::ZERO_HASH;
 pub use chain::{next_entry, Entry};

@@ -223,17 +223,8 @@ pub fn check_found(found: &Found, anchor: &Anchor) -> Option<AnchorIssue> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::{next_entry, Entry, Event};
-
-    fn log(n: usize, tag: &str) -> Vec<Entry> {
-        let mut out: Vec<Entry> = Vec::new();
-        for i in 0..n {
-            let tail = out.last().map(Entry::to_line).unwrap_or_default();
-            let e = Event::new("apply", vec![format!("{tag}{i}")]);
-            out.push(next_entry(&tail, &e).unwrap());
-        }
-        out
-    }
+    use crate::audit::testutil::chain as log;
+    use crate::audit::Entry;
 
     fn text(entries: &[Entry]) -> String {
         entries.iter().map(Entry::to_line).collect()

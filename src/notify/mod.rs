@@ -12,10 +12,13 @@
 
 mod config;
 mod outbox;
+mod outcome;
 mod retry;
 mod scrub;
 mod tls;
 
+#[cfg(test)]
+mod testkit;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -23,6 +26,7 @@ mod testserver;
 
 pub use config::{ConfigError, ReportConfig, DEFAULT_TOKEN_ENV};
 pub use outbox::Outbox;
+pub use outcome::{Delivery, FlushReport, NotifyError};
 pub use retry::RetryPolicy;
 pub use scrub::scrub_body;
 pub use tls::install_crypto_provider;
@@ -31,7 +35,7 @@ pub(crate) use retry::{describe as describe_error, tls_error};
 pub(crate) use tls::client as https_client;
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
@@ -41,119 +45,6 @@ use rustix::fs::{flock, FlockOperation};
 use crate::audit::Event;
 use crate::engine::run::rand_u64;
 use retry::Outcome;
-
-/// Why a notifier could not be set up.
-#[derive(Debug)]
-pub enum NotifyError {
-    /// A `[report]` setting is invalid.
-    Config(ConfigError),
-    /// The `ca_file` cannot be used.
-    CaFile {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
-    /// The token in the environment cannot be sent in a header (its value
-    /// is never shown).
-    BadToken {
-        /// The variable's name.
-        env: String,
-    },
-    /// The HTTP client could not be built.
-    Client(String),
-}
-
-impl fmt::Display for NotifyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            NotifyError::Config(e) => e.fmt(f),
-            NotifyError::CaFile { path, reason } => {
-                write!(f, "[report] ca_file {}: {reason}", path.display())
-            }
-            NotifyError::BadToken { env } => write!(
-                f,
-                "the token in ${env} contains characters that cannot be sent in an HTTP header"
-            ),
-            NotifyError::Client(e) => write!(f, "cannot set up the HTTPS client: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for NotifyError {}
-
-impl From<ConfigError> for NotifyError {
-    fn from(e: ConfigError) -> Self {
-        NotifyError::Config(e)
-    }
-}
-
-/// What became of one event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Delivery {
-    /// The receiver answered 2xx.
-    Delivered {
-        /// The HTTP status.
-        status: u16,
-        /// Attempts made (1 = first try).
-        attempts: u32,
-    },
-    /// Not delivered; written to the outbox for a later run.
-    Queued {
-        /// Why delivery failed.
-        reason: String,
-        /// The outbox file holding the event.
-        file: PathBuf,
-    },
-    /// Not delivered and not queued either (the outbox could not be
-    /// written): the event exists only in the audit log now.
-    Lost {
-        /// Why.
-        reason: String,
-    },
-}
-
-impl fmt::Display for Delivery {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Delivery::Delivered { status, attempts } => {
-                write!(f, "reported to management (HTTP {status}")?;
-                if *attempts > 1 {
-                    write!(f, " after {attempts} attempts")?;
-                }
-                f.write_str(")")
-            }
-            Delivery::Queued { reason, file } => write!(
-                f,
-                "NOT REPORTED to management: {reason}; queued in {} for the next run",
-                file.display()
-            ),
-            Delivery::Lost { reason } => write!(
-                f,
-                "NOT REPORTED to management and NOT QUEUED: {reason}; report it by hand"
-            ),
-        }
-    }
-}
-
-/// The result of [`Notifier::flush_outbox`].
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct FlushReport {
-    /// Events delivered and removed from the outbox.
-    pub delivered: usize,
-    /// Events still in the outbox.
-    pub still_queued: usize,
-    /// What went wrong (delivery failure that stopped the flush, files set
-    /// aside, …).
-    pub errors: Vec<String>,
-}
-
-impl FlushReport {
-    /// True when the outbox is empty and nothing went wrong.
-    pub fn is_clean(&self) -> bool {
-        self.still_queued == 0 && self.errors.is_empty()
-    }
-}
 
 /// The bearer token; never printed.
 #[derive(Clone)]

@@ -1,53 +1,16 @@
 //! Delivery tests against a real local HTTPS receiver ([`super::testserver`]).
 //! Retry waits are shortened; everything binds to 127.0.0.1.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
+use super::testkit::{body_event, event, notifier, queued_reason, serve, TOKEN};
 use super::testserver::{Reply, Server, TestCert};
 use super::*;
 use crate::audit::Event;
 
-const TOKEN: &str = "s3cret-token";
-
-fn fast() -> RetryPolicy {
-    RetryPolicy {
-        base: Duration::from_millis(10),
-        cap: Duration::from_millis(50),
-        retry_after_cap: Duration::from_secs(5),
-        budget: Duration::from_secs(20),
-    }
-}
-
-/// A notifier for `url` trusting only `cert`, with its outbox in `dir`.
-fn notifier(dir: &Path, url: &str, cert: &TestCert, retries: u32) -> Notifier {
-    std::fs::write(dir.join("ca.pem"), &cert.pem).unwrap();
-    let mut cfg = ReportConfig::new(url);
-    cfg.ca_file = Some("ca.pem".into());
-    cfg.timeout_secs = 1;
-    cfg.retries = retries;
-    Notifier::with_token(&cfg, dir, Some(TOKEN.into()))
-        .unwrap()
-        .with_policy(fast())
-}
-
-fn event(host: &str) -> Event {
-    Event::new("maintenance-open", vec![host.into()])
-        .with_reason("OPS-42 kernel update")
-        .with_key_id("alice@laptop")
-        .with_details(serde_json::json!({"ports": [22], "minutes": 30}))
-}
-
-fn body_event(req: &testserver::Request) -> Event {
-    serde_json::from_slice(&req.body).unwrap()
-}
-
 #[tokio::test]
 async fn delivers_json_with_token_and_idempotency_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let cert = TestCert::new();
-    let server = Server::start(&cert, vec![Reply::status(200)]).await;
-    let n = notifier(dir.path(), &server.url(), &cert, 3);
+    let (_dir, server, n) = serve(vec![Reply::status(200)], 3).await;
     let ev = event("web1");
     let d = n.send(&ev).await;
     assert_eq!(
@@ -98,10 +61,7 @@ async fn no_token_no_authorization_header() {
 
 #[tokio::test]
 async fn retries_after_500() {
-    let dir = tempfile::tempdir().unwrap();
-    let cert = TestCert::new();
-    let server = Server::start(&cert, vec![Reply::status(500), Reply::status(200)]).await;
-    let n = notifier(dir.path(), &server.url(), &cert, 3);
+    let (_dir, server, n) = serve(vec![Reply::status(500), Reply::status(200)], 3).await;
     let ev = event("db1");
     assert_eq!(
         n.send(&ev).await,
@@ -120,14 +80,9 @@ async fn retries_after_500() {
 
 #[tokio::test]
 async fn gives_up_after_retries_and_queues() {
-    let dir = tempfile::tempdir().unwrap();
-    let cert = TestCert::new();
-    let server = Server::start(&cert, vec![Reply::status(503)]).await;
-    let n = notifier(dir.path(), &server.url(), &cert, 2);
+    let (_dir, server, n) = serve(vec![Reply::status(503)], 2).await;
     let d = n.send(&event("a")).await;
-    let Delivery::Queued { reason, .. } = &d else {
-        panic!("{d:?}")
-    };
+    let reason = queued_reason(&d);
     assert!(reason.contains("503"), "{reason}");
     assert!(reason.contains("gave up after 3 attempts"), "{reason}");
     assert_eq!(server.requests().len(), 3);
@@ -188,10 +143,7 @@ async fn server_down_queues_then_flush_delivers() {
 
 #[tokio::test]
 async fn client_error_is_not_retried_and_is_queued() {
-    let dir = tempfile::tempdir().unwrap();
-    let cert = TestCert::new();
-    let server = Server::start(&cert, vec![Reply::status(400), Reply::status(200)]).await;
-    let n = notifier(dir.path(), &server.url(), &cert, 3);
+    let (_dir, server, n) = serve(vec![Reply::status(400), Reply::status(200)], 3).await;
     let d = n.send(&event("a")).await;
     let Delivery::Queued { reason, file } = &d else {
         panic!("{d:?}")
@@ -206,17 +158,14 @@ async fn client_error_is_not_retried_and_is_queued() {
 
 #[tokio::test]
 async fn retry_after_is_honoured() {
-    let dir = tempfile::tempdir().unwrap();
-    let cert = TestCert::new();
-    let server = Server::start(
-        &cert,
+    let (_dir, _server, n) = serve(
         vec![
             Reply::status(429).header("Retry-After", "1"),
             Reply::status(200),
         ],
+        3,
     )
     .await;
-    let n = notifier(dir.path(), &server.url(), &cert, 3);
     let started = Instant::now();
     let d = n.send(&event("a")).await;
     let elapsed = started.elapsed();
@@ -233,37 +182,25 @@ async fn retry_after_is_honoured() {
 
 #[tokio::test]
 async fn retry_after_beyond_the_cap_queues_at_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let cert = TestCert::new();
-    let server = Server::start(
-        &cert,
-        vec![Reply::status(503).header("Retry-After", "3600")],
-    )
-    .await;
-    let n = notifier(dir.path(), &server.url(), &cert, 3);
+    let (_dir, server, n) = serve(vec![Reply::status(503).header("Retry-After", "3600")], 3).await;
     let started = Instant::now();
     let d = n.send(&event("a")).await;
     assert!(started.elapsed() < Duration::from_secs(2));
-    let Delivery::Queued { reason, .. } = &d else {
-        panic!("{d:?}")
-    };
+    let reason = queued_reason(&d);
     assert!(reason.contains("retry after 3600s"), "{reason}");
     assert_eq!(server.requests().len(), 1);
 }
 
 #[tokio::test]
 async fn timeout_is_retried() {
-    let dir = tempfile::tempdir().unwrap();
-    let cert = TestCert::new();
-    let server = Server::start(
-        &cert,
+    let (_dir, _server, n) = serve(
         vec![
             Reply::status(200).after(Duration::from_secs(3)),
             Reply::status(200),
         ],
+        1,
     )
     .await;
-    let n = notifier(dir.path(), &server.url(), &cert, 1);
     let started = Instant::now();
     let d = n.send(&event("a")).await;
     assert_eq!(
@@ -286,9 +223,7 @@ async fn untrusted_certificate_is_refused_and_not_retried() {
     let server = Server::start(&served, vec![Reply::status(200)]).await;
     let n = notifier(dir.path(), &server.url(), &trusted, 3);
     let d = n.send(&event("a")).await;
-    let Delivery::Queued { reason, .. } = &d else {
-        panic!("{d:?}")
-    };
+    let reason = queued_reason(&d);
     assert!(reason.starts_with("TLS: "), "{reason}");
     assert!(reason.contains("not retried"), "{reason}");
     assert!(server.requests().is_empty());
@@ -335,10 +270,7 @@ async fn flush_keeps_order_and_stops_at_first_failure() {
 
 #[tokio::test]
 async fn garbage_in_the_outbox_is_set_aside() {
-    let dir = tempfile::tempdir().unwrap();
-    let cert = TestCert::new();
-    let server = Server::start(&cert, vec![Reply::status(200)]).await;
-    let n = notifier(dir.path(), &server.url(), &cert, 0);
+    let (_dir, _server, n) = serve(vec![Reply::status(200)], 0).await;
     let ev = event("a");
     n.outbox().put(&ev, b"{not json").unwrap();
     n.outbox()
@@ -396,10 +328,7 @@ fn token_with_a_newline_is_refused_without_showing_it() {
 /// the text is one bounded line.
 #[tokio::test]
 async fn echoed_token_never_reaches_an_error_or_the_outbox() {
-    let dir = tempfile::tempdir().unwrap();
-    let cert = TestCert::new();
-    let server = Server::start(&cert, vec![Reply::status(401).echoing()]).await;
-    let n = notifier(dir.path(), &server.url(), &cert, 0);
+    let (_dir, server, n) = serve(vec![Reply::status(401).echoing()], 0).await;
     let d = n.send(&event("a")).await;
     let Delivery::Queued { reason, file } = &d else {
         panic!("{d:?}")
