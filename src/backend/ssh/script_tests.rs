@@ -22,54 +22,43 @@ fn hostile_script() -> String {
     })
 }
 
+/// Runs only the "changed since read" guard of the apply script for `f`.
+fn guard_exit(f: &ManagedFile) -> Option<i32> {
+    let s = apply(&Apply {
+        run: "r",
+        control: "c",
+        files: vec![f],
+        quarantine: vec![],
+        activate: vec![],
+        guard_secs: None,
+    });
+    let check: String = s
+        .lines()
+        .filter(|l| l.contains("changed since harden read it"))
+        .collect();
+    assert!(!check.is_empty(), "no guard line in:\n{s}");
+    std::process::Command::new("sh")
+        .args(["-c", &check])
+        .output()
+        .expect("sh")
+        .status
+        .code()
+}
+
 #[test]
 fn a_keyed_file_changed_since_read_is_not_written() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("login.defs");
     std::fs::write(&path, "A 1\n").expect("write");
-    let p = path.display().to_string();
-    let mut f = ManagedFile::root(&p, "A 2\n", 0o644, "t");
-    // sha256 of "A 0\n": the plan read another content than the host has now.
+    let mut f = ManagedFile::root(&path.display().to_string(), "A 2\n", 0o644, "t");
+    // The plan read "A 0", the host has "A 1" now: refused.
     f.unchanged_since = Some(format!("{:x}", sha2::Sha256::digest(b"A 0\n")));
-    let s = apply(&Apply {
-        run: "r",
-        control: "c",
-        files: vec![&f],
-        quarantine: vec![],
-        activate: vec![],
-        guard_secs: None,
-    });
-    let check: String = s
-        .lines()
-        .filter(|l| l.contains("changed since harden read it"))
-        .collect();
-    let out = std::process::Command::new("sh")
-        .args(["-c", &check])
-        .output()
-        .expect("sh");
-    assert_eq!(out.status.code(), Some(1), "{check}");
+    assert_eq!(guard_exit(&f), Some(1));
     f.unchanged_since = Some(format!("{:x}", sha2::Sha256::digest(b"A 1\n")));
-    let s = apply(&Apply {
-        run: "r",
-        control: "c",
-        files: vec![&f],
-        quarantine: vec![],
-        activate: vec![],
-        guard_secs: None,
-    });
-    let check: String = s
-        .lines()
-        .filter(|l| l.contains("changed since harden read it"))
-        .collect();
-    let out = std::process::Command::new("sh")
-        .args(["-c", &check])
-        .output()
-        .expect("sh");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(guard_exit(&f), Some(0));
+    // Read as absent, but created since: refused.
+    f.unchanged_since = Some(crate::contract::plan_keys::ABSENT.into());
+    assert_eq!(guard_exit(&f), Some(1));
 }
 
 #[test]
