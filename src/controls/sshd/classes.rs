@@ -5,7 +5,8 @@
 //! turns passwords on for a management network. harden knows which
 //! connections a host gets: from its controller sources, its management
 //! sources, each `allow` source, and anyone (a TEST-NET address), as root,
-//! as harden's own ssh_user and as a managed user. Every pair of user and
+//! as harden's own ssh_user and as each managed user allowed on the host
+//! (the first [`MAX_USERS`]). Every pair of user and
 //! source is one class; a CIDR is represented by its first usable address.
 //! All classes are evaluated in the one probe round trip (`sshd -T -C` per
 //! class, run in parallel on the host), and drift compares each.
@@ -28,6 +29,10 @@ use crate::inventory::net::Cidr;
 pub const ANYONE_V4: IpAddr = IpAddr::V4(Ipv4Addr::new(203, 0, 113, 10));
 /// "Anyone" over IPv6 (documentation prefix).
 pub const ANYONE_V6: IpAddr = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x10));
+
+/// The most managed users evaluated per host (beside root and harden's
+/// own ssh_user), in inventory order.
+pub const MAX_USERS: usize = 16;
 
 /// One connection sshd is evaluated for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -96,11 +101,12 @@ pub fn classes(ctx: &HostCtx<'_>) -> Vec<Class> {
     }
     let mut seen = HashSet::new();
     sources.retain(|(a, _)| seen.insert(*a));
+    // Every managed user: a `Match User bob` block must be seen even when
+    // bob is not the first (bounded: drift runs one `sshd -T` per class
+    // when the config can hold a Match block).
     let mut users = vec!["root".to_string()];
     users.push(h.conn.user.clone());
-    if let Some(u) = ctx.inv.users_on(h).next() {
-        users.push(u.name.clone());
-    }
+    users.extend(ctx.inv.users_on(h).take(MAX_USERS).map(|u| u.name.clone()));
     let mut seen = HashSet::new();
     users.retain(|u| seen.insert(u.clone()));
     users
@@ -386,5 +392,35 @@ allow = [ { port = 5432, from = ["10.0.2.0/24", "198.51.100.0/28"] } ]
         let failed = parse("== 0 255\n== same\n", 2);
         assert_eq!(failed[&1].rc, 255);
         assert_eq!(parse("== same\n", 2).len(), 0, "nothing to copy");
+    }
+
+    #[test]
+    fn every_managed_user_is_a_class_not_only_the_first() {
+        let users: String = ["alice", "bob", "carol"]
+            .iter()
+            .map(|u| {
+                let key = ssh_key::PrivateKey::random(
+                    &mut ssh_key::rand_core::OsRng,
+                    ssh_key::Algorithm::Ed25519,
+                )
+                .expect("key");
+                let public = key.public_key().to_openssh().expect("openssh");
+                format!("[[users]]\nname = \"{u}\"\nrole = \"developer\"\npublic_keys = [\"{public}\"]\n\n")
+            })
+            .collect();
+        let text = format!(
+            "[defaults]\ncontroller_sources = [\"10.213.0.2\"]\nknown_hosts = \"known_hosts\"\n\n{users}[[hosts]]\nname = \"app\"\naddress = \"10.213.0.12\"\nprovider = \"telekom\"\nenvironment = \"test\"\nroles = [\"app\"]\n"
+        );
+        let inv = crate::inventory::load_str(
+            std::path::Path::new("t.toml"),
+            text,
+            crate::controls::sections::sections(),
+        )
+        .expect("inventory");
+        let ctx = HostCtx::new(&inv, &inv.hosts[0], None);
+        let users: Vec<String> = classes(&ctx).into_iter().map(|c| c.user).collect();
+        for u in ["root", "alice", "bob", "carol"] {
+            assert!(users.iter().any(|x| x == u), "{u} missing from {users:?}");
+        }
     }
 }
