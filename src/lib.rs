@@ -31,6 +31,8 @@ pub mod maintenance;
 pub mod notify;
 pub mod random;
 pub mod report;
+#[cfg(test)]
+pub mod testkit;
 pub mod timefmt;
 pub mod tom;
 pub mod transport;

@@ -171,22 +171,7 @@ pub fn sources_for(ctx: &HostCtx<'_>, from: &[Cidr], port: u16) -> Result<Vec<Ci
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inventory::load_str;
-    use std::path::Path;
-
-    const INV: &str = r#"
-[defaults]
-controller_sources = ["10.213.0.2"]
-management_sources = ["198.51.100.0/28", "2001:db8:5::/48"]
-known_hosts = "known_hosts"
-
-[[hosts]]
-name = "db"
-address = "10.213.0.11"
-provider = "telekom"
-environment = "production"
-roles = ["data"]
-"#;
+    use crate::testkit;
 
     #[test]
     fn comment_round_trip_and_limits() {
@@ -278,12 +263,10 @@ roles = ["data"]
 
     #[test]
     fn from_must_lie_inside_management_sources() {
-        let inv = load_str(
-            Path::new("t.toml"),
-            INV.into(),
-            crate::controls::sections::sections(),
-        )
-        .unwrap();
+        let inv = testkit::inventory()
+            .management_sources(&["198.51.100.0/28", "2001:db8:5::/48"])
+            .host("db", "10.213.0.11", "data")
+            .load();
         let ctx = HostCtx::new(&inv, inv.host("db").unwrap(), None);
         let all = sources_for(&ctx, &[], 22).unwrap();
         assert_eq!(all.len(), 2);

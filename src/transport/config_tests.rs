@@ -2,30 +2,14 @@
 //! safe ones are quoted, and the real `ssh -G` reads back what was meant.
 
 use super::*;
-use crate::inventory::load_str;
+use crate::testkit;
 use std::path::PathBuf;
 use std::time::Duration;
 
-const INV: &str = r#"
-[defaults]
-controller_sources = ["10.213.0.2"]
-known_hosts = "known_hosts"
-
-[[hosts]]
-name = "app"
-address = "10.213.0.12"
-provider = "telekom"
-environment = "production"
-roles = ["app"]
-"#;
-
 fn host(dir: &Path) -> Host {
-    let inv = load_str(
-        &dir.join("t.toml"),
-        INV.into(),
-        crate::controls::sections::sections(),
-    )
-    .expect("inventory");
+    let inv = testkit::inventory()
+        .host("app", "10.213.0.12", "app")
+        .load_at(&dir.join("t.toml"));
     let mut h = inv.hosts[0].clone();
     h.conn.known_hosts = dir.join("known_hosts");
     std::fs::write(&h.conn.known_hosts, "").expect("known_hosts");

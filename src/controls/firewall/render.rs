@@ -135,48 +135,27 @@ pub fn ruleset(ctx: &HostCtx<'_>) -> Result<String, RenderError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inventory::load_str;
-    use std::path::Path;
+    use crate::testkit;
 
-    const INV: &str = r#"
-[defaults]
-controller_sources = ["10.213.0.2", "fd00:213::2"]
-management_sources = ["198.51.100.0/28"]
-known_hosts = "known_hosts"
-
-[[hosts]]
-name = "db"
-address = "10.213.0.11"
-provider = "telekom"
-environment = "production"
-roles = ["data"]
-allow = [ { port = 5432, from = ["app", "10.0.2.0/24"] } ]
-
-[[hosts]]
-name = "app"
-address = "10.213.0.12"
-extra_addresses = ["fd00:213::12"]
-provider = "telekom"
-environment = "production"
-roles = ["app"]
-
-[[hosts]]
-name = "gw"
-address = "10.213.0.13"
-provider = "hetzner"
-environment = "production"
-roles = ["gatekeeper"]
-allow = [ { port = 443, comment = "tls \"in\"" }, { port = "60000-61000", proto = "udp", from = ["app"] } ]
-"#;
+    /// db takes 5432 from app and a net, gw 443 from anyone and a UDP range
+    /// from app; app has an IPv6 address too.
+    fn inventory() -> crate::inventory::Inventory {
+        testkit::inventory()
+            .controller_sources(&["10.213.0.2", "fd00:213::2"])
+            .management_sources(&["198.51.100.0/28"])
+            .host("db", "10.213.0.11", "data")
+            .with(r#"allow = [ { port = 5432, from = ["app", "10.0.2.0/24"] } ]"#)
+            .host("app", "10.213.0.12", "app")
+            .with(r#"extra_addresses = ["fd00:213::12"]"#)
+            .host("gw", "10.213.0.13", "gatekeeper")
+            .provider("hetzner")
+            .with(r#"allow = [ { port = 443, comment = "tls \"in\"" }, { port = "60000-61000", proto = "udp", from = ["app"] } ]"#)
+            .load()
+    }
 
     #[test]
     fn renders_allow_rules_per_family() {
-        let inv = load_str(
-            Path::new("t.toml"),
-            INV.into(),
-            crate::controls::sections::sections(),
-        )
-        .unwrap();
+        let inv = inventory();
         let db = ruleset(&HostCtx::new(&inv, inv.host("db").unwrap(), None)).unwrap();
         assert!(db.contains("tcp dport 22 ip saddr { 10.213.0.2 } ct state new counter log prefix \"harden-mgmt: \" accept"), "{db}");
         assert!(
@@ -204,12 +183,7 @@ allow = [ { port = 443, comment = "tls \"in\"" }, { port = "60000-61000", proto 
 
     #[test]
     fn ports_declared_by_other_controls_get_rules_beside_allow() {
-        let inv = load_str(
-            Path::new("t.toml"),
-            INV.into(),
-            crate::controls::sections::sections(),
-        )
-        .unwrap();
+        let inv = inventory();
         let host = inv.host("app").unwrap();
         let plain = ruleset(&HostCtx::new(&inv, host, None)).unwrap();
         assert!(!plain.contains("dport 8443"), "{plain}");

@@ -240,32 +240,19 @@ mod tests {
 
     #[test]
     fn every_known_source_and_user_is_a_class() {
-        let inv = crate::inventory::load_str(
-            std::path::Path::new("t.toml"),
-            r#"
-[defaults]
-ssh_user = "deploy"
-controller_sources = ["10.213.0.2", "fd00:213::2"]
-management_sources = ["198.51.100.0/28"]
-known_hosts = "known_hosts"
-
+        let inv = crate::testkit::inventory()
+            .controller_sources(&["10.213.0.2", "fd00:213::2"])
+            .management_sources(&["198.51.100.0/28"])
+            .default_line(r#"ssh_user = "deploy""#)
+            .tables(r#"
 [[users]]
 name = "alice"
 role = "management"
 public_keys = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJdD7y3aLq454yWBdwLWbieU1ebz9/cu7/QEXn9OIeZJ alice"]
-
-[[hosts]]
-name = "db"
-address = "10.213.0.11"
-provider = "telekom"
-environment = "production"
-roles = ["data"]
-allow = [ { port = 5432, from = ["10.0.2.0/24", "198.51.100.0/28"] } ]
-"#
-            .into(),
-            crate::controls::sections::sections(),
-        )
-        .expect("inventory");
+"#)
+            .host("db", "10.213.0.11", "data")
+            .with(r#"allow = [ { port = 5432, from = ["10.0.2.0/24", "198.51.100.0/28"] } ]"#)
+            .load();
         let ctx = HostCtx::new(&inv, &inv.hosts[0], None);
         let got: Vec<String> = classes(&ctx).iter().map(Class::label).collect();
         let sources = [

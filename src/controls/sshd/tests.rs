@@ -2,29 +2,13 @@
 
 use super::*;
 use crate::contract::CmdFact;
-use crate::inventory::load_str;
-use std::path::Path;
-
-const INV: &str = r#"
-[defaults]
-controller_sources = ["10.213.0.2", "fd00:213::2", "192.0.2.0/24"]
-known_hosts = "known_hosts"
-
-[[hosts]]
-name = "app"
-address = "10.213.0.12"
-provider = "telekom"
-environment = "production"
-roles = ["app"]
-"#;
+use crate::testkit;
 
 fn render(banner: &str) -> String {
-    let inv = load_str(
-        Path::new("t.toml"),
-        INV.into(),
-        crate::controls::sections::sections(),
-    )
-    .expect("inventory");
+    let inv = testkit::inventory()
+        .controller_sources(&["10.213.0.2", "fd00:213::2", "192.0.2.0/24"])
+        .host("app", "10.213.0.12", "app")
+        .load();
     let ctx = HostCtx::new(&inv, &inv.hosts[0], None);
     let mut facts = Facts::default();
     facts.set_cmd(
