@@ -37,6 +37,7 @@ struct HostEntry {
     address: String,
     role: String,
     provider: String,
+    environment: String,
     lines: Vec<String>,
 }
 
@@ -106,6 +107,7 @@ impl Inv {
             address: address.into(),
             role: role.into(),
             provider: "telekom".into(),
+            environment: "production".into(),
             lines: Vec::new(),
         });
         self
@@ -131,6 +133,16 @@ impl Inv {
         self
     }
 
+    /// Puts the host added last in another environment (e.g. `test`).
+    ///
+    /// # Panics
+    /// When no host was added yet (a mistake in the test).
+    pub fn environment(mut self, environment: &str) -> Self {
+        let h = self.hosts.last_mut().expect("environment() follows host()");
+        h.environment = environment.to_string();
+        self
+    }
+
     /// The inventory's TOML text.
     pub fn text(&self) -> String {
         let mut t = String::from("[defaults]\n");
@@ -148,8 +160,8 @@ impl Inv {
         for h in &self.hosts {
             t += &format!(
                 "\n[[hosts]]\nname = {:?}\naddress = {:?}\nprovider = {:?}\n\
-                 environment = \"production\"\nroles = [{:?}]\n",
-                h.name, h.address, h.provider, h.role
+                 environment = {:?}\nroles = [{:?}]\n",
+                h.name, h.address, h.provider, h.environment, h.role
             );
             for line in &h.lines {
                 t += &format!("{line}\n");
@@ -181,12 +193,14 @@ mod tests {
             .host("db", "10.213.0.11", "data")
             .host("gw", "10.213.0.13", "gatekeeper")
             .provider("hetzner")
+            .environment("test")
             .with(r#"allow = [ { port = 443 } ]"#)
             .load();
         assert_eq!(inv.hosts.len(), 2);
         let gw = inv.host("gw").expect("gw");
         assert_eq!(gw.address.to_string(), "10.213.0.13");
         assert_eq!(gw.provider, crate::inventory::Provider::Hetzner);
+        assert_eq!(gw.environment, crate::inventory::Environment::Test);
         assert_eq!(gw.allow.len(), 1);
         assert_eq!(gw.management_sources.len(), 1);
         assert!(inv.host("db").expect("db").allow.is_empty());

@@ -395,15 +395,11 @@ public_keys = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJdD7y3aLq454yWBdwLWbieU1ebz
                 format!("[[users]]\nname = \"{u}\"\nrole = \"developer\"\npublic_keys = [\"{public}\"]\n\n")
             })
             .collect();
-        let text = format!(
-            "[defaults]\ncontroller_sources = [\"10.213.0.2\"]\nknown_hosts = \"known_hosts\"\n\n{users}[[hosts]]\nname = \"app\"\naddress = \"10.213.0.12\"\nprovider = \"telekom\"\nenvironment = \"test\"\nroles = [\"app\"]\n"
-        );
-        let inv = crate::inventory::load_str(
-            std::path::Path::new("t.toml"),
-            text,
-            crate::controls::sections::sections(),
-        )
-        .expect("inventory");
+        let inv = crate::testkit::inventory()
+            .tables(&users)
+            .host("app", "10.213.0.12", "app")
+            .environment("test")
+            .load();
         let ctx = HostCtx::new(&inv, &inv.hosts[0], None);
         let users: Vec<String> = classes(&ctx).into_iter().map(|c| c.user).collect();
         for u in ["root", "alice", "bob", "carol"] {
