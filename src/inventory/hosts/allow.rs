@@ -5,11 +5,11 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use super::super::model::Allow;
-use super::super::net::Cidr;
-use super::super::schema::{Proto, RawAllow};
-use super::super::source::KeyPath;
 use super::ctx::Ctx;
+use crate::inventory::model::Allow;
+use crate::inventory::net::Cidr;
+use crate::inventory::schema::{Proto, RawAllow};
+use crate::inventory::source::KeyPath;
 
 /// Resolves the `allow` entries `raw` of the host at `hp`; `names` maps
 /// every host name to its index and addresses. Entries with a bad port

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use super::super::net::{Cidr, PortRange};
-use super::super::source::{Diagnostic, Diags, KeyPath, Severity, Source};
+use crate::inventory::net::{Cidr, PortRange};
+use crate::inventory::source::{Diagnostic, Diags, KeyPath, Severity, Source};
 
 /// Collects diagnostics for one host while resolving it.
 pub(super) struct Ctx<'a> {
