@@ -4,6 +4,8 @@
 //!
 //! Names and addresses are resolved first for all hosts, so an `allow`
 //! entry may name any host of the inventory, before or after itself.
+//! `hosts/ctx.rs` collects the problems and parses single values,
+//! `hosts/allow.rs` resolves the `allow` entries.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -11,107 +13,14 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::model::*;
-use super::net::{Cidr, PortRange};
 use super::schema::*;
-use super::source::{Diagnostic, Diags, KeyPath, Severity, Source};
+use super::source::{Diags, KeyPath, Source};
 use crate::contract::section::Section;
 
-/// Collects diagnostics for one host while resolving it.
-pub(super) struct Ctx<'a> {
-    src: &'a Source,
-    diags: &'a mut Diags,
-}
+mod allow;
+mod ctx;
 
-impl Ctx<'_> {
-    /// Records an error at `path`.
-    pub(super) fn err(
-        &mut self,
-        path: &KeyPath,
-        code: &'static str,
-        msg: impl Into<String>,
-        help: impl Into<String>,
-    ) {
-        let src = self.src;
-        self.diags.add(Severity::Error, || {
-            Diagnostic::at(src, path, code, msg, help)
-        });
-    }
-
-    fn cidr(&mut self, path: &KeyPath, s: &str) -> Option<Cidr> {
-        Cidr::parse(s)
-            .map_err(|e| {
-                self.err(
-                    path,
-                    "inv-bad-cidr",
-                    e,
-                    "write an address (10.0.0.5) or a prefix (10.0.0.0/24, 2001:db8::/48)",
-                )
-            })
-            .ok()
-    }
-
-    fn cidrs(&mut self, path: &KeyPath, list: &[String]) -> Vec<Cidr> {
-        list.iter()
-            .enumerate()
-            .filter_map(|(i, s)| self.cidr(&path.index(i), s))
-            .collect()
-    }
-
-    fn port(&mut self, path: &KeyPath, v: &toml::Value) -> Option<PortRange> {
-        let parsed = match v {
-            toml::Value::Integer(i) if (1..=65535).contains(i) => Ok(PortRange::single(*i as u16)),
-            toml::Value::Integer(i) => Err(format!("port {i} is out of range")),
-            toml::Value::String(s) => PortRange::parse(s),
-            other => Err(format!(
-                "expected a port number, found {}",
-                other.type_str()
-            )),
-        };
-        match parsed {
-            Ok(p) => Some(p),
-            Err(e) => {
-                self.err(
-                    path,
-                    "inv-bad-port",
-                    e,
-                    "valid: 1-65535, or a range such as \"8000-8100\"",
-                );
-                None
-            }
-        }
-    }
-
-    fn single_port(&mut self, path: &KeyPath, v: &toml::Value) -> Option<u16> {
-        let p = self.port(path, v)?;
-        if p.start != p.end {
-            self.err(
-                path,
-                "inv-bad-port",
-                format!("ssh_port must be one port, not the range {p}"),
-                "e.g. ssh_port = 22",
-            );
-            return None;
-        }
-        Some(p.start)
-    }
-
-    fn seconds(&mut self, path: &KeyPath, v: &toml::Value) -> Option<Duration> {
-        match v {
-            toml::Value::Integer(i) if (1..=600).contains(i) => {
-                Some(Duration::from_secs(*i as u64))
-            }
-            _ => {
-                self.err(
-                    path,
-                    "inv-bad-value",
-                    format!("`{v}` is not a number of seconds"),
-                    "valid: 1-600",
-                );
-                None
-            }
-        }
-    }
-}
+use ctx::Ctx;
 
 /// Resolves every host, pushing problems to `diags`.
 pub fn resolve(
@@ -268,61 +177,7 @@ pub fn resolve(
             );
         }
 
-        let mut allow = Vec::new();
-        for (j, a) in h.allow.iter().enumerate() {
-            let ap = hp.key("allow").index(j);
-            let port = match &a.port {
-                Some(v) => cx.port(&ap.key("port"), v),
-                None => {
-                    cx.err(
-                        &ap,
-                        "inv-missing-key",
-                        "allow entry has no `port`",
-                        "add port = 443 or port = \"8000-8100\"",
-                    );
-                    None
-                }
-            };
-            let from = a.from.as_ref().map(|list| {
-                let mut out = Vec::new();
-                for (k, s) in list.iter().enumerate() {
-                    if let Some((_, ips)) = names.get(s) {
-                        out.extend(ips.iter().map(|ip| Cidr::host(*ip)));
-                    } else if looks_like_address(s) {
-                        out.extend(cx.cidr(&ap.key("from").index(k), s));
-                    } else {
-                        let mut known: Vec<&str> = names.keys().map(String::as_str).collect();
-                        known.sort_unstable();
-                        let more = known.len().saturating_sub(20);
-                        known.truncate(20);
-                        let more = if more > 0 {
-                            format!(" … and {more} more")
-                        } else {
-                            String::new()
-                        };
-                        cx.err(
-                            &ap.key("from").index(k),
-                            "inv-unknown-host",
-                            format!("`{s}` is neither a host of this inventory nor an address"),
-                            format!("use a CIDR prefix or one of: {}{more}", known.join(", ")),
-                        );
-                    }
-                }
-                out.sort();
-                out.dedup();
-                out
-            });
-            if let Some(port) = port {
-                allow.push(Allow {
-                    port,
-                    proto: a.proto.unwrap_or(Proto::Tcp),
-                    from,
-                    from_written: a.from.clone().unwrap_or_default(),
-                    comment: a.comment.clone(),
-                });
-            }
-        }
-
+        let allow = allow::resolve(&mut cx, &names, &hp, &h.allow);
         let controller_sources = match &h.controller_sources {
             Some(l) => cx.cidrs(&hp.key("controller_sources"), l),
             None => d_ctl.clone().unwrap_or_default(),
@@ -392,12 +247,4 @@ pub fn resolve(
         });
     }
     hosts
-}
-
-/// True for text that is meant as an address or prefix rather than a name.
-fn looks_like_address(s: &str) -> bool {
-    s.contains(':')
-        || s.split('/').next().is_some_and(|a| {
-            a.split('.').count() == 4 && a.split('.').all(|p| p.chars().all(|c| c.is_ascii_digit()))
-        })
 }

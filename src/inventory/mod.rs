@@ -4,6 +4,7 @@
 //! (defaults applied, names resolved), `validate` holds the policy rules and
 //! `source` locates every problem in the file. Nothing here does network I/O.
 
+mod codes;
 #[cfg(test)]
 mod codes_scan;
 pub mod diagnostic;
