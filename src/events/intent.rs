@@ -15,11 +15,9 @@
 //! run, looks at the hosts and records the completion with outcome
 //! `interrupted`.
 
-use std::sync::atomic::Ordering;
-
 use serde_json::{json, Value};
 
-use super::{loud, Reporter, Target};
+use super::{pipeline, Reporter, Target};
 use crate::audit::Event;
 
 /// Suffix of intent actions.
@@ -83,63 +81,15 @@ impl Reporter {
         event: Event,
         targets: &[Target<'_>],
     ) -> Result<Intent, String> {
-        let action = event.action.clone();
-        let entry = self.log.append(&event).map_err(|e| {
-            self.trouble.store(true, Ordering::SeqCst);
-            format!("{action} could not be written to the local audit log: {e}")
-        })?;
-        eprintln!(
-            "audit: {action} {} recorded as entry {} of {}",
-            event.id,
-            entry.seq,
-            self.log.path().display()
-        );
-        let mut wire = event.clone();
-        if let Some(d) = wire.details.as_object_mut() {
-            d.insert(
-                "audit".into(),
-                json!({"seq": entry.seq, "hash": entry.hash}),
-            );
-        }
-        if let Some(n) = &self.notifier {
-            let body = serde_json::to_vec(&wire).map_err(|e| format!("{action}: {e}"))?;
-            n.outbox().put(&wire, &body).map_err(|e| {
-                self.trouble.store(true, Ordering::SeqCst);
-                format!(
-                    "{action} could not be queued in the outbox {}: {e}",
-                    n.outbox().dir().display()
-                )
-            })?;
-        }
-        let copies = self.copy_to_hosts(&event, targets).await;
-        let mut refused = Vec::new();
-        for (h, r) in copies {
-            match r {
-                Ok(seq) => eprintln!("audit: {action} copied to {h} (entry {seq})"),
-                Err(e) => {
-                    loud(&format!(
-                        "{action} audit copy on {h} FAILED: {e}; {h} is left unchanged"
-                    ));
-                    refused.push((h, e));
-                }
-            }
-        }
-        if let Some(n) = &self.notifier {
-            let r = n.flush_outbox().await;
-            self.backlog.store(r.still_queued > 0, Ordering::SeqCst);
-            if r.still_queued > 0 {
-                loud(&format!(
-                    "{action} is queued in the outbox {} but NOT YET REPORTED to management: {}",
-                    n.outbox().dir().display(),
-                    r.errors.join("; ")
-                ));
-            } else {
-                eprintln!("report: {action} reported to management");
-            }
-        }
-        Ok(Intent {
-            id: event.id,
-            refused,
-        })
+        let id = event.id.clone();
+        let p = self
+            .pipeline::<pipeline::WriteAhead>(event, targets)
+            .await?;
+        let refused = p
+            .copies
+            .into_iter()
+            .filter_map(|(h, r)| r.err().map(|e| (h, e)))
+            .collect();
+        Ok(Intent { id, refused })
     }
 }

@@ -31,6 +31,7 @@ pub mod hostcopy;
 pub mod intent;
 pub mod join;
 pub mod pause;
+mod pipeline;
 pub mod reconcile;
 
 use std::fmt;
@@ -234,74 +235,15 @@ impl Reporter {
     }
 
     /// Records `event`: local log, host copies, webhook (see the module
-    /// doc), printing what happened to stderr.
+    /// doc and [`pipeline`]), printing what happened to stderr.
     pub async fn record(&self, event: Event, targets: &[Target<'_>]) -> Recorded {
-        let action = event.action.clone();
-        let entry = self.log.append(&event).map_err(|e| e.to_string());
-        match &entry {
-            Ok(e) => eprintln!(
-                "audit: {action} {} recorded as entry {} of {}",
-                event.id,
-                e.seq,
-                self.log.path().display()
-            ),
-            Err(e) => {
-                self.trouble.store(true, Ordering::SeqCst);
-                loud(&format!(
-                    "{action} NOT RECORDED in the local audit log: {e}"
-                ));
-            }
-        }
-        let copies = self.copy_to_hosts(&event, targets).await;
-        let ok: Vec<String> = copies
-            .iter()
-            .filter_map(|(h, r)| r.as_ref().ok().map(|seq| format!("{h} (entry {seq})")))
-            .collect();
-        if !ok.is_empty() {
-            eprintln!("audit: {action} copied to {}", ok.join(", "));
-        }
-        for (h, r) in &copies {
-            if let Err(e) = r {
-                loud(&format!("{action} audit copy on {h} FAILED: {e}"));
-            }
-        }
-        let mut wire = event;
-        if let (Ok(e), Some(d)) = (&entry, wire.details.as_object_mut()) {
-            d.insert(
-                "audit".into(),
-                serde_json::json!({"seq": e.seq, "hash": e.hash}),
-            );
-        }
-        let report = match &self.notifier {
-            None => {
-                eprintln!(
-                    "harden: warning: no [report] webhook in the inventory: {action} is in the audit log only"
-                );
-                Reported::NotConfigured
-            }
-            Some(n) => self.deliver(n, &wire).await,
-        };
-        match &report {
-            Reported::Delivered(m) => eprintln!("report: {action} {m}"),
-            Reported::Queued(m) => loud(&format!("{action} {m}")),
-            Reported::Lost(m) => {
-                self.trouble.store(true, Ordering::SeqCst);
-                loud(&format!("{action} {m}"));
-            }
-            Reported::NotConfigured => {}
-        }
-        Recorded {
-            entry,
-            copies,
-            report,
-        }
+        let Ok(recorded) = self
+            .pipeline::<pipeline::AfterTheFact>(event, targets)
+            .await;
+        recorded
     }
 
-    async fn copy_to_hosts(
-        &self,
-        event: &Event,
-        targets: &[Target<'_>],
-    ) -> Vec<(String, Result<u64, String>)> {
+    async fn copy_to_hosts(&self, event: &Event, targets: &[Target<'_>]) -> pipeline::Copies {
         let futs: Vec<Boxed<'_, (String, Result<u64, String>)>> = targets
             .iter()
             .map(|t| {
