@@ -86,14 +86,30 @@ fn test_only_children(file: &Path, src: &str) -> Vec<PathBuf> {
     let Some(dir) = dir else { return Vec::new() };
     let mut out = Vec::new();
     let lines: Vec<&str> = src.lines().collect();
-    for w in lines.windows(2) {
-        if w[0].trim() != "#[cfg(test)]" {
+    for (i, l) in lines.iter().enumerate() {
+        if l.trim() != "#[cfg(test)]" {
             continue;
         }
-        let decl = w[1].trim().trim_start_matches("pub ");
-        if let Some(name) = decl.strip_prefix("mod ").and_then(|d| d.strip_suffix(';')) {
-            out.push(dir.join(format!("{name}.rs")));
-            out.push(dir.join(name).join("mod.rs"));
+        // `#[path = "x_tests.rs"]` between the cfg and the `mod` names the
+        // file beside the declaring one.
+        let mut next = i + 1;
+        let path = lines.get(next).and_then(|p| {
+            let p = p.trim().strip_prefix("#[path = \"")?.strip_suffix("\"]")?;
+            Some(p.to_string())
+        });
+        if path.is_some() {
+            next += 1;
+        }
+        let decl = lines.get(next).map(|d| d.trim().trim_start_matches("pub "));
+        let Some(name) = decl.and_then(|d| d.strip_prefix("mod ")?.strip_suffix(';')) else {
+            continue;
+        };
+        match (path, file.parent()) {
+            (Some(p), Some(parent)) => out.push(parent.join(p)),
+            _ => {
+                out.push(dir.join(format!("{name}.rs")));
+                out.push(dir.join(name).join("mod.rs"));
+            }
         }
     }
     out
@@ -219,4 +235,10 @@ fn a_test_only_file_is_left_out() {
     assert!(kids.contains(&PathBuf::from("/s/report/summary_tests.rs")));
     let kids = test_only_children(Path::new("/s/engine.rs"), "#[cfg(test)]\nmod t;\n");
     assert!(kids.contains(&PathBuf::from("/s/engine/t.rs")));
+    // A test file named by #[path], beside the declaring file.
+    let kids = test_only_children(
+        Path::new("/s/inventory/validate.rs"),
+        "#[cfg(test)]\n#[path = \"validate_tests.rs\"]\nmod tests;\n",
+    );
+    assert_eq!(kids, vec![PathBuf::from("/s/inventory/validate_tests.rs")]);
 }
