@@ -7,7 +7,6 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::engine::run::rand_u64;
 use crate::timefmt;
 
 /// Who acted.
@@ -126,7 +125,7 @@ impl Event {
 
 /// 32 hex digits from the OS random source.
 fn new_id() -> String {
-    format!("{:016x}{:016x}", rand_u64(), rand_u64())
+    format!("{:016x}{:016x}", crate::random::u64(), crate::random::u64())
 }
 
 #[cfg(test)]

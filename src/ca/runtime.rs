@@ -183,7 +183,7 @@ pub fn run_identity(
         let key_path = dir.join(format!("run_ed25519_g{}", signer.generation()));
         let cert_path = dir.join(format!("run_ed25519_g{}-cert.pub", signer.generation()));
         write_private(&key_path, &key)?;
-        let serial = (crate::engine::run::rand_u64() | 1) & 0x7fff_ffff_ffff_ffff;
+        let serial = (crate::random::u64() | 1) & 0x7fff_ffff_ffff_ffff;
         let cert = sign_user(
             signer,
             key.public_key(),

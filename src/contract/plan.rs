@@ -103,7 +103,7 @@ impl Plan {
     /// An unmanaged file to move aside, with the control's own finding
     /// about it (or a generic one).
     pub fn move_aside(&mut self, q: Quarantine, finding: Option<Finding>) -> ChangeId {
-        let f = finding.unwrap_or_else(|| {
+        let mut f = finding.unwrap_or_else(|| {
             Finding::new(self.control, "unmanaged-file", q.path.clone(), q.tom)
                 .drift("absent", "present", Fix::None)
                 .with_message(
@@ -111,7 +111,6 @@ impl Plan {
                 )
         });
         let id = self.change(Change::MoveAside(q));
-        let mut f = f;
         f.status = Status::Drift;
         f.fix = Fix::Change(id);
         self.push(f);

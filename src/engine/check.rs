@@ -46,6 +46,19 @@ pub fn declared_ports(ctx: &HostCtx<'_>) -> Vec<PortNeed> {
         .collect()
 }
 
+/// Runs `f` with the host's full context: the declared ports of all its
+/// controls included (the firewall renders them).
+pub fn with_host_ctx<R>(
+    inv: &crate::inventory::Inventory,
+    host: &crate::inventory::Host,
+    ca: Option<&crate::ca::CaRuntime>,
+    f: impl FnOnce(&HostCtx<'_>) -> R,
+) -> R {
+    let base = HostCtx::new(inv, host, ca);
+    let ports = declared_ports(&base);
+    f(&base.with_ports(&ports))
+}
+
 /// First-phase probes of the host's controls, managed files included.
 pub fn probes(ctx: &HostCtx<'_>) -> Result<BTreeSet<Probe>, String> {
     let mut set = BTreeSet::new();
@@ -97,11 +110,10 @@ pub fn offline(
     &'static dyn Control,
     Result<Plan, crate::contract::RenderError>,
 )> {
-    let base = HostCtx::new(inv, host, ca);
-    let ports = declared_ports(&base);
-    let ctx = base.with_ports(&ports);
-    controls_for(&ctx)
-        .into_iter()
-        .map(|c| (c, c.plan(&ctx, &Facts::assumed())))
-        .collect()
+    with_host_ctx(inv, host, ca, |ctx| {
+        controls_for(ctx)
+            .into_iter()
+            .map(|c| (c, c.plan(ctx, &Facts::assumed())))
+            .collect()
+    })
 }

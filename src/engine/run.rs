@@ -180,7 +180,7 @@ async fn probe_once(
     conn: &Conn,
     probes: &std::collections::BTreeSet<crate::contract::Probe>,
 ) -> Result<crate::contract::Facts, String> {
-    let nonce = format!("{:016x}", rand_u64());
+    let nonce = format!("{:016x}", crate::random::u64());
     let out = conn
         .exec(&facts::script(probes, &nonce))
         .await
@@ -202,13 +202,8 @@ pub(super) fn plan_host(
     ca: Option<&crate::ca::CaRuntime>,
     got: &crate::contract::Facts,
 ) -> Result<Vec<ControlState>, String> {
-    let base = HostCtx::new(inv, &inv.hosts[index], ca);
-    let ports = check::declared_ports(&base);
-    check::evaluate(&base.with_ports(&ports), got)
+    check::with_host_ctx(inv, &inv.hosts[index], ca, |ctx| check::evaluate(ctx, got))
 }
-
-/// A random u64 from the OS (kept here for older call sites).
-pub use crate::random::u64 as rand_u64;
 
 async fn check_one(
     inv: Arc<Inventory>,

@@ -18,7 +18,6 @@ use super::Error;
 use crate::backend::ssh::probe as facts;
 use crate::controls::firewall::live;
 use crate::inventory::Cidr;
-use crate::random::u64 as rand_u64;
 use crate::transport::{Conn, Output};
 
 /// What to open on one host.
@@ -178,7 +177,7 @@ pub async fn history(
     controller: &[Cidr],
     host_log: &str,
 ) -> Result<HostHistory, Error> {
-    let nonce = format!("{:016x}", rand_u64());
+    let nonce = format!("{:016x}", crate::random::u64());
     let out = conn.exec(&script::history(since, host_log, &nonce)).await?;
     if out.rc == EXIT_LOCKED {
         return Err(Error::Locked {

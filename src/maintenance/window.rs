@@ -11,7 +11,6 @@
 
 use crate::contract::HostCtx;
 use crate::controls::firewall::{live::Elem, window_problem};
-use crate::engine::run::rand_u64;
 use crate::inventory::{Cidr, MaintenanceSettings};
 
 use super::duration;
@@ -22,7 +21,7 @@ pub const COMMENT_MAX: usize = 120;
 
 /// A fresh window id: `w` and 8 lower-case hex digits.
 pub fn new_id() -> String {
-    format!("w{:08x}", rand_u64() as u32)
+    format!("w{:08x}", crate::random::u64() as u32)
 }
 
 /// True for an id [`new_id`] could have made.

@@ -43,7 +43,6 @@ use reqwest::{Client, Url};
 use rustix::fs::{flock, FlockOperation};
 
 use crate::audit::Event;
-use crate::engine::run::rand_u64;
 use retry::Outcome;
 
 /// The bearer token; never printed.
@@ -262,7 +261,7 @@ impl Notifier {
             if attempts > self.retries {
                 return gave_up("attempts".into());
             }
-            let mut wait = self.policy.backoff(attempts - 1, rand_u64());
+            let mut wait = self.policy.backoff(attempts - 1, crate::random::u64());
             if let Some(ra) = retry_after {
                 if ra > self.policy.retry_after_cap {
                     return gave_up(format!(

@@ -107,7 +107,7 @@ impl Control for Firewall {
             return Ok(p);
         }
         let table = table_finding(facts);
-        let stale = match facts.cmd(JSON).map(|c| live::parse(&c.stdout)) {
+        let listed = match facts.cmd(JSON).map(|c| live::parse(&c.stdout)) {
             Some(Ok(live)) => Some(live),
             Some(Err(e)) => {
                 p.push(
@@ -119,7 +119,7 @@ impl Control for Firewall {
             None => None,
         };
         p.push(table);
-        if let Some(live) = stale {
+        if let Some(live) = listed {
             // Chains and sets harden no longer renders go with the
             // activation that reloads the table.
             for c in live.chains.iter().filter(|c| c.name != "input") {
