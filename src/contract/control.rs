@@ -98,7 +98,9 @@ pub trait Control: Send + Sync {
 
     /// Ports this control needs reachable on the host (a proxy's
     /// listeners); the firewall derives rules from them. Computed from the
-    /// inventory alone, never from facts.
+    /// inventory alone, never from facts. Asked of every control for every
+    /// host, also where [`Control::applies`] is false: a gatekeeper's
+    /// backends get rules that admit only the gatekeepers fronting them.
     fn ports(&self, _ctx: &HostCtx<'_>) -> Vec<PortNeed> {
         Vec::new()
     }

@@ -89,6 +89,7 @@ pub struct Facts {
     pub(crate) dirs: BTreeMap<String, Vec<FileFact>>,
     pub(crate) cmds: BTreeMap<String, CmdFact>,
     pub(crate) api: BTreeMap<String, serde_json::Value>,
+    pub(crate) tls: BTreeMap<String, crate::contract::outside::TlsSeen>,
     /// True for facts that were not read from a host (offline `render`).
     pub assumed: bool,
 }
@@ -126,6 +127,17 @@ impl Facts {
         self.dirs.extend(more.dirs);
         self.cmds.extend(more.cmds);
         self.api.extend(more.api);
+        self.tls.extend(more.tls);
+    }
+
+    /// What an outside TLS probe saw, if it was probed.
+    pub fn tls(&self, id: &str) -> Option<&crate::contract::outside::TlsSeen> {
+        self.tls.get(id)
+    }
+
+    /// Sets an outside TLS probe's result (the engine and tests).
+    pub fn set_tls(&mut self, id: &str, seen: crate::contract::outside::TlsSeen) {
+        self.tls.insert(id.to_string(), seen);
     }
 
     /// The JSON answer of an API probe, if it was probed.

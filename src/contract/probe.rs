@@ -29,6 +29,10 @@ pub enum Probe {
         /// Path below the base URL (checked like an `ApiCall`'s).
         path: String,
     },
+    /// A TLS connection made from where harden runs, as a client on the
+    /// internet would (see [`crate::contract::outside`]); the engine
+    /// answers it, never the host.
+    Tls(crate::contract::outside::TlsProbe),
 }
 
 impl Probe {

@@ -43,6 +43,12 @@ pub trait Section: Send + Sync {
     fn codes(&self) -> &'static [CodeInfo] {
         &[]
     }
+
+    /// Rules across hosts, run on the resolved inventory after every host
+    /// loaded (beside the built-in `pol-` rules): a gatekeeper's backends
+    /// exist, sit where the estate says, and so on. Problems go to `out`
+    /// located with [`Diagnostic::at`] on the inventory's source.
+    fn policy(&self, _inv: &crate::inventory::Inventory, _out: &mut Diags) {}
 }
 
 /// Which of the two tables a value came from.

@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod banner;
 pub mod firewall;
+pub mod haproxy;
 pub mod sections;
 pub mod ssh_ca;
 pub mod sshd;
@@ -26,5 +27,6 @@ pub static ALL: &[&dyn Control] = &[
     &accounts::Accounts,
     &ssh_ca::SshCa,
     &sshd::Sshd,
+    &haproxy::Haproxy,
     &banner::BannerControl,
 ];

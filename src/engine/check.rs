@@ -38,12 +38,10 @@ pub fn controls_for(ctx: &HostCtx<'_>) -> Vec<&'static dyn Control> {
     controls_in(ctx, Scope::Host)
 }
 
-/// Ports every applicable control declared for this host.
+/// Ports every control declared for this host (a control may declare
+/// ports on hosts it does not manage: a backend of a gatekeeper).
 pub fn declared_ports(ctx: &HostCtx<'_>) -> Vec<PortNeed> {
-    ALL.iter()
-        .filter(|c| c.applies(ctx))
-        .flat_map(|c| c.ports(ctx))
-        .collect()
+    ALL.iter().flat_map(|c| c.ports(ctx)).collect()
 }
 
 /// Runs `f` with the host's full context: the declared ports of all its

@@ -318,6 +318,7 @@ fn probe_kind(p: &Probe) -> String {
         Probe::Dir(path) => format!("a directory probe ({path})"),
         Probe::Cmd { id, .. } => format!("a command probe ({id})"),
         Probe::Api { id, .. } => format!("an API probe ({id})"),
+        Probe::Tls(t) => format!("an outside TLS probe ({})", t.id),
     }
 }
 

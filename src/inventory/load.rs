@@ -128,6 +128,9 @@ fn load_source(src: Source, sections: &[&dyn Section]) -> Result<Inventory, Load
         warnings_omitted: 0,
     };
     validate::policy(&inv, &mut diags);
+    for s in sections {
+        s.policy(&inv, &mut diags);
+    }
     if diags.has_errors() {
         return Err(LoadError::Invalid(diags));
     }

@@ -110,7 +110,13 @@ mod tests {
         };
         assert_eq!(
             get(super::super::PORTS),
-            ["firewall", "sshd", "pol-data-host-public", "pol-any-source"]
+            [
+                "firewall",
+                "sshd",
+                "haproxy",
+                "pol-data-host-public",
+                "pol-any-source"
+            ]
         );
         assert_eq!(
             get(super::super::DISK_ENCRYPTION),

@@ -44,7 +44,7 @@ hc {BASE_ID} 'echo "conn=$SSH_CONNECTION"; echo "uid=$(id -u)"; if [ -d /run/sys
     for p in probes {
         match p {
             // Files are batched above; API probes are the HTTP backend's.
-            Probe::File(_) | Probe::Api { .. } => {}
+            Probe::File(_) | Probe::Api { .. } | Probe::Tls(_) => {}
             Probe::Dir(path) => s.push_str(&format!("hd {}\n", sh_quote(path))),
             Probe::Cmd { id, script } => {
                 s.push_str(&format!("hc {} {}\n", sh_quote(id), sh_quote(script)))
