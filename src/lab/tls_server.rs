@@ -1,0 +1,130 @@
+//! A small TLS application server for lab backends (`harden-lab
+//! tls-serve`): rustls with a certificate and key from files, a thread per
+//! connection, one HTTP/1.x request per connection answered `200` with the
+//! body `backend=<name>\n`, so a client can tell which backend answered
+//! even when the gatekeeper terminates TLS. Extra response headers can be
+//! configured (a backend that leaks `Server: …` for the header checks).
+//!
+//! Every read is bounded (16 KiB of request head, 10 s per read) and at
+//! most [`MAX_CONNS`] connections are served at once; more are closed.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::{ServerConfig, ServerConnection, StreamOwned};
+
+use super::LabError;
+
+/// Connections served at the same time.
+pub const MAX_CONNS: usize = 128;
+const MAX_HEAD: usize = 16 * 1024;
+
+/// What a backend answers.
+#[derive(Clone, Debug)]
+pub struct Reply {
+    /// Names the backend in the body (`backend=<name>`).
+    pub name: String,
+    /// Extra response headers (`Name`, `value`).
+    pub headers: Vec<(String, String)>,
+}
+
+impl Reply {
+    fn bytes(&self) -> Vec<u8> {
+        let body = format!("backend={}\n", self.name);
+        let mut head = String::from("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n");
+        for (k, v) in &self.headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str(&format!(
+            "Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ));
+        head.into_bytes()
+    }
+}
+
+/// A rustls server configuration from a PEM chain and a PEM key.
+pub fn config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, LabError> {
+    let read = |p: &Path| std::fs::read(p).map_err(|e| LabError(format!("{}: {e}", p.display())));
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&read(cert)?)
+        .collect::<Result<_, _>>()
+        .map_err(|e| LabError(format!("{}: {e}", cert.display())))?;
+    if chain.is_empty() {
+        return Err(LabError(format!("{}: no certificate", cert.display())));
+    }
+    let key = PrivateKeyDer::from_pem_slice(&read(key)?)
+        .map_err(|e| LabError(format!("{}: {e}", key.display())))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let cfg = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| LabError(format!("tls: {e}")))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| LabError(format!("tls: {e}")))?;
+    Ok(Arc::new(cfg))
+}
+
+/// Serves `listener` until `max` connections were accepted (forever when
+/// `None`).
+pub fn serve(
+    listener: TcpListener,
+    cfg: Arc<ServerConfig>,
+    reply: Reply,
+    max: Option<usize>,
+) -> Result<(), LabError> {
+    let reply = Arc::new(reply.bytes());
+    let busy = Arc::new(AtomicUsize::new(0));
+    let mut accepted = 0usize;
+    let mut workers = Vec::new();
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else { continue };
+        accepted += 1;
+        if busy.load(Ordering::SeqCst) >= MAX_CONNS {
+            drop(stream);
+        } else {
+            busy.fetch_add(1, Ordering::SeqCst);
+            let (cfg, reply, busy) = (cfg.clone(), reply.clone(), busy.clone());
+            let h = std::thread::spawn(move || {
+                let _ = answer(stream, cfg, &reply);
+                busy.fetch_sub(1, Ordering::SeqCst);
+            });
+            if max.is_some() {
+                workers.push(h);
+            }
+        }
+        if max.is_some_and(|m| accepted >= m) {
+            break;
+        }
+    }
+    for w in workers {
+        let _ = w.join();
+    }
+    Ok(())
+}
+
+fn answer(stream: TcpStream, cfg: Arc<ServerConfig>, reply: &[u8]) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    stream.set_write_timeout(Some(Duration::from_secs(10)))?;
+    let conn = ServerConnection::new(cfg).map_err(std::io::Error::other)?;
+    let mut tls = StreamOwned::new(conn, stream);
+    let mut head = Vec::new();
+    let mut chunk = [0u8; 2048];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = tls.read(&mut chunk)?;
+        if n == 0 || head.len() + n > MAX_HEAD {
+            return Ok(());
+        }
+        head.extend_from_slice(&chunk[..n]);
+    }
+    tls.write_all(reply)?;
+    tls.flush()?;
+    tls.conn.send_close_notify();
+    let _ = tls.flush();
+    Ok(())
+}
