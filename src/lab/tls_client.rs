@@ -89,7 +89,8 @@ pub struct Plan {
     pub max: Duration,
     /// Hold each connection open after the handshake until this file
     /// exists (bounded by `max`), then send the request: an established
-    /// connection across a reload.
+    /// connection across a reload. The progress file then says `held`
+    /// while a connection waits.
     pub hold_until: Option<PathBuf>,
 }
 
@@ -159,11 +160,13 @@ fn wait_file(p: &PathBuf, until: Instant) {
     }
 }
 
-/// One connection and one request.
+/// One connection and one request. With `hold` (file, deadline,
+/// progress file), the connection waits after the handshake until the
+/// file exists, writing `held` to the progress file first.
 pub fn once(
     cfg: &Arc<ClientConfig>,
     t: &Target,
-    hold: Option<(&PathBuf, Instant)>,
+    hold: Option<(&PathBuf, Instant, Option<&PathBuf>)>,
 ) -> Result<Seen, String> {
     let name = ServerName::try_from(t.sni.clone()).map_err(|e| format!("sni: {e}"))?;
     let tcp = TcpStream::connect_timeout(&SocketAddr::new(t.addr, t.port), t.timeout)
@@ -184,7 +187,10 @@ pub fn once(
         .peer_certificates()
         .and_then(|c| c.first())
         .map(|c| sha256_hex(c));
-    if let Some((file, until)) = hold {
+    if let Some((file, until, progress)) = hold {
+        if let Some(p) = progress {
+            let _ = std::fs::write(p, "held\n");
+        }
         wait_file(file, until);
     }
     let req = format!(
@@ -259,7 +265,10 @@ pub fn tally(t: &Target, plan: &Plan) -> Tally {
             break;
         }
         out.sent += 1;
-        let hold = plan.hold_until.as_ref().map(|f| (f, until));
+        let hold = plan
+            .hold_until
+            .as_ref()
+            .map(|f| (f, until, plan.progress.as_ref()));
         match once(&cfg, t, hold) {
             Ok(seen) => {
                 if let Some(c) = &seen.cert_sha256 {
