@@ -29,21 +29,46 @@ pub struct Server {
     pub pid: u32,
 }
 
+/// What a backend's TLS server serves.
+#[derive(Clone, Copy, Debug)]
+pub struct Serve<'a> {
+    /// The lab host it runs in.
+    pub host: &'a str,
+    /// Its TCP port.
+    pub port: u16,
+    /// Certificate chain (PEM).
+    pub cert: &'a Path,
+    /// Private key (PEM).
+    pub key: &'a Path,
+    /// What the body names (`backend=<name>`).
+    pub name: &'a str,
+    /// Extra response headers (`Name: value`).
+    pub headers: &'a [&'a str],
+}
+
+/// Where the TLS client connects.
+#[derive(Clone, Copy, Debug)]
+pub struct Dest<'a> {
+    /// Address.
+    pub addr: &'a str,
+    /// Port.
+    pub port: u16,
+    /// TLS server name (and `Host`).
+    pub sni: &'a str,
+}
+
 impl Lab {
-    /// Starts `harden-lab tls-serve` (tool at `tool`) in `host` on `port`
-    /// with certificate `cert` and key `key`, answering `backend=<name>`
-    /// plus `headers` (`Name: value`); returns once the port listens.
-    #[allow(clippy::too_many_arguments)]
-    pub fn tls_server(
-        &self,
-        tool: &Path,
-        host: &str,
-        port: u16,
-        cert: &Path,
-        key: &Path,
-        name: &str,
-        headers: &[&str],
-    ) -> Result<Server, LabError> {
+    /// Starts `harden-lab tls-serve` (tool at `tool`) as `s` says; returns
+    /// once the port listens.
+    pub fn tls_server(&self, tool: &Path, s: &Serve<'_>) -> Result<Server, LabError> {
+        let Serve {
+            host,
+            port,
+            cert,
+            key,
+            name,
+            headers,
+        } = *s;
         let h = self.host(host);
         let mut cmd = self.cmd_in(&h.ns, tool);
         cmd.args(["tls-serve", "--port", &port.to_string(), "--name", name])
@@ -106,21 +131,19 @@ impl Lab {
     }
 
     /// Runs `harden-lab tls-probe` from namespace `ns`: `count` TLS
-    /// connections to `addr:port` with server name `sni`, returning the
-    /// count (`extra`: more tool arguments).
+    /// connections to `to`, returning the count (`extra`: more tool
+    /// arguments).
     pub fn tls_probe(
         &self,
         tool: &Path,
         ns: &str,
-        addr: &str,
-        port: u16,
-        sni: &str,
+        to: &Dest<'_>,
         count: u32,
         extra: &[&str],
     ) -> Result<Tally, LabError> {
         let out = self
             .cmd_in(ns, tool)
-            .args(["tls-probe", addr, &port.to_string(), "--sni", sni])
+            .args(["tls-probe", to.addr, &to.port.to_string(), "--sni", to.sni])
             .args(["--count", &count.to_string()])
             .args(extra)
             .output()

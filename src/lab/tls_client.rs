@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -154,7 +154,7 @@ pub fn config() -> Result<Arc<ClientConfig>, String> {
     Ok(Arc::new(cfg))
 }
 
-fn wait_file(p: &PathBuf, until: Instant) {
+fn wait_file(p: &Path, until: Instant) {
     while !p.exists() && Instant::now() < until {
         std::thread::sleep(Duration::from_millis(20));
     }

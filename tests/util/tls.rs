@@ -8,7 +8,7 @@ use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use harden::lab::pki::{Issued, Pki};
-use harden::lab::tls::Server;
+use harden::lab::tls::{Dest, Serve, Server};
 use harden::lab::tls_client::Tally;
 
 use super::{lab_tool, wait_until, TestLab};
@@ -29,8 +29,16 @@ impl TestLab {
         name: &str,
         headers: &[&str],
     ) -> Server {
+        let s = Serve {
+            host,
+            port,
+            cert: &cert.cert,
+            key: &cert.key,
+            name,
+            headers,
+        };
         self.lab
-            .tls_server(lab_tool(), host, port, &cert.cert, &cert.key, name, headers)
+            .tls_server(lab_tool(), &s)
             .unwrap_or_else(|e| panic!("{e}"))
     }
 
@@ -42,7 +50,7 @@ impl TestLab {
     /// `count` TLS connections from namespace `ns` to `addr:port`.
     pub fn tls_probe(&self, ns: &str, addr: &str, port: u16, sni: &str, count: u32) -> Tally {
         self.lab
-            .tls_probe(lab_tool(), ns, addr, port, sni, count, &[])
+            .tls_probe(lab_tool(), ns, &Dest { addr, port, sni }, count, &[])
             .unwrap_or_else(|e| panic!("{e}"))
     }
 

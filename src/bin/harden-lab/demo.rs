@@ -11,6 +11,7 @@ use std::process::{Command, ExitCode};
 use std::time::Duration;
 
 use harden::lab::pki::Pki;
+use harden::lab::tls::{Dest, Serve};
 use harden::lab::{Lab, Reach};
 
 /// The demo estate: like `harden::lab::ESTATE`, but the gatekeeper forwards
@@ -122,16 +123,16 @@ fn start_app(lab: &Lab) -> Result<Pki, String> {
     let cert = pki
         .issue("otc-app-1", SNI, &[SNI])
         .map_err(|e| e.to_string())?;
-    lab.tls_server(
-        &sibling("harden-lab"),
-        "otc-app-1",
-        8443,
-        &cert.cert,
-        &cert.key,
-        "otc-app-1",
-        &[],
-    )
-    .map_err(|e| e.to_string())?;
+    let serve = Serve {
+        host: "otc-app-1",
+        port: 8443,
+        cert: &cert.cert,
+        key: &cert.key,
+        name: "otc-app-1",
+        headers: &[],
+    };
+    lab.tls_server(&sibling("harden-lab"), &serve)
+        .map_err(|e| e.to_string())?;
     Ok(pki)
 }
 
@@ -142,8 +143,13 @@ fn outside(lab: &Lab, pki: &Pki) -> bool {
     println!("\n$ harden-lab tls-probe 10.213.0.13 443 --sni {SNI} --count 5   # from outside");
     let tool = sibling("harden-lab");
     let app_cert = pki.dir.join("otc-app-1.pem");
+    let to = Dest {
+        addr: "10.213.0.13",
+        port: 443,
+        sni: SNI,
+    };
     let want = harden::lab::pki::fingerprint(&app_cert).unwrap_or_default();
-    let t = match lab.tls_probe(&tool, &lab.outside_ns(), "10.213.0.13", 443, SNI, 5, &[]) {
+    let t = match lab.tls_probe(&tool, &lab.outside_ns(), &to, 5, &[]) {
         Ok(t) => t,
         Err(e) => {
             println!("{e}");

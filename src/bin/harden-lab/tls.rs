@@ -3,7 +3,7 @@
 //! `harden::lab::tls_client`), as processes that run in a namespace.
 
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -11,13 +11,7 @@ use harden::lab::tls_client::{tally, Plan, Target};
 use harden::lab::tls_server::{config, serve, Reply};
 
 /// `tls-serve`: answers on PORT (IPv6 and IPv4) until killed.
-pub fn serve_cmd(
-    port: u16,
-    cert: &PathBuf,
-    key: &PathBuf,
-    name: &str,
-    headers: &[String],
-) -> ExitCode {
+pub fn serve_cmd(port: u16, cert: &Path, key: &Path, name: &str, headers: &[String]) -> ExitCode {
     let mut hs = Vec::new();
     for h in headers {
         let Some((k, v)) = h.split_once(':') else {
