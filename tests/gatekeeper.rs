@@ -10,6 +10,7 @@ mod drift;
 mod failover;
 mod leak;
 mod passthrough;
+mod proxy;
 mod reencrypt;
 mod refused;
 mod reload;
@@ -93,6 +94,15 @@ impl Gate {
     /// public one (`sans`: more names on each backend's certificate,
     /// `{host}` replaced by its name), not yet applied.
     pub fn up(service: &str, sans: &[&str], headers: &[&str]) -> Gate {
+        Gate::build(service, sans, headers, false)
+    }
+
+    /// [`Gate::up`] with backends that require a PROXY v2 header.
+    pub fn up_proxy(service: &str) -> Gate {
+        Gate::build(service, &[], &[], true)
+    }
+
+    fn build(service: &str, sans: &[&str], headers: &[&str], proxy: bool) -> Gate {
         let t = TestLab::new(&["otc-app-1", "otc-app-2", "hz-gw-1"], &estate(service));
         let pki = t.pki();
         let issue = |host: &str| {
@@ -104,8 +114,8 @@ impl Gate {
         };
         let certs = [issue("otc-app-1"), issue("otc-app-2")];
         let servers = vec![
-            t.tls_serve("otc-app-1", PORT, &certs[0], BLUE, headers),
-            t.tls_serve("otc-app-2", PORT, &certs[1], GREEN, headers),
+            t.tls_serve_with("otc-app-1", PORT, &certs[0], BLUE, headers, proxy),
+            t.tls_serve_with("otc-app-2", PORT, &certs[1], GREEN, headers, proxy),
         ];
         Gate {
             t,

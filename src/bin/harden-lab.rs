@@ -102,6 +102,9 @@ enum Cmd {
         /// An extra response header `Name: value` (repeatable).
         #[arg(long)]
         header: Vec<String>,
+        /// Require a PROXY v2 header before TLS; the body names its client.
+        #[arg(long)]
+        accept_proxy: bool,
     },
     /// Connect COUNT times with TLS to ADDR PORT and print a JSON tally:
     /// successes, failures, which backend answered, which certificate was
@@ -226,7 +229,8 @@ fn main() -> ExitCode {
             key,
             name,
             header,
-        } => tls::serve_cmd(port, &cert, &key, &name, &header),
+            accept_proxy,
+        } => tls::serve_cmd(port, &cert, &key, &name, &header, accept_proxy),
         Cmd::TlsProbe {
             addr,
             port,

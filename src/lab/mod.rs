@@ -19,6 +19,7 @@ pub mod host;
 pub mod net;
 pub mod owner;
 pub mod pki;
+pub mod proxy_v2;
 pub mod tls;
 pub mod tls_client;
 pub mod tls_server;

@@ -44,6 +44,8 @@ pub struct Serve<'a> {
     pub name: &'a str,
     /// Extra response headers (`Name: value`).
     pub headers: &'a [&'a str],
+    /// Require a PROXY v2 header and report its client address.
+    pub accept_proxy: bool,
 }
 
 /// Where the TLS client connects.
@@ -68,6 +70,7 @@ impl Lab {
             key,
             name,
             headers,
+            accept_proxy,
         } = *s;
         let h = self.host(host);
         let mut cmd = self.cmd_in(&h.ns, tool);
@@ -78,6 +81,9 @@ impl Lab {
             .arg(key);
         for hd in headers {
             cmd.args(["--header", hd]);
+        }
+        if accept_proxy {
+            cmd.arg("--accept-proxy");
         }
         let log = std::fs::File::create(self.dir.join(format!("tls-{host}-{port}.log")))
             .map_err(|e| LabError(format!("tls log: {e}")))?;

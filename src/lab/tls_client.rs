@@ -51,6 +51,9 @@ pub struct Seen {
     pub status: u16,
     /// The backend named in the body.
     pub backend: Option<String>,
+    /// The client address the backend saw (`client=` in the body: from a
+    /// PROXY v2 header).
+    pub client: Option<String>,
     /// SHA-256 of the leaf certificate shown.
     pub cert_sha256: Option<String>,
     /// Response headers (names lower-case).
@@ -74,6 +77,9 @@ pub struct Tally {
     pub errors: BTreeMap<String, u32>,
     /// Response header names seen (lower-case) with the last value.
     pub headers: BTreeMap<String, String>,
+    /// Answers per client address the backend saw (PROXY v2).
+    #[serde(default)]
+    pub clients: BTreeMap<String, u32>,
 }
 
 /// How long a run goes on.
@@ -237,13 +243,15 @@ pub fn parse(buf: &[u8]) -> Result<Seen, String> {
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
-    let backend = body
-        .lines()
-        .find_map(|l| l.strip_prefix("backend="))
-        .map(str::to_string);
+    let field = |k: &str| {
+        body.lines()
+            .find_map(|l| l.strip_prefix(k))
+            .map(str::to_string)
+    };
     Ok(Seen {
         status,
-        backend,
+        backend: field("backend="),
+        client: field("client="),
         cert_sha256: None,
         headers,
     })
@@ -281,6 +289,9 @@ pub fn tally(t: &Target, plan: &Plan) -> Tally {
                     (Some(b), 200) => {
                         out.ok += 1;
                         *out.backends.entry(b.clone()).or_default() += 1;
+                        if let Some(c) = &seen.client {
+                            *out.clients.entry(c.clone()).or_default() += 1;
+                        }
                     }
                     _ => {
                         out.failed += 1;

@@ -3,13 +3,15 @@
 //! connection, one HTTP/1.x request per connection answered `200` with the
 //! body `backend=<name>\n`, so a client can tell which backend answered
 //! even when the gatekeeper terminates TLS. Extra response headers can be
-//! configured (a backend that leaks `Server: …` for the header checks).
+//! configured (a backend that leaks `Server: …` for the header checks),
+//! and a PROXY v2 header can be required before TLS (the body then names
+//! the client the header carries: `client=<addr>`).
 //!
 //! Every read is bounded (16 KiB of request head, 10 s per read) and at
 //! most [`MAX_CONNS`] connections are served at once; more are closed.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{IpAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -19,7 +21,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::{ServerConfig, ServerConnection, StreamOwned};
 
-use super::LabError;
+use super::{proxy_v2, LabError};
 
 /// Connections served at the same time.
 pub const MAX_CONNS: usize = 128;
@@ -32,11 +34,17 @@ pub struct Reply {
     pub name: String,
     /// Extra response headers (`Name`, `value`).
     pub headers: Vec<(String, String)>,
+    /// Expect a PROXY v2 header before TLS and name the client it carries
+    /// in the body (`client=<addr>`); refuse connections without one.
+    pub accept_proxy: bool,
 }
 
 impl Reply {
-    fn bytes(&self) -> Vec<u8> {
-        let body = format!("backend={}\n", self.name);
+    fn bytes(&self, client: Option<IpAddr>) -> Vec<u8> {
+        let mut body = format!("backend={}\n", self.name);
+        if let Some(c) = client {
+            body.push_str(&format!("client={c}\n"));
+        }
         let mut head = String::from("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n");
         for (k, v) in &self.headers {
             head.push_str(&format!("{k}: {v}\r\n"));
@@ -78,7 +86,7 @@ pub fn serve(
     reply: Reply,
     max: Option<usize>,
 ) -> Result<(), LabError> {
-    let reply = Arc::new(reply.bytes());
+    let reply = Arc::new(reply);
     let busy = Arc::new(AtomicUsize::new(0));
     let mut accepted = 0usize;
     let mut workers = Vec::new();
@@ -108,9 +116,17 @@ pub fn serve(
     Ok(())
 }
 
-fn answer(stream: TcpStream, cfg: Arc<ServerConfig>, reply: &[u8]) -> std::io::Result<()> {
+fn answer(mut stream: TcpStream, cfg: Arc<ServerConfig>, reply: &Reply) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     stream.set_write_timeout(Some(Duration::from_secs(10)))?;
+    let client = if reply.accept_proxy {
+        match proxy_v2::read(&mut stream).map_err(std::io::Error::other)? {
+            proxy_v2::Header::Proxy(a) => Some(a.ip()),
+            proxy_v2::Header::Local => None,
+        }
+    } else {
+        None
+    };
     let conn = ServerConnection::new(cfg).map_err(std::io::Error::other)?;
     let mut tls = StreamOwned::new(conn, stream);
     let mut head = Vec::new();
@@ -122,7 +138,7 @@ fn answer(stream: TcpStream, cfg: Arc<ServerConfig>, reply: &[u8]) -> std::io::R
         }
         head.extend_from_slice(&chunk[..n]);
     }
-    tls.write_all(reply)?;
+    tls.write_all(&reply.bytes(client))?;
     tls.flush()?;
     tls.conn.send_close_notify();
     let _ = tls.flush();

@@ -39,6 +39,7 @@ fn server(pki: &Pki, name: &str, headers: Vec<(String, String)>, max: usize) -> 
     let reply = Reply {
         name: name.into(),
         headers,
+        accept_proxy: false,
     };
     std::thread::spawn(move || serve(l, cfg, reply, Some(max)));
     (port, issued.sha256)
@@ -105,4 +106,73 @@ fn the_pki_refuses_names_that_are_not_dns_names_or_addresses() {
     assert!(pki.issue("z", "ok", &[]).is_err());
     let ip = pki.issue("w", "ok", &["10.213.0.11"]).expect("ip san");
     assert!(ip.cert.exists() && ip.key.exists());
+}
+
+fn v2(cmd: u8, fam: u8, block: &[u8]) -> Vec<u8> {
+    let mut v = super::proxy_v2::SIG.to_vec();
+    v.extend_from_slice(&[cmd, fam]);
+    v.extend_from_slice(&(block.len() as u16).to_be_bytes());
+    v.extend_from_slice(block);
+    v
+}
+
+#[test]
+fn proxy_v2_headers_give_the_client_address_and_anything_else_is_refused() {
+    use super::proxy_v2::{read, Header};
+    let v4 = v2(
+        0x21,
+        0x11,
+        &[10, 213, 0, 250, 10, 213, 0, 13, 0xc3, 0x50, 1, 187],
+    );
+    assert_eq!(
+        read(&mut v4.as_slice()),
+        Ok(Header::Proxy("10.213.0.250:50000".parse().expect("addr")))
+    );
+    let mut b6 = vec![0u8; 36];
+    b6[0] = 0xfd;
+    b6[15] = 0x50;
+    b6[32] = 0x01;
+    let v6 = v2(0x21, 0x21, &b6);
+    assert_eq!(
+        read(&mut v6.as_slice()),
+        Ok(Header::Proxy("[fd00::50]:256".parse().expect("addr")))
+    );
+    // A health check's LOCAL header, with TLVs after the addresses.
+    assert_eq!(
+        read(&mut v2(0x20, 0x00, &[1, 2, 3]).as_slice()),
+        Ok(Header::Local)
+    );
+    // A TLS ClientHello where the header should be; a truncated block; a
+    // block longer than the limit; version 1; addresses too short.
+    assert!(
+        read(&mut [0x16u8, 3, 1, 0, 200, 1, 0, 0, 196, 3, 3, 0, 0, 0, 0, 0].as_slice()).is_err()
+    );
+    let mut cut = v2(0x21, 0x11, &[0; 12]);
+    cut.truncate(20);
+    assert!(read(&mut cut.as_slice()).is_err());
+    assert!(read(&mut v2(0x21, 0x11, &[0; 600]).as_slice()).is_err());
+    assert!(read(&mut v2(0x11, 0x11, &[0; 12]).as_slice()).is_err());
+    assert!(read(&mut v2(0x21, 0x11, &[0; 8]).as_slice()).is_err());
+}
+
+#[test]
+fn a_server_that_requires_proxy_refuses_a_client_without_the_header() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pki = Pki::create(dir.path()).expect("ca");
+    let issued = pki
+        .issue("b", "portal.example.com", &["portal.example.com"])
+        .expect("issue");
+    let cfg = config(&issued.cert, &issued.key).expect("server config");
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let port = l.local_addr().expect("addr").port();
+    let reply = Reply {
+        name: "b".into(),
+        headers: Vec::new(),
+        accept_proxy: true,
+    };
+    std::thread::spawn(move || serve(l, cfg, reply, Some(1)));
+    let mut t = target(port);
+    t.timeout = Duration::from_secs(12);
+    let tally = tally(&t, &plan(1));
+    assert_eq!((tally.sent, tally.ok, tally.failed), (1, 0, 1), "{tally:?}");
 }

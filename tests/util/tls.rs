@@ -29,6 +29,20 @@ impl TestLab {
         name: &str,
         headers: &[&str],
     ) -> Server {
+        self.tls_serve_with(host, port, cert, name, headers, false)
+    }
+
+    /// [`TestLab::tls_serve`], requiring a PROXY v2 header when
+    /// `accept_proxy`.
+    pub fn tls_serve_with(
+        &self,
+        host: &str,
+        port: u16,
+        cert: &Issued,
+        name: &str,
+        headers: &[&str],
+        accept_proxy: bool,
+    ) -> Server {
         let s = Serve {
             host,
             port,
@@ -36,6 +50,7 @@ impl TestLab {
             key: &cert.key,
             name,
             headers,
+            accept_proxy,
         };
         self.lab
             .tls_server(lab_tool(), &s)

@@ -130,6 +130,7 @@ fn start_app(lab: &Lab) -> Result<Pki, String> {
         key: &cert.key,
         name: "otc-app-1",
         headers: &[],
+        accept_proxy: false,
     };
     lab.tls_server(&sibling("harden-lab"), &serve)
         .map_err(|e| e.to_string())?;

@@ -11,7 +11,14 @@ use harden::lab::tls_client::{tally, Plan, Target};
 use harden::lab::tls_server::{config, serve, Reply};
 
 /// `tls-serve`: answers on PORT (IPv6 and IPv4) until killed.
-pub fn serve_cmd(port: u16, cert: &Path, key: &Path, name: &str, headers: &[String]) -> ExitCode {
+pub fn serve_cmd(
+    port: u16,
+    cert: &Path,
+    key: &Path,
+    name: &str,
+    headers: &[String],
+    accept_proxy: bool,
+) -> ExitCode {
     let mut hs = Vec::new();
     for h in headers {
         let Some((k, v)) = h.split_once(':') else {
@@ -43,6 +50,7 @@ pub fn serve_cmd(port: u16, cert: &Path, key: &Path, name: &str, headers: &[Stri
     let reply = Reply {
         name: name.to_string(),
         headers: hs,
+        accept_proxy,
     };
     match serve(l, cfg, reply, None) {
         Ok(()) => ExitCode::SUCCESS,
