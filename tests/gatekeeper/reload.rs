@@ -14,7 +14,7 @@ fn a_reload_during_traffic_drops_no_connection() {
     traffic.wait_sent(20);
 
     // Two changed configs, two reloads, while the traffic runs.
-    for maxconn in [9000, 8000] {
+    for maxconn in [3000, 2000] {
         let inv = t.inventory(
             &format!("inv-{maxconn}.toml"),
             &estate(&format!("maxconn = {maxconn}\n")),

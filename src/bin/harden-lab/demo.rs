@@ -18,6 +18,9 @@ use harden::lab::{Lab, Reach};
 /// TLS to the app host, and neither host has a hand-written `allow` for it:
 /// both firewalls are derived from the gatekeeper service.
 const DEMO_ESTATE: &str = r#"{defaults}
+[defaults.gatekeeper]
+maxconn = 4000   # HAProxy needs ~2 descriptors per connection; lab hosts inherit a low limit
+
 [[hosts]]
 name = "otc-db-1"
 address = "10.213.0.11"
