@@ -7,7 +7,7 @@
 //! and a PROXY v2 header can be required before TLS (the body then names
 //! the client the header carries: `client=<addr>`).
 //!
-//! Every read is bounded (16 KiB of request head, 10 s per read) and at
+//! Every read is bounded (16 KiB of request head, 60 s per read) and at
 //! most [`MAX_CONNS`] connections are served at once; more are closed.
 
 use std::io::{Read, Write};
@@ -117,7 +117,9 @@ pub fn serve(
 }
 
 fn answer(mut stream: TcpStream, cfg: Arc<ServerConfig>, reply: &Reply) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    // Long enough for a client that holds its connection across reloads
+    // (HAProxy's own client/server timeouts are 30 s).
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
     stream.set_write_timeout(Some(Duration::from_secs(10)))?;
     let client = if reply.accept_proxy {
         match proxy_v2::read(&mut stream).map_err(std::io::Error::other)? {
