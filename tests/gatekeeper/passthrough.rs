@@ -68,4 +68,11 @@ fn the_client_reaches_the_backends_only_through_the_gatekeeper_and_sees_their_ce
         "the second apply restarted or reloaded haproxy"
     );
     g.all_served(4);
+
+    // The derived ports count as declared: the report must not claim the
+    // firewall drops the gatekeeper's listener or the forwarded port.
+    t.harden(&["drift"])
+        .code(0)
+        .never_says("tcp/443  # listening but not declared")
+        .never_says("tcp/8443  # listening but not declared");
 }
