@@ -9,6 +9,7 @@
 mod drift;
 mod failover;
 mod leak;
+mod limits;
 mod passthrough;
 mod proxy;
 mod reencrypt;
