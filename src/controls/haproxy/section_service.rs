@@ -407,16 +407,27 @@ fn mode(cx: &mut SectionCx<'_>, at: &KeyPath, s: &RawService) -> Option<Mode> {
 }
 
 fn reencrypt(cx: &mut SectionCx<'_>, at: &KeyPath, s: &RawService) -> Option<Mode> {
+    let all = [
+        ("cert", &s.cert),
+        ("key", &s.key),
+        ("backend_ca", &s.backend_ca),
+        ("backend_name", &s.backend_name),
+    ];
+    let missing: Vec<&str> = all
+        .iter()
+        .filter(|(_, v)| v.is_none())
+        .map(|(k, _)| *k)
+        .collect();
+    if !missing.is_empty() {
+        cx.error(
+            at,
+            "inv-gk-reencrypt",
+            format!("a reencrypt service needs `{}`", missing.join("`, `")),
+            "set cert, key, backend_ca (absolute paths on the gatekeeper) and backend_name",
+        );
+    }
     let mut get = |key: &str, v: &Option<String>, dns: bool| -> Option<String> {
-        let Some(v) = v else {
-            cx.error(
-                at,
-                "inv-gk-reencrypt",
-                format!("a reencrypt service needs `{key}`"),
-                "set cert, key, backend_ca (absolute paths on the gatekeeper) and backend_name",
-            );
-            return None;
-        };
+        let v = v.as_ref()?;
         let (r, code) = if dns {
             (values::dns_name(v), "inv-gk-dns-name")
         } else {
