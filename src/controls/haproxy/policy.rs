@@ -68,7 +68,7 @@ pub fn holds_data(h: &Host) -> Option<String> {
 fn gatekeeper_rules(inv: &Inventory, h: &Host, gk: &GatekeeperSettings, out: &mut Diags) {
     let hp = KeyPath::root().key("hosts").index(h.index);
     if !h.has_role(Role::Gatekeeper) && !h.has_role(Role::Loadbalancer) {
-        err(inv, out, &path(h), "pol-gk-role", Some(crate::tom::PORTS),
+        err(inv, out, &hp.key("roles"), "pol-gk-role", Some(crate::tom::PORTS),
             format!("`{}` has a gatekeeper table but neither the gatekeeper nor the loadbalancer role", h.name),
             "add \"gatekeeper\" (or \"loadbalancer\") to roles, or remove the table: its listeners are open to the internet");
     }
@@ -240,3 +240,7 @@ fn exposed(inv: &Inventory, h: &Host, out: &mut Diags) {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "policy_tests.rs"]
+mod tests;
