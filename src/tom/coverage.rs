@@ -119,12 +119,22 @@ mod tests {
                 "sshd",
                 "haproxy",
                 "pol-data-host-public",
-                "pol-any-source"
+                "pol-any-source",
+                // A control section's own rules count too.
+                "pol-gk-role",
+                "pol-gk-backend-self",
+                "pol-gk-backend-exposed",
+                "pol-gk-data-public"
             ]
         );
         assert_eq!(
             get(super::super::DISK_ENCRYPTION),
-            ["pol-data-host-location"]
+            [
+                "haproxy",
+                "pol-data-host-location",
+                "pol-gk-location",
+                "pol-gk-holds-data"
+            ]
         );
         assert!(get(super::super::SHREDDING).is_empty());
         // Every policy rule's measure is in the catalogue and counted.

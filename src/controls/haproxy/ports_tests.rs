@@ -87,10 +87,7 @@ fn gatekeeper_listeners_are_open_to_anyone_or_the_declared_sources() {
     );
     let inv = load(&gw("gw-1", 1, &services));
     let n = needs_of(&inv, "gw-1");
-    let partners = Some(vec![
-        "10.0.1.2".to_string(),
-        "198.51.100.0/24".to_string(),
-    ]);
+    let partners = Some(vec!["10.0.1.2".to_string(), "198.51.100.0/24".to_string()]);
     assert_eq!(
         shape(&n),
         [(443, None), (8443, partners.clone()), (9443, partners)]
