@@ -7,11 +7,14 @@
 //! key by key, `rate_limit`) from the service, else the host's table, else
 //! the defaults. Backends and host-name sources are resolved here against
 //! the other hosts of the inventory ([`SectionCx::host`]); cross-host
-//! rules (roles, placement, exposure) are in [`policy`]. Values are
-//! parsed in [`values`], one service in [`service`].
+//! rules (roles, placement, exposure) are in [`policy`]. Single values
+//! are parsed in [`values`], a service's keys in `keys`, a service and
+//! the rules across a host's services in `service`.
 
 #[path = "section_codes.rs"]
 mod codes;
+#[path = "section_keys.rs"]
+mod keys;
 #[path = "policy.rs"]
 pub mod policy;
 #[path = "section_service.rs"]

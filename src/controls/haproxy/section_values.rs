@@ -251,3 +251,7 @@ pub fn looks_like_address(s: &str) -> bool {
             a.split('.').count() == 4 && a.split('.').all(|p| p.chars().all(|c| c.is_ascii_digit()))
         })
 }
+
+#[cfg(test)]
+#[path = "section_values_tests.rs"]
+mod tests;
