@@ -38,7 +38,14 @@ impl Control for Haproxy {
     }
 
     fn measures(&self) -> &'static [&'static crate::tom::Tom] {
-        &[crate::tom::TRANSPORT_ENCRYPTION, crate::tom::PORTS]
+        // The last three are the section's cross-host policy rules.
+        &[
+            crate::tom::TRANSPORT_ENCRYPTION,
+            crate::tom::PORTS,
+            crate::tom::MGMT_WINDOW,
+            crate::tom::DISK_ENCRYPTION,
+            crate::tom::PROD_TEST,
+        ]
     }
 
     fn applies(&self, ctx: &HostCtx<'_>) -> bool {
