@@ -75,7 +75,8 @@ impl Limits {
 }
 
 /// Answers `probes` in parallel (bounded), each with the default limits;
-/// results keyed by probe id, in probe order.
+/// results keyed by probe id, in probe order. Up to [`MAX_PARALLEL`]
+/// probes take at most [`Limits::total`] plus a second.
 pub async fn answer(probes: Vec<TlsProbe>) -> Vec<(String, TlsSeen)> {
     answer_with(probes, Limits::default()).await
 }
@@ -97,7 +98,8 @@ pub async fn answer_with(probes: Vec<TlsProbe>, limits: Limits) -> Vec<(String, 
         });
         tasks.push((id, Some(task)));
     }
-    let rounds = u32::try_from(MAX_PROBES.div_ceil(MAX_PARALLEL)).unwrap_or(u32::MAX);
+    let started_probes = tasks.iter().filter(|(_, t)| t.is_some()).count();
+    let rounds = u32::try_from(started_probes.div_ceil(MAX_PARALLEL).max(1)).unwrap_or(u32::MAX);
     let overall = (limits.total() + Duration::from_secs(1)) * rounds;
     let started = Instant::now();
     let mut out = Vec::new();
