@@ -135,3 +135,58 @@ async fn answers_many_probes_in_parallel_keyed_by_id() {
         "{got:?}"
     );
 }
+
+/// Kills the child by its PID when dropped.
+struct Reaped(std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_tls_1_0_only_server_is_reported_as_old_tls() {
+    let dir = std::env::temp_dir().join(format!("harden-oldtls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let c = chain(&["old.example.com"], "old", "O", "CA");
+    std::fs::write(dir.join("c.pem"), &c.cert_pem).expect("cert");
+    std::fs::write(dir.join("k.pem"), &c.key_pem).expect("key");
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let child = std::process::Command::new("openssl")
+        .args([
+            "s_server",
+            "-quiet",
+            "-tls1",
+            "-cipher",
+            "DEFAULT:@SECLEVEL=0",
+        ])
+        .arg("-accept")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("-cert")
+        .arg(dir.join("c.pem"))
+        .arg("-key")
+        .arg(dir.join("k.pem"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("openssl s_server (installed by scripts/install-deps.sh)");
+    let _reaped = Reaped(child);
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let until = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(addr).is_err() {
+        assert!(Instant::now() < until, "openssl s_server did not listen");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let seen = probe(&tls_probe(addr, false), &short());
+    let _ = std::fs::remove_dir_all(&dir);
+    match seen {
+        TlsSeen::Failed(why) => assert!(why.starts_with(super::OLD_TLS), "{why}"),
+        other => panic!("{other:?}"),
+    }
+}

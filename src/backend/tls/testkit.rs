@@ -17,6 +17,10 @@ pub struct Chain {
     pub certs: Vec<CertificateDer<'static>>,
     /// The leaf's PKCS#8 key.
     pub key: Vec<u8>,
+    /// The leaf as PEM.
+    pub cert_pem: String,
+    /// Its key as PEM.
+    pub key_pem: String,
 }
 
 /// A leaf with these SANs (IP strings become iPAddress entries), subject
@@ -37,6 +41,8 @@ pub fn chain(sans: &[&str], cn: &str, org: &str, ca_cn: &str) -> Chain {
     Chain {
         certs: vec![leaf_cert.der().clone(), ca_cert.der().clone()],
         key: key.serialize_der(),
+        cert_pem: leaf_cert.pem(),
+        key_pem: key.serialize_pem(),
     }
 }
 

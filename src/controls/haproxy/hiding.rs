@@ -19,8 +19,14 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+#[cfg(test)]
+#[path = "hiding_real_tests.rs"]
+mod real_tests;
 #[path = "hiding_scan.rs"]
 pub mod scan;
+#[cfg(test)]
+#[path = "hiding_testkit.rs"]
+mod testkit;
 #[cfg(test)]
 #[path = "hiding_tests.rs"]
 mod tests;
