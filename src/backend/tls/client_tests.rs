@@ -190,3 +190,40 @@ fn a_tls_1_0_only_server_is_reported_as_old_tls() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_huge_response_is_cut_at_the_body_limit() {
+    let body = "x".repeat(200 * 1024);
+    let reply: &'static str =
+        Box::leak(format!("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{body}").into_boxed_str());
+    let srv = Server::start(
+        chain(&["portal.example.com"], "p", "O", "CA"),
+        Some(reply),
+        1,
+    );
+    let TlsSeen::Connected(s) = probe(&tls_probe(srv.addr, true), &short()) else {
+        panic!("no session");
+    };
+    let h = s.http.expect("an HTTP answer");
+    assert_eq!(h.body_start.len(), super::http::MAX_BODY);
+}
+
+#[test]
+fn the_recorder_refuses_long_chains_and_huge_certificates() {
+    use rustls::client::danger::ServerCertVerifier;
+    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+    let rec = super::verifier::Recorder::new(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ));
+    let name = ServerName::try_from("x.example.com").unwrap();
+    let small = CertificateDer::from(vec![0x30, 0x00]);
+    let check = |leaf: &CertificateDer<'_>, rest: &[CertificateDer<'_>]| {
+        rec.verify_server_cert(leaf, rest, &name, &[], UnixTime::now())
+    };
+    assert!(check(&small, &vec![small.clone(); 9]).is_ok());
+    assert_eq!(rec.chain().len(), 10);
+    assert!(check(&small, &vec![small.clone(); 10]).is_err());
+    let huge = CertificateDer::from(vec![0u8; super::der::MAX_CERT + 1]);
+    assert!(check(&huge, &[]).is_err());
+    assert_eq!(rec.chain().len(), 10, "a refused chain is not recorded");
+}

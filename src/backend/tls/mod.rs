@@ -178,10 +178,14 @@ fn session(p: &TlsProbe, limits: &Limits) -> Result<TlsSession, String> {
     })
 }
 
+/// The start of the subject of a certificate that could not be read
+/// (its summary is otherwise empty).
+pub const UNREADABLE: &str = "(unreadable certificate: ";
+
 /// The summary of one certificate; an unreadable one still shows up.
 fn summary(der: &[u8]) -> CertSummary {
     der::summary(der).unwrap_or_else(|e| CertSummary {
-        subject: clean::text(&format!("(unreadable: {e})"), clean::MAX_NAME),
+        subject: clean::text(&format!("{UNREADABLE}{e})"), clean::MAX_NAME),
         ..Default::default()
     })
 }

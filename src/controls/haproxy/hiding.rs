@@ -33,7 +33,7 @@ mod tests;
 
 use super::model::{GatekeeperSettings, Mode, Service};
 use super::ID;
-use crate::backend::tls::OLD_TLS;
+use crate::backend::tls::{OLD_TLS, UNREADABLE};
 use crate::contract::outside::{CertSummary, HttpGet, HttpSeen, TlsProbe, TlsSeen, TlsSession};
 use crate::contract::{Facts, HostCtx, Probe};
 use crate::report::model::{Finding, Fix};
@@ -175,14 +175,21 @@ fn session(t: &Target<'_>, hidden: &Hidden, s: &TlsSession, out: &mut Vec<Findin
             .with_message(format!("{}: negotiated {}", t.from(), s.version))
     });
     let public: Vec<String> = t.service.sni.clone();
-    let leaks = chain_leaks(hidden, &s.chain, &public);
-    out.push(report(
-        Finding::new(ID, CHECK_CERT, t.item(), tom()),
-        "no backend name or internal address in the certificate chain",
-        &leaks,
-        t,
-        passthrough_note(t.service),
-    ));
+    let cert = Finding::new(ID, CHECK_CERT, t.item(), tom());
+    if let Some(bad) = s.chain.iter().find(|c| c.subject.starts_with(UNREADABLE)) {
+        out.push(cert.failed(format!("{}: {}", t.from(), bad.subject)));
+    } else if s.chain.is_empty() {
+        out.push(cert.failed(format!("{}: no certificate was sent", t.from())));
+    } else {
+        let leaks = chain_leaks(hidden, &s.chain, &public);
+        out.push(report(
+            cert,
+            "no backend name or internal address in the certificate chain",
+            &leaks,
+            t,
+            passthrough_note(t.service),
+        ));
+    }
     if matches!(t.service.mode, Mode::Reencrypt(_)) {
         let f = Finding::new(ID, CHECK_HTTP, t.item(), tom());
         out.push(match &s.http {

@@ -34,7 +34,7 @@ pub struct Hidden {
     pub domains: Vec<String>,
     /// Every inventory address of a backend, with the backend's name.
     pub addrs: Vec<(IpAddr, String)>,
-    /// The gatekeeper's own addresses (never a leak).
+    /// The gatekeeper's own and listen addresses (never a leak).
     pub own: Vec<IpAddr>,
 }
 
@@ -48,6 +48,7 @@ impl Hidden {
         h.own.push(ctx.host.address);
         let settings = ctx.host.settings::<GatekeeperSettings>();
         for s in &settings.services {
+            h.own.extend(s.listen.iter().filter_map(|l| l.addr));
             if let Mode::Reencrypt(r) = &s.mode {
                 h.add_name(&r.backend_name);
             }

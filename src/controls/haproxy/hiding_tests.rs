@@ -291,3 +291,42 @@ fn unprobed_is_failed_and_offline_says_nothing() {
         .all(|f| f.status == Status::Failed && f.check == CHECK_REACH));
     assert!(findings(&ctx(&inv), &Facts::assumed()).is_empty());
 }
+
+#[test]
+fn an_unreadable_or_missing_certificate_is_a_failed_check() {
+    let bad = CertSummary {
+        subject: format!("{UNREADABLE}malformed certificate: no subject)"),
+        ..Default::default()
+    };
+    for chain in [vec![bad], vec![]] {
+        let fs = run(connected(chain, None), clean_api());
+        let f = fs
+            .iter()
+            .find(|f| f.check == CHECK_CERT)
+            .expect("a cert finding");
+        assert_eq!(f.status, Status::Failed, "{fs:#?}");
+    }
+}
+
+#[test]
+fn the_gatekeepers_own_and_listen_addresses_are_not_leaks() {
+    let inv = inv(vec![service(
+        "portal",
+        vec![listen(Some("192.168.50.1"), 443)],
+        &["portal.example.com"],
+        Mode::Passthrough,
+    )]);
+    let id = tls_probes(&inv).remove(0).id;
+    let judge = |ips: &[&str]| {
+        let mut facts = Facts::default();
+        facts.set_tls(
+            &id,
+            connected(vec![cert("portal.example.com", &[], ips)], None),
+        );
+        findings(&ctx(&inv), &facts)
+    };
+    let fs = judge(&["192.168.50.1", "203.0.113.10"]);
+    assert!(drifting(&fs).is_empty(), "{fs:#?}");
+    let fs = judge(&["192.168.50.2"]);
+    assert_eq!(drifting(&fs).len(), 1, "{fs:#?}");
+}
