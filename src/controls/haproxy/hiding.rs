@@ -186,7 +186,7 @@ fn session(t: &Target<'_>, hidden: &Hidden, s: &TlsSession, out: &mut Vec<Findin
             cert,
             "no backend name or internal address in the certificate chain",
             &leaks,
-            t,
+            &t.from(),
             passthrough_note(t.service),
         ));
     }
@@ -198,7 +198,7 @@ fn session(t: &Target<'_>, hidden: &Hidden, s: &TlsSession, out: &mut Vec<Findin
                 f,
                 "no backend name, address or software in the response",
                 &http_leaks(hidden, h, &public),
-                t,
+                &format!("response to GET / after the {}", t.from()),
                 "",
             ),
         });
@@ -215,7 +215,7 @@ fn passthrough_note(s: &Service) -> &'static str {
 /// `(where it was read, the value, why it is a leak)`.
 type Leak = (String, String, String);
 
-fn report(f: Finding, expected: &str, leaks: &[Leak], t: &Target<'_>, note: &str) -> Finding {
+fn report(f: Finding, expected: &str, leaks: &[Leak], from: &str, note: &str) -> Finding {
     if leaks.is_empty() {
         return f.ok(expected);
     }
@@ -223,7 +223,7 @@ fn report(f: Finding, expected: &str, leaks: &[Leak], t: &Target<'_>, note: &str
         .iter()
         .map(|(w, v, why)| format!("{w} {v} ({why})"))
         .collect();
-    let message = format!("read in the {}: {}.{note}", t.from(), found.join("; "));
+    let message = format!("read in the {from}: {}.{note}", found.join("; "));
     f.drift(expected, found.join("; "), Fix::None)
         .with_message(message)
 }

@@ -124,7 +124,7 @@ impl Hidden {
             .iter()
             .find(|s| bare.ends_with(*s) || bare == &s[1..])
         {
-            return Some(format!("an internal-looking name ({sfx})"));
+            return Some(format!("an internal-looking name: {sfx}"));
         }
         if single_label && !bare.contains('.') && is_hostname(bare) {
             return Some("a single-label (internal-looking) name".into());

@@ -97,7 +97,7 @@ fn backend_names_and_addresses_in_the_passthrough_certificate_are_drift() {
         (f.check, f.item.as_str(), f.fix.clone()),
         (CHECK_CERT, "portal 203.0.113.10:443", Fix::None)
     );
-    assert!(f.actual.contains("leaf certificate subjectAltName dNSName db1.otc.internal (an internal-looking name (.internal))"), "{}", f.actual);
+    assert!(f.actual.contains("leaf certificate subjectAltName dNSName db1.otc.internal (an internal-looking name: .internal)"), "{}", f.actual);
     assert!(f.actual.contains("leaf certificate subjectAltName iPAddress 198.51.100.11 (the address of backend otc-app-1)"), "{}", f.actual);
     assert!(
         f.actual
@@ -123,8 +123,8 @@ fn private_single_label_and_backend_domain_names_are_drift() {
             "under the backends' domain otc.example.net",
         ),
         ("db1", None, "single-label"),
-        ("printer.local", None, "(.local)"),
-        ("fileserver.corp", None, "(.corp)"),
+        ("printer.local", None, "name: .local"),
+        ("fileserver.corp", None, "name: .corp"),
         ("otc-app-2.example.org", None, "names backend otc-app-2"),
         (
             "portal.example.com",
