@@ -70,6 +70,9 @@ struct Target<'a> {
     service: &'a Service,
     at: SocketAddr,
     sni: Option<&'a String>,
+    /// The controller may connect: the service is open to anyone, or one
+    /// of its `sources` overlaps the host's `controller_sources`.
+    reachable: bool,
 }
 
 impl Target<'_> {
@@ -90,6 +93,15 @@ impl Target<'_> {
 fn targets<'a>(ctx: &HostCtx<'a>) -> Vec<Target<'a>> {
     let mut out: Vec<Target<'a>> = Vec::new();
     for s in &ctx.host.settings::<GatekeeperSettings>().services {
+        let reachable = match &s.sources {
+            None => true,
+            Some(src) => src.iter().any(|a| {
+                ctx.host
+                    .controller_sources
+                    .iter()
+                    .any(|c| a.contains(c.network()) || c.contains(a.network()))
+            }),
+        };
         for l in &s.listen {
             let at = SocketAddr::new(l.addr.unwrap_or(ctx.host.address), l.port);
             if !out.iter().any(|t| t.service.name == s.name && t.at == at) {
@@ -97,6 +109,7 @@ fn targets<'a>(ctx: &HostCtx<'a>) -> Vec<Target<'a>> {
                     service: s,
                     at,
                     sni: s.sni.first(),
+                    reachable,
                 });
             }
         }
@@ -107,10 +120,12 @@ fn targets<'a>(ctx: &HostCtx<'a>) -> Vec<Target<'a>> {
 /// One outside TLS probe per service and listener: to the listen address
 /// (or the host's `address`), with the service's first SNI name (or
 /// none), and in `reencrypt` a `GET /` with that name (or the address) as
-/// `Host`.
+/// `Host`. A service whose `sources` leave out the controller is not
+/// probed (its firewall would refuse the connection).
 pub fn probes(ctx: &HostCtx<'_>) -> Vec<Probe> {
     targets(ctx)
         .into_iter()
+        .filter(|t| t.reachable)
         .map(|t| {
             let http = matches!(t.service.mode, Mode::Reencrypt(_)).then(|| HttpGet {
                 host: match t.sni {
@@ -145,6 +160,13 @@ pub fn findings(ctx: &HostCtx<'_>, facts: &Facts) -> Vec<Finding> {
     let hidden = Hidden::of(ctx);
     let mut out = Vec::new();
     for t in targets(ctx) {
+        if !t.reachable {
+            out.push(Finding::new(ID, CHECK_REACH, t.item(), tom()).info(format!(
+                "not checked from outside: the service's sources do not include the controller_sources, so {} would refuse harden",
+                t.at
+            )));
+            continue;
+        }
         match facts.tls(&t.id()) {
             None => out.push(
                 Finding::new(ID, CHECK_REACH, t.item(), tom())

@@ -330,3 +330,33 @@ fn the_gatekeepers_own_and_listen_addresses_are_not_leaks() {
     let fs = judge(&["192.168.50.2"]);
     assert_eq!(drifting(&fs).len(), 1, "{fs:#?}");
 }
+
+#[test]
+fn a_service_closed_to_the_controller_is_not_probed_and_says_so() {
+    let mut closed = service(
+        "portal",
+        vec![listen(None, 443)],
+        &["portal.example.com"],
+        Mode::Passthrough,
+    );
+    closed.sources = Some(vec![crate::inventory::Cidr::parse("192.0.2.0/24").unwrap()]);
+    let mut open = closed.clone();
+    open.name = "open".into();
+    open.sources = Some(vec![crate::inventory::Cidr::parse("10.213.0.0/16").unwrap()]);
+    let inv = inv(vec![closed, open]);
+    let ps = tls_probes(&inv);
+    assert_eq!(ps.len(), 1, "{ps:?}");
+    assert!(ps[0].id.contains(":open:"), "{}", ps[0].id);
+    let fs = findings(&ctx(&inv), &Facts::default());
+    assert_eq!((fs[0].check, fs[0].status), (CHECK_REACH, Status::Info));
+    assert!(fs[0]
+        .message
+        .as_deref()
+        .unwrap_or_default()
+        .contains("not checked from outside"));
+    assert_eq!(
+        fs[1].status,
+        Status::Failed,
+        "the open one was expected and not probed"
+    );
+}
