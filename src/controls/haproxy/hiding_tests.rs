@@ -360,3 +360,31 @@ fn a_service_closed_to_the_controller_is_not_probed_and_says_so() {
         "the open one was expected and not probed"
     );
 }
+
+#[test]
+fn internal_addresses_are_the_private_shared_and_local_ranges() {
+    use super::scan::internal_addr;
+    for a in [
+        "10.1.1.1",
+        "172.16.0.1",
+        "192.168.0.1",
+        "100.64.0.1",
+        "127.0.0.1",
+        "169.254.1.1",
+        "fd12::1",
+        "fe80::1",
+        "::1",
+        "::ffff:10.0.0.1",
+    ] {
+        assert!(internal_addr(a.parse().unwrap()), "{a}");
+    }
+    for a in [
+        "203.0.113.10",
+        "100.128.0.1",
+        "8.8.8.8",
+        "2001:db8::1",
+        "::ffff:8.8.8.8",
+    ] {
+        assert!(!internal_addr(a.parse().unwrap()), "{a}");
+    }
+}
