@@ -10,6 +10,7 @@
 //! gatekeeper, forwarded ports on each backend open only to the
 //! gatekeepers that front it.
 
+pub mod hiding;
 pub mod model;
 pub mod ports;
 pub mod section;
