@@ -10,8 +10,10 @@
 //! gatekeeper, forwarded ports on each backend open only to the
 //! gatekeepers that front it.
 
+pub mod crypto;
 pub mod model;
 pub mod ports;
+pub mod render;
 pub mod section;
 
 use crate::contract::{Control, Facts, HostCtx, Plan, PortNeed, Probe, RenderError};
@@ -43,6 +45,13 @@ impl Control for Haproxy {
 
     fn applies(&self, ctx: &HostCtx<'_>) -> bool {
         !settings(ctx).services.is_empty()
+    }
+
+    fn templates(&self) -> &'static [(&'static str, &'static str)] {
+        &[(
+            render::TEMPLATE,
+            include_str!("../../../templates/haproxy/haproxy.cfg.tera"),
+        )]
     }
 
     fn ports(&self, ctx: &HostCtx<'_>) -> Vec<PortNeed> {
