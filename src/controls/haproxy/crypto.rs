@@ -103,7 +103,9 @@ mod tests {
         assert!(d12.groups.starts_with("X25519:"));
         let d13 = choose(OpenSsl::parse("OpenSSL 3.5.1 1 Jul 2025"));
         assert!(d13.groups.starts_with("X25519MLKEM768:X25519:"));
-        assert!(choose(Some(OpenSsl::new(3, 4))).groups.starts_with("X25519:"));
+        assert!(choose(Some(OpenSsl::new(3, 4)))
+            .groups
+            .starts_with("X25519:"));
         assert!(!choose(Some(OpenSsl::new(1, 0))).groups.contains("X25519"));
         assert!(!choose(None).groups.contains("X25519"));
     }

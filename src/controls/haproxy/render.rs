@@ -147,7 +147,10 @@ fn frontend(l: &Listen, svcs: &[&Service]) -> Result<Frontend, RenderError> {
     if svcs.len() > 1 && svcs.iter().any(|s| s.sni.is_empty()) {
         return Err(RenderError(format!(
             "services {} share listener {} but not all name their `sni`",
-            svcs.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", "),
+            svcs.iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             listen_addr(l)
         )));
     }
@@ -180,7 +183,11 @@ fn frontend(l: &Listen, svcs: &[&Service]) -> Result<Frontend, RenderError> {
         crts,
         maxconn: svcs.iter().fold(0u32, |a, s| a.saturating_add(s.maxconn)),
         client_ms: svcs.iter().map(|s| s.timeouts.client_ms).max().unwrap_or(0),
-        handshake_ms: svcs.iter().map(|s| s.timeouts.handshake_ms).max().unwrap_or(0),
+        handshake_ms: svcs
+            .iter()
+            .map(|s| s.timeouts.handshake_ms)
+            .max()
+            .unwrap_or(0),
         sources,
         rate_limit: svcs.iter().filter_map(|s| s.rate_limit).min(),
         names,
@@ -196,7 +203,11 @@ fn frontend(l: &Listen, svcs: &[&Service]) -> Result<Frontend, RenderError> {
 
 fn backend(s: &Service) -> BackendCtx {
     let check = format!("check inter {}ms", s.timeouts.check_ms);
-    let proxy = if s.proxy_protocol { " send-proxy-v2" } else { "" };
+    let proxy = if s.proxy_protocol {
+        " send-proxy-v2"
+    } else {
+        ""
+    };
     let (mode, verify_name, server_opts) = match &s.mode {
         Mode::Passthrough => {
             // The client verifies the backend itself; the check only

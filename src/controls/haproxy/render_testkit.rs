@@ -106,9 +106,22 @@ impl Pki {
         let dir = std::env::temp_dir().join(format!("harden-gk-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("dir");
-        for (key, cert, cn) in [("ca.key", "ca.pem", "test-ca"), ("gw.pem.key", "gw.pem", "portal.example.com")] {
+        for (key, cert, cn) in [
+            ("ca.key", "ca.pem", "test-ca"),
+            ("gw.pem.key", "gw.pem", "portal.example.com"),
+        ] {
             let ok = Command::new("openssl")
-                .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2"])
+                .args([
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "ec",
+                    "-pkeyopt",
+                    "ec_paramgen_curve:P-256",
+                    "-nodes",
+                    "-days",
+                    "2",
+                ])
                 .arg("-keyout")
                 .arg(dir.join(key))
                 .arg("-out")
@@ -117,7 +130,11 @@ impl Pki {
                 .arg(format!("/CN={cn}"))
                 .output()
                 .expect("openssl runs");
-            assert!(ok.status.success(), "openssl: {}", String::from_utf8_lossy(&ok.stderr));
+            assert!(
+                ok.status.success(),
+                "openssl: {}",
+                String::from_utf8_lossy(&ok.stderr)
+            );
         }
         Pki { dir }
     }

@@ -86,20 +86,35 @@ fn passthrough_rejects_before_routing_and_never_accepts() {
     let r = render("hz-gw-1", &g, &d12()).expect("renders");
     let fe = lines_of(&r.text, "frontend fe-443");
     assert!(fe.contains(&"mode tcp"));
-    assert!(!fe.iter().any(|l| !l.starts_with('#') && l.contains("accept")), "{fe:#?}");
-    let pos = |p: &str| fe.iter().position(|l| l.starts_with(p)).unwrap_or_else(|| panic!("no {p}: {fe:#?}"));
+    assert!(
+        !fe.iter()
+            .any(|l| !l.starts_with('#') && l.contains("accept")),
+        "{fe:#?}"
+    );
+    let pos = |p: &str| {
+        fe.iter()
+            .position(|l| l.starts_with(p))
+            .unwrap_or_else(|| panic!("no {p}: {fe:#?}"))
+    };
     let hello = pos("tcp-request content reject unless { req.ssl_hello_type 1 }");
-    let sni = pos("tcp-request content reject unless { req.ssl_sni -i portal.example.com api.example.com }");
+    let sni = pos(
+        "tcp-request content reject unless { req.ssl_sni -i portal.example.com api.example.com }",
+    );
     let route = pos("use_backend be-portal if { req.ssl_sni -i portal.example.com }");
     assert!(pos("tcp-request inspect-delay 5000ms") < hello && hello < sni && sni < route);
     assert!(fe.contains(&"tcp-request connection reject if { sc_conn_rate(0) gt 100 }"));
     assert!(fe.contains(&"stick-table type ipv6 size 1m expire 60s store conn_rate(10s)"));
-    assert!(fe.contains(&"maxconn 20000"), "shared listener: sum of the services");
+    assert!(
+        fe.contains(&"maxconn 20000"),
+        "shared listener: sum of the services"
+    );
     // `portal` admits anyone, so the shared listener has no source filter,
     // while api's own 127.0.0.1:8443 listener has.
     assert!(!fe.iter().any(|l| l.contains("{ src ")));
     let own = lines_of(&r.text, "frontend fe-127.0.0.1-8443");
-    assert!(own.contains(&"tcp-request connection reject unless { src 198.51.100.0/24 2001:db8::/32 }"));
+    assert!(
+        own.contains(&"tcp-request connection reject unless { src 198.51.100.0/24 2001:db8::/32 }")
+    );
     let be = lines_of(&r.text, "backend be-portal");
     assert!(be.contains(&"balance leastconn"));
     assert!(be.contains(&"server otc-app-1 10.213.0.21:8443 check inter 2000ms check-ssl verify none check-sni portal.example.com send-proxy-v2"), "{be:#?}");
@@ -113,22 +128,34 @@ fn reencrypt_verifies_backends_by_name_and_hides_them() {
     let r = render("hz-gw-1", &g, &d12()).expect("renders");
     let fe = lines_of(&r.text, "frontend fe-9443");
     let crt = pki.dir.join("gw.pem").display().to_string();
-    assert!(fe.contains(&format!("bind :9443 ssl crt {crt} alpn h2,http/1.1").as_str()), "{fe:#?}");
+    assert!(
+        fe.contains(&format!("bind :9443 ssl crt {crt} alpn h2,http/1.1").as_str()),
+        "{fe:#?}"
+    );
     assert!(fe.contains(&"mode http"));
     assert!(fe.contains(&"timeout http-request 5000ms"));
     for h in ["Server", "X-Powered-By", "Via"] {
         assert!(fe.contains(&format!("http-after-response del-header {h}").as_str()));
     }
     assert!(fe.contains(&"http-after-response del-header X-Backend- -m beg"));
-    assert!(fe.contains(&"http-request deny unless { ssl_fc_sni -i shop.example.com admin.example.com }"));
+    assert!(fe.contains(
+        &"http-request deny unless { ssl_fc_sni -i shop.example.com admin.example.com }"
+    ));
     let be = lines_of(&r.text, "backend be-shop");
     let ca = pki.dir.join("ca.pem").display().to_string();
     assert!(be.contains(&format!("server otc-app-1 10.213.0.21:8443 ssl verify required ca-file {ca} sni str(app.internal) verifyhost app.internal check inter 2000ms check-sni app.internal send-proxy-v2").as_str()), "{be:#?}");
     assert!(be.contains(&"option httpchk"));
-    assert!(be.contains(&"http-check send meth GET uri /healthz ver HTTP/1.1 hdr Host app.internal"));
+    assert!(
+        be.contains(&"http-check send meth GET uri /healthz ver HTTP/1.1 hdr Host app.internal")
+    );
     let admin = lines_of(&r.text, "backend be-admin");
-    assert!(!admin.contains(&"option httpchk"), "TLS health: no HTTP check");
-    assert!(admin.iter().any(|l| l.starts_with("server otc-app-1 [2001:db8::21]:8443 ssl verify required")));
+    assert!(
+        !admin.contains(&"option httpchk"),
+        "TLS health: no HTTP check"
+    );
+    assert!(admin
+        .iter()
+        .any(|l| l.starts_with("server otc-app-1 [2001:db8::21]:8443 ssl verify required")));
     assert!(r.text.contains("frontend fe-::1-9444\n"));
     let global = lines_of(&r.text, "global");
     for want in [
@@ -149,14 +176,25 @@ fn the_fingerprint_is_the_hash_of_the_file_without_it() {
     let g = settings(vec![service("portal", 443, Mode::Passthrough)]);
     let r = render("hz-gw-1", &g, &d12()).expect("renders");
     assert_eq!(r.fingerprint.len(), 64);
-    assert!(r.text.contains(&format!("\n    description harden:{}\n", r.fingerprint)));
+    assert!(r
+        .text
+        .contains(&format!("\n    description harden:{}\n", r.fingerprint)));
     assert_eq!(fingerprint_of(&r.text), r.fingerprint);
     let edited = r.text.replace("maxconn 10000", "maxconn 10001");
     assert_ne!(fingerprint_of(&edited), r.fingerprint);
     let mut more = g.clone();
     more.hard_stop_after_s = 60;
-    assert_ne!(render("hz-gw-1", &more, &d12()).expect("renders").fingerprint, r.fingerprint);
-    assert_eq!(render("hz-gw-1", &g, &d12()).expect("renders"), r, "deterministic");
+    assert_ne!(
+        render("hz-gw-1", &more, &d12())
+            .expect("renders")
+            .fingerprint,
+        r.fingerprint
+    );
+    assert_eq!(
+        render("hz-gw-1", &g, &d12()).expect("renders"),
+        r,
+        "deterministic"
+    );
 }
 
 #[test]
@@ -170,7 +208,11 @@ fn a_listener_shared_by_both_modes_or_without_names_is_refused() {
     assert!(e.0.contains("passthrough and reencrypt"), "{e}");
     let mut nameless = service("b", 443, Mode::Passthrough);
     nameless.sni.clear();
-    let e = render("hz-gw-1", &settings(vec![service("a", 443, Mode::Passthrough), nameless]), &d12())
-        .expect_err("refused");
+    let e = render(
+        "hz-gw-1",
+        &settings(vec![service("a", 443, Mode::Passthrough), nameless]),
+        &d12(),
+    )
+    .expect_err("refused");
     assert!(e.0.contains("sni"), "{e}");
 }
