@@ -10,6 +10,7 @@
 //! gatekeeper, forwarded ports on each backend open only to the
 //! gatekeepers that front it.
 
+pub mod activate;
 pub mod crypto;
 pub mod model;
 pub mod ports;
