@@ -85,7 +85,7 @@ impl Control for Haproxy {
             match running::state(facts) {
                 Ok(v) => Some(v),
                 Err(f) => {
-                    p.push(f);
+                    p.push(*f);
                     None
                 }
             }

@@ -50,10 +50,17 @@ pub fn probes(g: &GatekeeperSettings) -> Result<Vec<Probe>, RenderError> {
 }
 
 /// The state as probed, `Err` with a failed finding when unreadable.
-pub fn state(facts: &Facts) -> Result<HaproxyValue, Finding> {
-    let k = kind().map_err(|e| Finding::new(ID, "haproxy-running", "haproxy", TOM).failed(e.0))?;
+pub fn state(facts: &Facts) -> Result<HaproxyValue, Box<Finding>> {
+    let k = kind()
+        .map_err(|e| Box::new(Finding::new(ID, "haproxy-running", "haproxy", TOM).failed(e.0)))?;
     facts.kind(&k).map_err(|e: KindError| {
-        Finding::new(ID, "haproxy-running", "haproxy", TOM).failed(format!("{} ({})", e, e.code()))
+        Box::new(
+            Finding::new(ID, "haproxy-running", "haproxy", TOM).failed(format!(
+                "{} ({})",
+                e,
+                e.code()
+            )),
+        )
     })
 }
 
