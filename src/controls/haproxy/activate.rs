@@ -90,7 +90,8 @@ else
     echo "an HAProxy (pid $(cat "$pidf")) runs without a master CLI at $m; restart it in master-worker mode (-W -S $m,mode,600)" >&2; exit 1
   fi
   log=$(mktemp) || exit 1
-  if ! haproxy -W -D -p "$pidf" -S "$m,mode,600" -f "$cfg" </dev/null >/dev/null 2>"$log"; then
+  # 9>&-: the daemon must not inherit (and so hold forever) harden's host lock.
+  if ! haproxy -W -D -p "$pidf" -S "$m,mode,600" -f "$cfg" </dev/null >/dev/null 2>"$log" 9>&-; then
     echo "haproxy did not start:" >&2; cat "$log" >&2; rm -f "$log"; exit 1
   fi
   rm -f "$log"

@@ -39,10 +39,15 @@ impl Lab {
         std::fs::write(&self.paths.config, cfg).expect("cfg");
     }
 
+    /// Runs the script as apply does: holding the host lock on fd 9.
     fn activate(&self) -> (bool, String) {
+        let lock = self.dir.join("harden.lock").display().to_string();
         let out = Command::new("sh")
             .arg("-c")
-            .arg(script(&self.paths))
+            .arg(format!(
+                "exec 9>>{lock}; flock -x 9 || exit 9\n( {} )",
+                script(&self.paths)
+            ))
             .stdin(std::process::Stdio::null())
             .output()
             .expect("sh");
@@ -89,6 +94,17 @@ fn starts_reloads_and_reports_a_refused_reload() {
     lab.write('a', "127.0.0.1:18711");
     let (ok, err) = lab.activate();
     assert!(ok, "first start: {err}");
+    // The started daemon must not hold harden's host lock (fd 9).
+    let lock = lab.dir.join("harden.lock");
+    let free = Command::new("flock")
+        .args(["-n", "-x"])
+        .arg(&lock)
+        .arg("true")
+        .status();
+    assert!(
+        free.is_ok_and(|s| s.success()),
+        "haproxy inherited the host lock"
+    );
     assert_eq!(lab.running_fp(), "a");
     let proc = lab.ask(&lab.paths.master, "show proc");
     assert!(proc.contains(" master "), "{proc}");
