@@ -9,6 +9,15 @@
 //! firewall on both sides ([`ports`]): public listeners on the
 //! gatekeeper, forwarded ports on each backend open only to the
 //! gatekeepers that front it.
+//!
+//! Parts: [`render`] (the file, from `templates/haproxy/`, carrying its
+//! own fingerprint), [`crypto`] (TLS groups from the host's OpenSSL),
+//! [`activate`] (reload and proof), [`running`] (host-side drift of the
+//! running process). The file is validated on the host with
+//! `haproxy -dW -c -f` (warnings fatal) before the swap; activation exits
+//! non-zero when HAProxy refused the reload, so apply restores the old
+//! file and reloads it. `guard` stays false: HAProxy cannot cut harden's
+//! SSH off.
 
 pub mod activate;
 pub mod crypto;

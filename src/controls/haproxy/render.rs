@@ -287,8 +287,54 @@ pub struct Rendered {
     pub fingerprint: String,
 }
 
+/// Every string the config interpolates, with what it is (for errors).
+fn strings(s: &Service) -> Vec<(&'static str, &str)> {
+    let mut v = vec![("service name", s.name.as_str())];
+    v.extend(s.sni.iter().map(|n| ("sni", n.as_str())));
+    v.extend(s.backends.iter().map(|b| ("backend host", b.host.as_str())));
+    if let Health::Http { path } = &s.health {
+        v.push(("health_path", path));
+    }
+    if let Mode::Reencrypt(r) = &s.mode {
+        v.extend([
+            ("cert", r.cert.as_str()),
+            ("key", r.key.as_str()),
+            ("backend_ca", r.backend_ca.as_str()),
+            ("backend_name", r.backend_name.as_str()),
+        ]);
+    }
+    v
+}
+
+/// Defence in depth: the loader validated every value, but a value that
+/// could end a token (space, `#`, quote, brace, …) never reaches the file.
+fn check_safe(s: &Service) -> Result<(), RenderError> {
+    for (what, v) in strings(s) {
+        let ok = !v.is_empty()
+            && v.len() <= 255
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._~/:*@-".contains(c));
+        if !ok {
+            return Err(RenderError(format!(
+                "service {:?}: {what} {v:?} is not config-safe (letters, digits and ._~/:*@- only)",
+                s.name
+            )));
+        }
+    }
+    if matches!(s.health, Health::Http { .. }) && matches!(s.mode, Mode::Passthrough) {
+        return Err(RenderError(format!(
+            "service {}: an HTTP health check needs reencrypt (passthrough never sees HTTP)",
+            s.name
+        )));
+    }
+    Ok(())
+}
+
 /// Renders the config of `host` for the TLS settings `tls`.
 pub fn render(host: &str, g: &GatekeeperSettings, tls: &Tls) -> Result<Rendered, RenderError> {
+    for s in &g.services {
+        check_safe(s)?;
+    }
     let mut listens: Vec<&Listen> = g.services.iter().flat_map(|s| s.listen.iter()).collect();
     listens.sort();
     listens.dedup();

@@ -216,3 +216,21 @@ fn a_listener_shared_by_both_modes_or_without_names_is_refused() {
     .expect_err("refused");
     assert!(e.0.contains("sni"), "{e}");
 }
+
+#[test]
+fn a_value_that_could_end_a_config_token_never_reaches_the_file() {
+    let ok = settings(vec![service("portal", 443, Mode::Passthrough)]);
+    assert!(render("hz-gw-1", &ok, &d12()).is_ok());
+    for bad in ["portal.example.com backend evil", "a#b", "x\"y", "{ }", ""] {
+        let mut s = service("portal", 443, Mode::Passthrough);
+        s.sni = vec![bad.to_string()];
+        let e = render("hz-gw-1", &settings(vec![s]), &d12()).expect_err(bad);
+        assert!(e.0.contains("not config-safe"), "{e}");
+    }
+    let mut s = service("portal", 443, Mode::Passthrough);
+    s.health = Health::Http {
+        path: "/healthz".into(),
+    };
+    let e = render("hz-gw-1", &settings(vec![s]), &d12()).expect_err("http in passthrough");
+    assert!(e.0.contains("needs reencrypt"), "{e}");
+}
