@@ -110,3 +110,71 @@ fn hostile_stat_and_proc_output_is_a_typed_error() {
     assert!(malformed(&edit("@@stat\n", "")), "no stat section");
     assert!(HaproxyState::running("/run/a.sock", "rel.sock").is_err());
 }
+
+/// The kind's own script against a real master-worker HAProxy (unix
+/// sockets; its one server is loopback port 9, so it goes DOWN).
+#[test]
+fn live_master_worker_haproxy_parses() {
+    use crate::contract::kinds::live::{run, scratch};
+    let d = scratch("haproxy-mw");
+    let sock = d.join("stats.sock").display().to_string();
+    let master = d.join("master.sock").display().to_string();
+    let cfg = format!(
+        "global\n    description harden:live\n    stats socket {sock} mode 600 level admin\n\
+         defaults\n    mode tcp\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n    timeout check 1s\n\
+         frontend fx\n    bind unix@{}/fe.sock\n    default_backend be-x\nbackend be-x\n    server s1 127.0.0.1:9 check inter 200ms\n",
+        d.display()
+    );
+    let cfg_path = d.join("h.cfg");
+    std::fs::write(&cfg_path, cfg).expect("config");
+    let mut child = std::process::Command::new("haproxy")
+        .args(["-W", "-db", "-S"])
+        .arg(format!("{master},mode,600"))
+        .arg("-f")
+        .arg(&cfg_path)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("haproxy starts");
+    let pid = child.id();
+    let k = HaproxyState::running(&sock, &master).expect("paths");
+    let mut got = None;
+    for _ in 0..100 {
+        match run(&k) {
+            Ok(v)
+                if matches!(v.master, Master::Procs(_))
+                    && v.servers
+                        .as_ref()
+                        .is_some_and(|s| s.iter().any(|r| r.status.starts_with("DOWN"))) =>
+            {
+                got = Some(v);
+                break;
+            }
+            Ok(_) => std::thread::sleep(std::time::Duration::from_millis(50)),
+            Err(e) => {
+                let _ = child.kill();
+                panic!("{e}");
+            }
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&d);
+    let v = got.expect("master and a DOWN server within 5 s");
+    let Master::Procs(p) = v.master else {
+        unreachable!()
+    };
+    assert_eq!(p.master_pid, pid);
+    assert_eq!(p.workers.len(), 1);
+    let Stats::Info(i) = v.stats else {
+        panic!("no show info")
+    };
+    assert_eq!(
+        i.fields.get("description").map(String::as_str),
+        Some("harden:live")
+    );
+    assert_eq!(p.workers[0].0, i.pid);
+    let s = v.servers.expect("rows");
+    assert_eq!((s[0].proxy.as_str(), s[0].server.as_str()), ("be-x", "s1"));
+}
