@@ -140,6 +140,7 @@ impl Control for Haproxy {
             p.extend(running::findings(g, v, &r.fingerprint));
         }
         if !facts.assumed {
+            p.extend(running::socket_findings(facts));
             p.extend(running::tls_file_findings(g, facts));
         }
         Ok(p)

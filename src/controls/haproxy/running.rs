@@ -1,11 +1,12 @@
 //! Host-side drift of the running HAProxy: installed, running, running
 //! *this* config (the fingerprint in `show info`), no refused reload
 //! (`show proc`), each backend's health as HAProxy sees it (`show stat`)
-//! and the reencrypt certificate and key files (key root-only).
+//! the runtime sockets (root-only) and the reencrypt certificate and key
+//! files (key root-only).
 //!
 //! Check codes: `haproxy-installed`, `haproxy-running`,
 //! `haproxy-config-running`, `haproxy-reload`, `haproxy-backend`,
-//! `haproxy-tls-file`.
+//! `haproxy-socket`, `haproxy-tls-file`.
 
 use crate::contract::kinds::haproxy::Master;
 use crate::contract::kinds::{FileInfo, FileStat, HaproxyState, HaproxyValue, KindError, Stats};
@@ -17,6 +18,9 @@ use super::render::{backend_name, MASTER_SOCKET, STATS_SOCKET};
 use super::ID;
 
 const TOM: &str = crate::tom::TRANSPORT_ENCRYPTION.id;
+
+/// The runtime sockets that must stay root-only.
+const SOCKETS: [&str; 2] = [STATS_SOCKET, MASTER_SOCKET];
 
 fn kind() -> Result<HaproxyState, RenderError> {
     HaproxyState::running(STATS_SOCKET, MASTER_SOCKET).map_err(|e| RenderError(e.to_string()))
@@ -41,7 +45,11 @@ pub fn tls_files(g: &GatekeeperSettings) -> Vec<(String, bool)> {
 /// The probes drift needs (stat only for key files: never their content).
 pub fn probes(g: &GatekeeperSettings) -> Result<Vec<Probe>, RenderError> {
     let mut p = vec![Probe::kind(&kind()?)];
-    for (path, _) in tls_files(g) {
+    for path in SOCKETS
+        .iter()
+        .map(|s| s.to_string())
+        .chain(tls_files(g).into_iter().map(|(p, _)| p))
+    {
         p.push(Probe::kind(
             &FileStat::new(&path).map_err(|e| RenderError(e.to_string()))?,
         ));
@@ -150,6 +158,32 @@ pub fn findings(g: &GatekeeperSettings, v: &HaproxyValue, fingerprint: &str) -> 
                 ),
                 None => {}
             }
+        }
+    }
+    out
+}
+
+/// Findings about the runtime sockets: where one exists, only root may
+/// connect (connecting to a unix socket needs write permission on it).
+pub fn socket_findings(facts: &Facts) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for path in SOCKETS {
+        let f = Finding::new(ID, "haproxy-socket", path, TOM);
+        let Ok(k) = FileStat::new(path) else { continue };
+        match facts.kind(&k) {
+            Err(e) => out.push(f.failed(format!("{e} ({})", e.code()))),
+            Ok(None) => {} // not running: haproxy-running says so
+            Ok(Some(i)) if i.uid == 0 && i.mode & 0o022 == 0 => {
+                out.push(f.ok("root-only"))
+            }
+            Ok(Some(i)) => out.push(
+                f.drift(
+                    "root-only (owner root, no group/other write)",
+                    format!("owner {}, mode {:o}", i.owner, i.mode),
+                    Fix::None,
+                )
+                .with_message("anyone who can write the socket can drive HAProxy: restart HAProxy so it recreates the socket as rendered (mode 600)"),
+            ),
         }
     }
     out

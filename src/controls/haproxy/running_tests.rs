@@ -64,6 +64,9 @@ fn facts(g: &GatekeeperSettings, cfg: Option<&str>, out: &str, fp: &str) -> Fact
         let k = FileStat::new(&path).expect("path");
         f.set_cmd(&k.id(), stat(if key { "8180" } else { "81a4" }, 0));
     }
+    for sock in [STATS_SOCKET, MASTER_SOCKET] {
+        f.set_cmd(&FileStat::new(sock).expect("p").id(), stat("c180", 0));
+    }
     f
 }
 
@@ -304,4 +307,38 @@ fn offline_plans_render_for_the_assumed_openssl_without_running_findings() {
 
 fn activate_dropin() -> &'static str {
     crate::controls::haproxy::activate::DROPIN
+}
+
+#[test]
+fn a_socket_others_can_write_is_drift() {
+    let pki = Pki::make("run-sock");
+    let g = gk(&pki.dir);
+    let (text, fp) = rendered(&g);
+    let inv = inventory(g.clone());
+    let mut f = facts(&g, Some(&text), RUNNING, &fp);
+    assert_eq!(
+        find(&plan(&inv, &f), "haproxy-socket", MASTER_SOCKET).status,
+        Status::InSync
+    );
+    use crate::contract::kinds::Kind;
+    // Debian's unit without harden's drop-in: 0755 is still root-only.
+    f.set_cmd(
+        &FileStat::new(MASTER_SOCKET).expect("p").id(),
+        stat("c1ed", 0),
+    );
+    assert_eq!(
+        find(&plan(&inv, &f), "haproxy-socket", MASTER_SOCKET).status,
+        Status::InSync
+    );
+    f.set_cmd(
+        &FileStat::new(STATS_SOCKET).expect("p").id(),
+        stat("c1b0", 0),
+    );
+    let p = plan(&inv, &f);
+    let s = find(&p, "haproxy-socket", STATS_SOCKET);
+    assert_eq!(
+        (s.status, s.actual.as_str()),
+        (Status::Drift, "owner root, mode 660")
+    );
+    assert_eq!(s.fix, Fix::None);
 }
