@@ -144,6 +144,7 @@ fn live_master_worker_haproxy_parses() {
         match run(&k) {
             Ok(v)
                 if matches!(v.master, Master::Procs(_))
+                    && matches!(v.stats, Stats::Info(_))
                     && v.servers
                         .as_ref()
                         .is_some_and(|s| s.iter().any(|r| r.status.starts_with("DOWN"))) =>
@@ -168,7 +169,7 @@ fn live_master_worker_haproxy_parses() {
     assert_eq!(p.master_pid, pid);
     assert_eq!(p.workers.len(), 1);
     let Stats::Info(i) = v.stats else {
-        panic!("no show info")
+        unreachable!()
     };
     assert_eq!(
         i.fields.get("description").map(String::as_str),
