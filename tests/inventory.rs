@@ -370,3 +370,50 @@ fn example_inventories_pass_check() {
             .says("is valid");
     }
 }
+
+/// A gatekeeper estate: `harden check` reports a cross-host gatekeeper
+/// rule at its line with the measure it protects, and `render` derives
+/// the backend's firewall rule from the gatekeeper's addresses.
+#[test]
+fn gatekeeper_rules_are_checked_and_the_backend_firewall_is_derived() {
+    let app = "\n[[hosts]]\nname = \"app\"\naddress = \"10.0.0.2\"\nprovider = \"telekom\"\nenvironment = \"production\"\nroles = [\"app\"]\n";
+    let gw = "\n[[hosts]]\nname = \"gw\"\naddress = \"203.0.113.1\"\nextra_addresses = [\"2001:db8::1\"]\nprovider = \"hetzner\"\nenvironment = \"production\"\nroles = [\"gatekeeper\"]\n\n[[hosts.gatekeeper.services]]\nname = \"web\"\nlisten = [443]\nbackends = [\"app:8443\"]\n";
+    let good = format!("{}{app}{gw}", host(""));
+    // The app host also opens the forwarded port to anyone: refused.
+    let exposed = good.replace(
+        "roles = [\"app\"]\n",
+        "roles = [\"app\"]\nallow = [ { port = 8443 } ]\n",
+    );
+    check(&exposed)
+        .code(1)
+        .says("inv.toml:19:")
+        .says("error[pol-gk-backend-exposed]")
+        .says("protects: TOM-1.2-ports");
+    check(&format!("{good}mode = \"http\"\n"))
+        .code(1)
+        .says("error[pol-gk-plaintext]")
+        .says("protects: TOM-2.1-transport-encryption");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("inv.toml");
+    std::fs::write(&p, &good).expect("write");
+    std::fs::write(dir.path().join("known_hosts"), "").expect("write");
+    let out = dir.path().join("out");
+    harden_local(&[
+        "-i",
+        p.to_str().unwrap_or_default(),
+        "render",
+        "--out",
+        out.to_str().unwrap_or_default(),
+    ])
+    .code(0);
+    let nft = std::fs::read_to_string(out.join("app/etc/harden/firewall.nft")).expect("nft");
+    assert!(
+        nft.contains("tcp dport 8443 ip saddr { 203.0.113.1 } accept")
+            && nft.contains("tcp dport 8443 ip6 saddr { 2001:db8::1 } accept"),
+        "{nft}"
+    );
+    let nft = std::fs::read_to_string(out.join("gw/etc/harden/firewall.nft")).expect("nft");
+    assert!(nft.contains("tcp dport 443 accept"), "{nft}");
+    assert!(!nft.contains("dport 8443"), "{nft}");
+}

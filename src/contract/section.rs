@@ -13,6 +13,7 @@
 use std::any::{Any, TypeId};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::net::IpAddr;
 use std::ops::Range;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -72,6 +73,12 @@ pub fn pick<R, T>(
         .or_else(|| defaults.and_then(&f).map(|v| (v, Side::Defaults)))
 }
 
+/// Every host of the inventory by name, with its index and addresses
+/// (`address` first), as the loader's first pass found them: a section
+/// may name other hosts (a gatekeeper's backends) and resolve them while
+/// it loads.
+pub type HostIndex = HashMap<String, (usize, Vec<IpAddr>)>;
+
 /// What a section reports problems through while it loads one host.
 pub struct SectionCx<'a> {
     src: &'a Source,
@@ -81,6 +88,8 @@ pub struct SectionCx<'a> {
     /// Problems already reported in the defaults table (it is loaded once
     /// per host but each problem is shown once).
     seen: &'a mut HashSet<String>,
+    /// The other hosts (`None`: not known, e.g. the defaults alone).
+    hosts: Option<&'a HostIndex>,
 }
 
 impl<'a> SectionCx<'a> {
@@ -99,7 +108,48 @@ impl<'a> SectionCx<'a> {
             defaults: KeyPath::root().key("defaults").key(name),
             host: index.map(|i| KeyPath::root().key("hosts").index(i).key(name)),
             seen,
+            hosts: None,
         }
+    }
+
+    /// The same context, able to look up every host of the inventory.
+    pub fn with_hosts(mut self, hosts: &'a HostIndex) -> Self {
+        self.hosts = Some(hosts);
+        self
+    }
+
+    /// Index and addresses (`address` first) of inventory host `name`;
+    /// `None` when there is no such host or the hosts are not known.
+    pub fn host(&self, name: &str) -> Option<(usize, &'a [IpAddr])> {
+        let hosts: &'a HostIndex = self.hosts?;
+        hosts.get(name).map(|(i, a)| (*i, a.as_slice()))
+    }
+
+    /// Every host name, sorted (for a "use one of" help).
+    pub fn host_names(&self) -> Vec<&'a str> {
+        let mut v: Vec<&'a str> = self
+            .hosts
+            .map(|h| h.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        v.sort_unstable();
+        v
+    }
+
+    /// Records a policy error located at `at`: a `pol-…` code that names
+    /// the TOM measure it protects (content that parses but would break
+    /// a TOM promise, found while the section loads).
+    pub fn policy_error(
+        &mut self,
+        at: &KeyPath,
+        code: &'static str,
+        tom: &'static crate::tom::Tom,
+        msg: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        let (msg, help) = (msg.into(), help.into());
+        self.report(at, code, &msg, |src| {
+            Diagnostic::at(src, at, code, msg.clone(), help).tom(tom.id)
+        });
     }
 
     /// Key path of the table on `side` (`defaults.sshd`, `hosts[2].sshd`).

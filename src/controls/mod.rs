@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod banner;
+pub mod disks;
 pub mod firewall;
 pub mod haproxy;
 pub mod sections;

@@ -156,7 +156,8 @@ pub type PhaseOne = Result<Checked, HostReport>;
 
 /// Gathers the facts of host `index`: the first phase in one round trip,
 /// and a second only when some control asks for facts that depend on the
-/// first (never more than two).
+/// first (never more than two). Outside TLS probes of each phase are
+/// answered from here, beside the host's round trip (`backend/tls`).
 pub(super) async fn gather(
     inv: &Inventory,
     index: usize,
@@ -167,13 +168,42 @@ pub(super) async fn gather(
     let base = HostCtx::new(inv, host, ca);
     let ports = check::declared_ports(&base);
     let ctx = base.with_ports(&ports);
-    let mut got = probe_once(conn, &check::probes(&ctx)?).await?;
+    let mut got = probe_phase(conn, &check::probes(&ctx)?).await?;
     let after = check::probes_after(&ctx, &got)?;
     if !after.is_empty() {
-        let more = probe_once(conn, &after).await?;
+        let more = probe_phase(conn, &after).await?;
         got.merge(more);
     }
     Ok(got)
+}
+
+/// One phase: the host's probes over SSH and the outside TLS probes from
+/// the controller, at the same time.
+async fn probe_phase(
+    conn: &Conn,
+    probes: &std::collections::BTreeSet<crate::contract::Probe>,
+) -> Result<crate::contract::Facts, String> {
+    let (host, seen) = tokio::join!(probe_once(conn, probes), answer_outside(probes));
+    let mut got = host?;
+    for (id, s) in seen {
+        got.set_tls(&id, s);
+    }
+    Ok(got)
+}
+
+/// Answers the outside TLS probes among `probes` from the controller (the
+/// host's probe script skips them).
+pub(super) async fn answer_outside(
+    probes: &std::collections::BTreeSet<crate::contract::Probe>,
+) -> Vec<(String, crate::contract::TlsSeen)> {
+    let outside = probes
+        .iter()
+        .filter_map(|p| match p {
+            crate::contract::Probe::Tls(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    crate::backend::tls::answer(outside).await
 }
 
 async fn probe_once(
@@ -327,6 +357,7 @@ pub async fn check_all(
                     .map(|w| w + Duration::from_secs(20))
                     .unwrap_or_default()
                 + opts.client.command_timeout
+                + crate::backend::tls::Limits::default().total() * 2
                 + Duration::from_secs(10);
             (i, limit)
         })
@@ -380,3 +411,7 @@ pub(super) fn summary(r: &HostReport) -> String {
         HostStatus::Failed => r.error.clone().unwrap_or_else(|| "failed".into()),
     }
 }
+
+#[cfg(test)]
+#[path = "run_outside_tests.rs"]
+mod outside_tests;

@@ -215,6 +215,7 @@ pub fn resolve(
             &d.sections,
             &h.sections,
             i,
+            &names,
             cx.diags,
         );
         let (Some(provider), Some(environment)) = (provider, environment) else {

@@ -10,7 +10,7 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use super::source::{Diagnostic, Diags, KeyPath, Seg, Source};
-use crate::contract::section::{Section, SectionCx, SectionSettings};
+use crate::contract::section::{HostIndex, Section, SectionCx, SectionSettings};
 
 /// The section tables taken out of the document.
 #[derive(Debug, Default)]
@@ -134,7 +134,9 @@ pub(super) fn check_defaults(
     seen
 }
 
-/// Loads every section for host `index`.
+/// Loads every section for host `index`; `names` is every host of the
+/// inventory, so a section can resolve the hosts it names.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn load_host(
     src: &Source,
     sections: &[&dyn Section],
@@ -142,11 +144,12 @@ pub(super) fn load_host(
     defaults: &toml::Table,
     host: &toml::Table,
     index: usize,
+    names: &HostIndex,
     diags: &mut Diags,
 ) -> SectionSettings {
     let mut out = SectionSettings::default();
     for (s, seen) in sections.iter().zip(seen.0.iter_mut()) {
-        let mut cx = SectionCx::new(src, diags, s.name(), Some(index), seen);
+        let mut cx = SectionCx::new(src, diags, s.name(), Some(index), seen).with_hosts(names);
         let v = s.load(&mut cx, defaults.get(s.name()), host.get(s.name()));
         out.insert(s.name(), v);
     }

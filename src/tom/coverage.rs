@@ -1,15 +1,16 @@
 //! Which measures harden checks, and by what: the controls (by control id)
 //! and the inventory's policy rules (by diagnostic code).
 //!
-//! Policy rules are read from [`crate::inventory::validate::CODES`], where
-//! each rule names its measure. Each control says which measures its
+//! Policy rules are read from the catalogue
+//! ([`crate::inventory::validate::catalogue`]: the inventory's `CODES` and
+//! each control section's own codes), where each rule names its measure. Each control says which measures its
 //! findings serve ([`Control::measures`]); a test reads each control's
 //! source folder and fails when that list and the handles the folder uses
 //! differ, so the list cannot drift from the code.
 
 use super::{Tom, ALL};
 use crate::contract::Control;
-use crate::inventory::validate::CODES;
+use crate::inventory::validate::catalogue;
 
 /// A control's source folder below `src/controls/` (its id, `-` as `_`).
 pub fn dir_of(c: &dyn Control) -> String {
@@ -25,7 +26,10 @@ pub fn coverage() -> Vec<(&'static Tom, Vec<&'static str>)> {
                 .iter()
                 .filter(|c| c.measures().contains(&t))
                 .map(|c| c.id());
-            let rules = CODES.iter().filter(|c| c.tom == Some(t.id)).map(|c| c.code);
+            let rules = catalogue(crate::controls::sections::sections())
+                .into_iter()
+                .filter(|c| c.tom == Some(t.id))
+                .map(|c| c.code);
             (t, controls.chain(rules).collect())
         })
         .collect()
@@ -115,16 +119,27 @@ mod tests {
                 "sshd",
                 "haproxy",
                 "pol-data-host-public",
-                "pol-any-source"
+                "pol-any-source",
+                // A control section's own rules count too.
+                "pol-gk-role",
+                "pol-gk-backend-self",
+                "pol-gk-backend-exposed",
+                "pol-gk-data-public"
             ]
         );
         assert_eq!(
             get(super::super::DISK_ENCRYPTION),
-            ["pol-data-host-location"]
+            [
+                "haproxy",
+                "pol-data-host-location",
+                "pol-gk-location",
+                "pol-gk-holds-data"
+            ]
         );
         assert!(get(super::super::SHREDDING).is_empty());
         // Every policy rule's measure is in the catalogue and counted.
-        for code in CODES.iter().filter(|c| c.tom.is_some()) {
+        let all = catalogue(crate::controls::sections::sections());
+        for code in all.iter().filter(|c| c.tom.is_some()) {
             assert!(
                 cov.iter().any(|(_, c)| c.contains(&code.code)),
                 "{} names a measure outside the catalogue",

@@ -1,6 +1,8 @@
 //! `HaproxyState`: the installed HAProxy (`haproxy -vv`: version, the OpenSSL
 //! it was built with and runs on) and, when a stats socket is given, the
-//! running process's `show info`.
+//! running process's `show info`; [`HaproxyState::running`] also asks
+//! `show stat` (each server's health) and the master CLI's `show proc`
+//! (reloads, failed reloads, workers).
 //!
 //! Debian 12 has no socat by default and sh cannot open a unix socket, so
 //! the socket is spoken to by perl's IO::Socket::UNIX: perl-base is
@@ -8,12 +10,17 @@
 
 use std::collections::BTreeMap;
 
+pub use running::{ServerStat, ShowProc};
+
+#[path = "haproxy_running.rs"]
+mod running;
+
 use super::error::accept;
 use super::text::{check_path, check_value, sh_quote};
 use super::{CmdOutput, Kind, KindError};
 
 const KIND: &str = "kind.haproxy";
-const CMD: &str = "haproxy -vv; show info";
+const CMD: &str = "haproxy -vv; show info; show stat; show proc";
 const MAX_BYTES: usize = 1 << 20;
 const MAX_FIELDS: usize = 512;
 
@@ -21,12 +28,16 @@ const MAX_FIELDS: usize = 512;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HaproxyState {
     socket: Option<String>,
+    master: Option<String>,
 }
 
 impl HaproxyState {
     /// Only what `haproxy -vv` says.
     pub fn build_only() -> Self {
-        HaproxyState { socket: None }
+        HaproxyState {
+            socket: None,
+            master: None,
+        }
     }
 
     /// Also `show info` from the stats socket at `socket` (absolute path).
@@ -35,6 +46,18 @@ impl HaproxyState {
             .map_err(|detail| KindError::BadParameter { kind: KIND, detail })?;
         Ok(HaproxyState {
             socket: Some(socket.to_string()),
+            master: None,
+        })
+    }
+
+    /// `show info` and `show stat` from the stats socket, `show proc` from
+    /// the master CLI at `master` (both absolute paths).
+    pub fn running(socket: &str, master: &str) -> Result<Self, KindError> {
+        check_path("master socket", master)
+            .map_err(|detail| KindError::BadParameter { kind: KIND, detail })?;
+        Ok(HaproxyState {
+            master: Some(master.to_string()),
+            ..Self::with_stats(socket)?
         })
     }
 }
@@ -46,6 +69,21 @@ pub struct HaproxyValue {
     pub build: Option<HaproxyBuild>,
     /// The running process's state.
     pub stats: Stats,
+    /// `show stat` server rows (`None`: not asked, or nothing answered).
+    pub servers: Option<Vec<ServerStat>>,
+    /// The master CLI's answer.
+    pub master: Master,
+}
+
+/// The master CLI's `show proc`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Master {
+    /// No master socket was given.
+    NotAsked,
+    /// Nothing answered (exit code of the client, as for [`Stats`]).
+    Unreachable(i32),
+    /// `show proc`.
+    Procs(ShowProc),
 }
 
 /// From `haproxy -vv`.
@@ -101,9 +139,10 @@ impl Kind for HaproxyState {
     type Value = HaproxyValue;
 
     fn id(&self) -> String {
-        match &self.socket {
-            Some(s) => format!("{KIND}:{s}"),
-            None => KIND.to_string(),
+        match (&self.socket, &self.master) {
+            (Some(s), Some(m)) => format!("{KIND}:{s}:{m}"),
+            (Some(s), None) => format!("{KIND}:{s}"),
+            _ => KIND.to_string(),
         }
     }
 
@@ -112,14 +151,21 @@ impl Kind for HaproxyState {
             "command -v haproxy >/dev/null 2>&1 || { echo @@absent; exit 0; }\n\
              echo @@vv; haproxy -vv 2>&1; echo \"@@vv-rc $?\"\n",
         );
-        if let Some(sock) = &self.socket {
-            s.push_str(&format!(
-                "echo @@info\nperl -MIO::Socket::UNIX -e 'alarm 5; \
+        let ask = |tag: &str, sock: &str, cmd: &str| {
+            format!(
+                "echo @@{tag}\nperl -MIO::Socket::UNIX -e 'alarm 5; \
                  my $s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or exit 3; \
-                 print $s \"show info\\n\"; print while <$s>;' -- {} 2>/dev/null\n\
-                 echo \"@@info-rc $?\"\n",
+                 print $s \"{cmd}\\n\"; shutdown($s, 1); print while <$s>;' -- {} 2>/dev/null\n\
+                 echo \"@@{tag}-rc $?\"\n",
                 sh_quote(sock)
-            ));
+            )
+        };
+        if let Some(sock) = &self.socket {
+            s.push_str(&ask("info", sock, "show info"));
+            if let Some(m) = &self.master {
+                s.push_str(&ask("stat", sock, "show stat"));
+                s.push_str(&ask("proc", m, "show proc"));
+            }
         }
         s
     }
@@ -136,6 +182,8 @@ impl Kind for HaproxyState {
             return Ok(HaproxyValue {
                 build: None,
                 stats: Stats::NotAsked,
+                servers: None,
+                master: Master::NotAsked,
             });
         }
         let rest = out
@@ -147,26 +195,53 @@ impl Kind for HaproxyState {
             return Err(KindError::failed(id.clone(), "haproxy -vv", rc, vv));
         }
         let build = build(vv).map_err(|e| bad(format!("{e} (haproxy -vv)")))?;
-        let stats = match (&self.socket, rest) {
-            (None, "") => Stats::NotAsked,
-            (Some(_), r) if r.starts_with("@@info\n") => {
-                let (info, rc, tail) = section(&r[7..], "@@info-rc ").map_err(&bad)?;
-                if !tail.is_empty() {
-                    return Err(bad("output after the @@info-rc line".into()));
-                }
-                if rc != 0 {
-                    Stats::Unreachable(rc)
-                } else {
-                    Stats::Info(show_info(info).map_err(|e| bad(format!("{e} (show info)")))?)
-                }
-            }
-            _ => return Err(bad("a missing or unexpected @@info section".into())),
-        };
-        Ok(HaproxyValue {
+        let mut v = HaproxyValue {
             build: Some(build),
-            stats,
-        })
+            stats: Stats::NotAsked,
+            servers: None,
+            master: Master::NotAsked,
+        };
+        let mut rest = rest;
+        if self.socket.is_some() {
+            let (info, rc, tail) = tagged(rest, "info").map_err(&bad)?;
+            rest = tail;
+            v.stats = if rc != 0 {
+                Stats::Unreachable(rc)
+            } else {
+                Stats::Info(show_info(info).map_err(|e| bad(format!("{e} (show info)")))?)
+            };
+        }
+        if self.master.is_some() {
+            let (stat, rc, tail) = tagged(rest, "stat").map_err(&bad)?;
+            if rc == 0 {
+                let rows = running::show_stat(stat).map_err(|e| bad(format!("{e} (show stat)")))?;
+                v.servers = Some(rows);
+            }
+            let (proc, rc, tail) = tagged(tail, "proc").map_err(&bad)?;
+            rest = tail;
+            v.master = if rc != 0 {
+                Master::Unreachable(rc)
+            } else {
+                Master::Procs(
+                    running::show_proc(proc).map_err(|e| bad(format!("{e} (show proc)")))?,
+                )
+            };
+        }
+        if !rest.is_empty() {
+            return Err(bad(
+                "a missing, unexpected or unterminated socket section".into()
+            ));
+        }
+        Ok(v)
     }
+}
+
+/// The `@@<tag>` section at the start of `s`: its body, rc and the rest.
+fn tagged<'a>(s: &'a str, tag: &str) -> Result<(&'a str, i32, &'a str), String> {
+    let body = s
+        .strip_prefix(&format!("@@{tag}\n"))
+        .ok_or(format!("no @@{tag} section"))?;
+    section(body, &format!("@@{tag}-rc "))
 }
 
 /// The text up to the line `<end><rc>`, that rc, and what follows it.
@@ -274,3 +349,7 @@ fn show_info(text: &str) -> Result<ShowInfo, String> {
 #[cfg(test)]
 #[path = "haproxy_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "haproxy_running_tests.rs"]
+mod running_tests;

@@ -166,6 +166,7 @@ fn live_haproxy_on_this_machine_parses() {
             Ok(HaproxyValue {
                 stats: Stats::Info(i),
                 build,
+                ..
             }) => {
                 got = Some((i, build));
                 break;

@@ -8,6 +8,7 @@
 
 use std::net::IpAddr;
 
+use crate::inventory::schema::Provider;
 use crate::inventory::Cidr;
 
 /// Effective gatekeeper settings of one host (`services` empty: the
@@ -21,6 +22,27 @@ pub struct GatekeeperSettings {
     pub hard_stop_after_s: u32,
     /// Process-wide connection limit (`global maxconn`).
     pub maxconn: u32,
+    /// Where the estate says gatekeepers and their backends run
+    /// (`[defaults.gatekeeper]`; checked by the cross-host policy).
+    pub placement: Placement,
+}
+
+/// Where gatekeepers and their backends must run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Placement {
+    /// Provider of every gatekeeper (default Hetzner).
+    pub gatekeeper: Provider,
+    /// Provider of every backend (default Telekom).
+    pub backend: Provider,
+}
+
+impl Default for Placement {
+    fn default() -> Self {
+        Placement {
+            gatekeeper: Provider::Hetzner,
+            backend: Provider::Telekom,
+        }
+    }
 }
 
 /// One forwarded service.

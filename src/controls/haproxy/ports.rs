@@ -85,3 +85,7 @@ fn forwarded(ctx: &HostCtx<'_>) -> Vec<PortNeed> {
         })
         .collect()
 }
+
+#[cfg(test)]
+#[path = "ports_tests.rs"]
+mod tests;
