@@ -173,9 +173,18 @@ impl Gate {
 /// The config harden renders on the gatekeeper.
 pub const CFG: &str = "/etc/haproxy/haproxy.cfg";
 
-/// Drifting `(host, check, item)` of a `drift --format json` run.
+/// Drifting `(host, check, item)` of a `drift --format json` run, its
+/// exit code and the drifting findings as JSON text (one per line).
 pub fn drift_json(t: &TestLab) -> (i32, Vec<(String, String, String)>, String) {
     let r = t.harden(&["drift", "--format", "json"]);
     let v = r.json();
-    (r.code, drifting(&v), r.stdout.clone())
+    let mut text = String::new();
+    for h in v["hosts"].as_array().into_iter().flatten() {
+        for f in h["findings"].as_array().into_iter().flatten() {
+            if f["status"] == "drift" {
+                text.push_str(&format!("{f}\n"));
+            }
+        }
+    }
+    (r.code, drifting(&v), text)
 }

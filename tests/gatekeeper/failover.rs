@@ -28,11 +28,13 @@ fn with_one_backend_down_all_traffic_goes_to_the_other() {
     // Drift reports the backend HAProxy sees down.
     let (code, drifts, out) = drift_json(&g.t);
     assert_eq!(code, 2, "{out}");
-    assert!(
+    let backend = |name: &str| {
         drifts
             .iter()
-            .any(|(h, _, i)| h == "hz-gw-1" && i.contains("otc-app-2"))
-            || out.contains("otc-app-2"),
-        "drift does not name the down backend: {drifts:?}\n{out}"
+            .any(|(h, c, i)| h == "hz-gw-1" && c == "haproxy-backend" && i.contains(name))
+    };
+    assert!(
+        backend("otc-app-2") && !backend("otc-app-1"),
+        "drift does not name exactly the down backend: {drifts:?}\n{out}"
     );
 }
