@@ -4,7 +4,8 @@
 #
 # Services are never started in the machine's own namespace: a temporary
 # policy-rc.d refuses every start during the install (sshd and haproxy run
-# only inside lab namespaces).
+# only inside lab namespaces). haproxy and openssl are for the gatekeeper lab
+# tests and the demo (openssl makes the lab's private CA).
 set -euo pipefail
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -13,7 +14,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 need=()
-for pair in sshd:openssh-server ssh:openssh-client nft:nftables haproxy:haproxy cryptsetup:cryptsetup \
+for pair in sshd:openssh-server ssh:openssh-client nft:nftables haproxy:haproxy openssl:openssl cryptsetup:cryptsetup \
             ip:iproute2 nsenter:util-linux flock:util-linux ps:procps timeout:coreutils python3:python3 \
             /usr/bin/time:time; do
   cmd=${pair%%:*} pkg=${pair#*:}
@@ -40,4 +41,4 @@ if ! command -v ssh-audit >/dev/null 2>&1 || ! ssh-audit --help 2>&1 | grep -q '
   /opt/harden-tools/bin/pip install -q --disable-pip-version-check ssh-audit==3.9.0
   ln -sf /opt/harden-tools/bin/ssh-audit /usr/local/bin/ssh-audit
 fi
-echo "install-deps: ok ($(sshd -V 2>&1 | head -n1), $(nft --version), ssh-audit $(ssh-audit --help 2>&1 | grep -o 'v3\.[0-9.]*' | head -n1))"
+echo "install-deps: ok ($(sshd -V 2>&1 | head -n1), $(nft --version), $(haproxy -v 2>&1 | head -n1 | cut -d' ' -f1-3), $(openssl version | cut -d' ' -f1-2), ssh-audit $(ssh-audit --help 2>&1 | grep -o 'v3\.[0-9.]*' | head -n1))"

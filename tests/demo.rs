@@ -1,5 +1,6 @@
 //! The README's demo (`scripts/demo.sh` runs `harden-lab demo`) keeps
-//! working: CA, apply, drift, a certificate and a real login.
+//! working: CA, apply, drift, a certificate and a real login, and the
+//! gatekeeper in front of the app: reached only through it from outside.
 
 use std::process::Command;
 
@@ -15,5 +16,9 @@ fn the_readme_demo_runs_end_to_end() {
         .says("Apply complete: 3 of 3 hosts changed")
         .says("No drift: 3 hosts match the inventory")
         .says("uid=1001(alice)")
-        .says("alice's login Some(0)");
+        .says("alice's login Some(0)")
+        .says("5 sent, 5 answered {\"otc-app-1\": 5}")
+        .says("(otc-app-1's own, issued by the lab's private CA)")
+        .says("Dropped")
+        .says("gatekeeper: the app answered only through it");
 }

@@ -15,6 +15,7 @@ mod fake_api;
 mod faults;
 mod firewall;
 mod fuzz;
+mod gatekeeper;
 mod inventory;
 mod maintenance;
 mod plan;

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use harden::lab::{Lab, Reach};
 
+mod tls;
 mod webhook;
 pub use webhook::{report_toml, Receiver, TOKEN};
 

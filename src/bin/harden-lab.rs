@@ -1,7 +1,8 @@
 //! `harden-lab`: brings up lab hosts (network namespaces with real sshd on
 //! an overlay of `/`) for the demo, the benchmark and manual exploration,
-//! and provides the tiny TCP tools the tests use inside namespaces (a
-//! connect probe, a listener and a webhook receiver).
+//! and provides the tiny tools the tests use inside namespaces (a connect
+//! probe, a listener, a webhook receiver, a backend TLS server and a TLS
+//! client that counts what it saw).
 //!
 //! Must run as root. It never changes the machine's own namespace: see
 //! `harden::lab` for the safety rules.
@@ -9,14 +10,18 @@
 use std::io::Read;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use harden::lab::Lab;
 
+#[path = "harden-lab/demo.rs"]
+mod demo;
 #[path = "harden-lab/receive.rs"]
 mod receive;
+#[path = "harden-lab/tls.rs"]
+mod tls;
 
 #[derive(Parser)]
 #[command(
@@ -79,66 +84,61 @@ enum Cmd {
         #[arg(long)]
         max_requests: Option<u32>,
     },
-}
-
-fn demo_inventory(lab: &Lab, alice_pub: &str) -> String {
-    format!(
-        "# Demo estate: a Telekom data host, a Telekom app host, a Hetzner gatekeeper,\n# harden's SSH CA and one person from management.\n{}\n[ca]\ndir = \"ca\"\n\n[[users]]\nname = \"alice\"\nrole = \"management\"\npublic_keys = [\"{alice_pub}\"]\n",
-        harden::lab::ESTATE.replace("{defaults}", &lab.defaults_toml())
-    )
-}
-
-/// The demo's CA passphrase (a lab secret, shown on purpose).
-const DEMO_PASSPHRASE: &str = "demo passphrase: lab only";
-
-fn harden_bin() -> PathBuf {
-    std::env::current_exe()
-        .ok()
-        .and_then(|p| p.parent().map(|d| d.join("harden")))
-        .unwrap_or_else(|| PathBuf::from("harden"))
-}
-
-fn run_harden(lab: &Lab, inv: &std::path::Path, args: &[&str]) -> Option<i32> {
-    println!("\n$ harden -i {} {}", inv.display(), args.join(" "));
-    Command::new("ip")
-        .args(["netns", "exec", &lab.controller_ns()])
-        .arg(harden_bin())
-        .arg("-i")
-        .arg(inv)
-        .args(args)
-        .env("HARDEN_CA_PASSPHRASE", DEMO_PASSPHRASE)
-        .status()
-        .ok()
-        .and_then(|s| s.code())
-}
-
-/// alice logs into the data host with her fresh certificate.
-fn demo_login(lab: &Lab, key: &std::path::Path) -> Option<i32> {
-    println!(
-        "\n$ ssh -i {} alice@10.213.0.11 id   # from the controller network",
-        key.display()
-    );
-    Command::new("ip")
-        .args([
-            "netns",
-            "exec",
-            &lab.controller_ns(),
-            "ssh",
-            "-F",
-            "/dev/null",
-            "-o",
-            "BatchMode=yes",
-        ])
-        .arg(format!(
-            "-oUserKnownHostsFile={}",
-            lab.known_hosts().display()
-        ))
-        .arg("-i")
-        .arg(key)
-        .args(["alice@10.213.0.11", "id"])
-        .status()
-        .ok()
-        .and_then(|s| s.code())
+    /// A backend's TLS server on PORT: answers every request `200` with
+    /// `backend=NAME`, until killed.
+    TlsServe {
+        /// Port (IPv6 and IPv4).
+        #[arg(long)]
+        port: u16,
+        /// Certificate chain (PEM).
+        #[arg(long)]
+        cert: PathBuf,
+        /// Private key (PEM).
+        #[arg(long)]
+        key: PathBuf,
+        /// The name the body reports.
+        #[arg(long)]
+        name: String,
+        /// An extra response header `Name: value` (repeatable).
+        #[arg(long)]
+        header: Vec<String>,
+        /// Require a PROXY v2 header before TLS; the body names its client.
+        #[arg(long)]
+        accept_proxy: bool,
+    },
+    /// Connect COUNT times with TLS to ADDR PORT and print a JSON tally:
+    /// successes, failures, which backend answered, which certificate was
+    /// shown. Exit 0 when every connection succeeded.
+    TlsProbe {
+        /// Address.
+        addr: String,
+        /// Port.
+        port: u16,
+        /// TLS server name (and Host header).
+        #[arg(long)]
+        sni: String,
+        /// Request path.
+        #[arg(long, default_value = "/")]
+        path: String,
+        /// Connections.
+        #[arg(long, default_value_t = 1)]
+        count: u32,
+        /// Limit of each connect, handshake and read.
+        #[arg(long, default_value_t = 3000)]
+        timeout_ms: u64,
+        /// Stop after this long in any case.
+        #[arg(long, default_value_t = 60_000)]
+        max_ms: u64,
+        /// Stop early once this file exists.
+        #[arg(long)]
+        stop_file: Option<PathBuf>,
+        /// Write `sent ok` here after each connection.
+        #[arg(long)]
+        progress: Option<PathBuf>,
+        /// Hold each connection after the handshake until this file exists.
+        #[arg(long)]
+        hold_until: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -222,64 +222,37 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Cmd::Demo { keep } => {
-            let mut lab = match Lab::up(&["otc-db-1", "otc-app-1", "hz-gw-1"]) {
-                Ok(l) => l,
-                Err(e) => {
-                    eprintln!("harden-lab: {e}");
-                    return ExitCode::from(1);
-                }
-            };
-            println!(
-                "lab {} up: 3 hosts (network namespaces with their own sshd and nftables)",
-                lab.id
-            );
-            let key = lab.dir.join("alice_ed25519");
-            let made = Command::new("ssh-keygen")
-                .args(["-q", "-t", "ed25519", "-N", "", "-C", "alice@laptop", "-f"])
-                .arg(&key)
-                .status()
-                .is_ok_and(|s| s.success());
-            let alice_pub = std::fs::read_to_string(key.with_extension("pub")).unwrap_or_default();
-            if !made || alice_pub.is_empty() {
-                eprintln!("harden-lab: cannot create a key for the demo user (ssh-keygen)");
-                return ExitCode::from(1);
-            }
-            let inv =
-                lab.write_inventory("inventory.toml", &demo_inventory(&lab, alice_pub.trim()));
-            let init = run_harden(&lab, &inv, &["ca", "init"]);
-            let apply = run_harden(&lab, &inv, &["apply", "--yes"]);
-            let drift = run_harden(&lab, &inv, &["drift"]);
-            let sign = run_harden(
-                &lab,
-                &inv,
-                &[
-                    "ca",
-                    "sign-user",
-                    "alice",
-                    "--key",
-                    &key.with_extension("pub").display().to_string(),
-                ],
-            );
-            let login = demo_login(&lab, &key);
-            println!("\nca init exited {init:?}, sign-user {sign:?}, alice's login {login:?}");
-            println!("\napply exited {apply:?}, drift exited {drift:?}");
-            if keep {
-                lab.keep();
-                println!(
-                    "lab kept: harden-lab down {}  (inventory {})",
-                    lab.id,
-                    inv.display()
-                );
-            }
-            if [init, apply, drift, sign, login]
-                .iter()
-                .all(|c| *c == Some(0))
-            {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            }
-        }
+        Cmd::Demo { keep } => demo::run(keep),
+        Cmd::TlsServe {
+            port,
+            cert,
+            key,
+            name,
+            header,
+            accept_proxy,
+        } => tls::serve_cmd(port, &cert, &key, &name, &header, accept_proxy),
+        Cmd::TlsProbe {
+            addr,
+            port,
+            sni,
+            path,
+            count,
+            timeout_ms,
+            max_ms,
+            stop_file,
+            progress,
+            hold_until,
+        } => tls::probe_cmd(tls::ProbeArgs {
+            addr,
+            port,
+            sni,
+            path,
+            count,
+            timeout_ms,
+            max_ms,
+            stop_file,
+            progress,
+            hold_until,
+        }),
     }
 }

@@ -18,6 +18,13 @@
 pub mod host;
 pub mod net;
 pub mod owner;
+pub mod pki;
+pub mod proxy_v2;
+pub mod tls;
+pub mod tls_client;
+pub mod tls_server;
+#[cfg(test)]
+mod tls_tests;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
