@@ -78,7 +78,11 @@ pub fn check(ctx: &HostCtx<'_>, facts: &Facts) -> Vec<Finding> {
         let declared = (l.proto == Proto::Tcp && l.port == h.conn.port)
             || h.allow
                 .iter()
-                .any(|a| a.proto == l.proto && a.port.contains(l.port));
+                .any(|a| a.proto == l.proto && a.port.contains(l.port))
+            || ctx
+                .ports
+                .iter()
+                .any(|n| n.proto == l.proto && n.port.contains(l.port));
         let item = format!("{}/{}", l.proto, l.port);
         let f = Finding::new("firewall", "listening-port", item, crate::tom::PORTS.id);
         if declared {
@@ -87,21 +91,37 @@ pub fn check(ctx: &HostCtx<'_>, facts: &Facts) -> Vec<Finding> {
             out.push(f.info("listening but not declared: the firewall drops it; stop the service or declare the port"));
         }
     }
-    for a in &h.allow {
-        if !listeners
-            .iter()
-            .any(|l| l.proto == a.proto && a.port.contains(l.port))
+    let declared = h
+        .allow
+        .iter()
+        .map(|a| (a.proto, a.port, None))
+        .chain(ctx.ports.iter().map(|n| (n.proto, n.port, Some(n))));
+    let mut told = Vec::new();
+    for (proto, port, need) in declared {
+        if told.contains(&(proto, port))
+            || listeners
+                .iter()
+                .any(|l| l.proto == proto && port.contains(l.port))
         {
-            out.push(
-                Finding::new(
-                    "firewall",
-                    "listening-port",
-                    format!("{}/{}", a.proto, a.port),
-                    crate::tom::PORTS.id,
-                )
-                .info("declared but nothing listens on it yet"),
-            );
+            continue;
         }
+        told.push((proto, port));
+        let msg = match need {
+            None => "declared but nothing listens on it yet".to_string(),
+            Some(n) => format!(
+                "opened for the {} control ({}) but nothing listens on it yet",
+                n.control, n.why
+            ),
+        };
+        out.push(
+            Finding::new(
+                "firewall",
+                "listening-port",
+                format!("{proto}/{port}"),
+                crate::tom::PORTS.id,
+            )
+            .info(msg),
+        );
     }
     out
 }
@@ -131,5 +151,56 @@ mod tests {
             .iter()
             .any(|x| x.port == 5432 && x.addr.is_some_and(|a| a.is_loopback())));
         assert!(l.iter().any(|x| x.port == 546 && x.proto == Proto::Udp));
+    }
+
+    #[test]
+    fn ports_other_controls_declared_count_as_declared() {
+        use crate::contract::PortNeed;
+        use crate::inventory::PortRange;
+        use crate::report::model::Status;
+        let inv = crate::testkit::inventory()
+            .host("a", "10.213.0.11", "app")
+            .load();
+        let host = &inv.hosts[0];
+        let mut facts = Facts::default();
+        facts.set_cmd(
+            PROBE,
+            crate::contract::CmdFact {
+                stdout: "tcp LISTEN 0 128 0.0.0.0:443 0.0.0.0:*\n".into(),
+                stderr: String::new(),
+                rc: 0,
+            },
+        );
+        let need = |port| PortNeed {
+            control: "haproxy",
+            port: PortRange::single(port),
+            proto: Proto::Tcp,
+            from: None,
+            why: "gatekeeper service portal".into(),
+        };
+        let status_of = |fs: &[Finding], item: &str| {
+            fs.iter()
+                .find(|f| f.item == item)
+                .map(|f| (f.status, f.message.clone().unwrap_or_default()))
+        };
+        // Without the declaration the listener is undeclared.
+        let bare = check(&HostCtx::new(&inv, host, None), &facts);
+        let (st, msg) = status_of(&bare, "tcp/443").expect("finding");
+        assert_eq!(st, Status::Info);
+        assert!(msg.contains("listening but not declared"), "{msg}");
+        // Declared by another control: in sync; a declared port nothing
+        // listens on says which control opened it.
+        let needs = [need(443), need(8443)];
+        let with = check(&HostCtx::new(&inv, host, None).with_ports(&needs), &facts);
+        assert_eq!(
+            status_of(&with, "tcp/443").map(|x| x.0),
+            Some(Status::InSync)
+        );
+        let (st, msg) = status_of(&with, "tcp/8443").expect("unused need reported");
+        assert_eq!(st, Status::Info);
+        assert!(
+            msg.contains("haproxy control (gatekeeper service portal)"),
+            "{msg}"
+        );
     }
 }
