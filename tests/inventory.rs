@@ -16,7 +16,7 @@ fn check(text: &str) -> crate::util::Run {
 const HEAD: &str = "[defaults]\ncontroller_sources = [\"10.213.0.2\"]\nmanagement_sources = [\"198.51.100.0/28\"]\nknown_hosts = \"known_hosts\"\n";
 
 fn host(extra: &str) -> String {
-    format!("{HEAD}\n[[hosts]]\nname = \"db\"\naddress = \"10.0.0.1\"\nprovider = \"telekom\"\nenvironment = \"production\"\nroles = [\"data\"]\n{extra}")
+    format!("{HEAD}\n[[hosts]]\nname = \"db\"\naddress = \"10.0.0.1\"\nprovider = \"telekom\"\nenvironment = \"production\"\nroles = [\"data\"]\ndisks = []\n{extra}")
 }
 
 #[test]

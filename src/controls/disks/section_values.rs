@@ -101,6 +101,9 @@ pub fn name(v: &str) -> Result<String, Problem> {
 /// The mount point: plain, absolute, not a system directory.
 pub fn mount(v: &str) -> Result<String, Problem> {
     const FIX: &str = "mount data volumes below a directory of their own, e.g. \"/srv/data\"";
+    if SYSTEM_DIRS.contains(&v) {
+        return Err((format!("mount `{v}` is a system directory"), FIX));
+    }
     if !plain_abs(v, 200) {
         return Err((
             format!(
@@ -109,9 +112,6 @@ pub fn mount(v: &str) -> Result<String, Problem> {
             ),
             FIX,
         ));
-    }
-    if SYSTEM_DIRS.contains(&v) {
-        return Err((format!("mount `{v}` is a system directory"), FIX));
     }
     Ok(v.to_string())
 }
