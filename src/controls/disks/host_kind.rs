@@ -1,8 +1,10 @@
 //! `DiskHost`: the disk facts no shared kind reads, in one command probe:
 //! the active swap areas (`/proc/swaps`), the dm UUID of every
 //! device-mapper device (`/sys/block/dm-*/dm/uuid`: `CRYPT-LUKS2-…` for
-//! an opened LUKS2 volume) and where each declared device resolves
-//! (`readlink -e` of a stable path, `blkid -U` of a UUID).
+//! an opened LUKS2 volume) and where each declared device resolves now
+//! (`readlink -e` of a stable path, `blkid -c /dev/null -U` of a UUID,
+//! confirmed by probing the node itself with `blkid -p`: the lookup may
+//! answer from a stale udev link of a device detached since).
 //!
 //! Host output is hostile: sizes and counts are bounded, a control
 //! character in a value is refused.
@@ -85,12 +87,21 @@ impl Kind for DiskHost {
              echo @@dev\n",
         );
         for d in &self.devices {
-            let (label, cmd) = match d {
-                DeviceRef::Path(p) => (p.clone(), format!("readlink -e -- {}", sh_quote(p))),
-                DeviceRef::Uuid(u) => (format!("UUID={u}"), format!("blkid -U {}", sh_quote(u))),
+            // `blkid -U` may answer from a stale udev link of a detached
+            // device: the node must carry the UUID when probed itself.
+            let (label, cmd, check) = match d {
+                DeviceRef::Path(p) => (p.clone(), format!("readlink -e -- {}", sh_quote(p)), String::new()),
+                DeviceRef::Uuid(u) => (
+                    format!("UUID={u}"),
+                    format!("blkid -c /dev/null -U {}", sh_quote(u)),
+                    format!(
+                        " && [ \"$(blkid -c /dev/null -p -s UUID -o value -- \"$r\" 2>/dev/null)\" = {} ]",
+                        sh_quote(u)
+                    ),
+                ),
             };
             s.push_str(&format!(
-                "if r=$({cmd} 2>/dev/null) && [ -n \"$r\" ]; then printf '%s %s\\n' {l} \"$r\"; \
+                "if r=$({cmd} 2>/dev/null) && [ -n \"$r\" ]{check}; then printf '%s %s\\n' {l} \"$r\"; \
                  else printf '%s @@missing\\n' {l}; fi\n",
                 l = sh_quote(&label)
             ));

@@ -20,7 +20,7 @@ pub mod section_values;
 pub mod verify_luks;
 pub mod verify_map;
 
-use crate::contract::kinds::{BlockDevices, FileStat, LuksDump};
+use crate::contract::kinds::{BlockDevices, FileStat};
 use crate::contract::{Control, Facts, HostCtx, Plan, Probe, RenderError};
 use crate::inventory::Role;
 use crate::report::model::Finding;

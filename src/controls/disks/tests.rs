@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use super::*;
-use crate::contract::kinds::Kind;
+use crate::contract::kinds::{Kind, LuksDump};
 use crate::contract::{Change, CmdFact};
 use crate::controls::sections::sections;
 use crate::inventory::{load_str, Inventory};
