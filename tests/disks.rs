@@ -229,3 +229,59 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// apply writes the crypttab and fstab rows of the declared disks and
+/// nothing else: every other line stays byte for byte, a second apply
+/// changes nothing, and the report-only findings (the device is not
+/// attached) stay drift. No loop device is needed: rows are rendered
+/// from the inventory.
+#[test]
+fn crypttab_and_fstab_rows_are_applied_key_level_and_settle() {
+    let u = uuid();
+    let disk = format!("{{ device = \"UUID={u}\", name = \"data\", mount = \"/srv/data\", fs = \"xfs\", key = \"/etc/luks-keys/data.key\" }}");
+    let inv = crate::util::PAIR.replace("disks = []", &format!("disks = [{disk}]"));
+    let t = TestLab::new(&["otc-db-1", "otc-app-1"], &inv);
+    let crypttab = "# <target name>\t<source device>\t\t<key file>\t<options>\r\nswap_x\t/dev/vda2\t/dev/urandom\tswap,cipher=aes-xts-plain64,size=512\r\n";
+    let fstab = "# static file system information\nUUID=5b4d1e0e-8a4f-4a8c-9a62-2f7f6c1d9a01 / ext4 errors=remount-ro 0 1\n/dev/mapper/data   /srv/data   ext4   defaults   0 0\n";
+    t.on(
+        "otc-db-1",
+        &format!("printf '%s' '{crypttab}' > /etc/crypttab && printf '%s' '{fstab}' > /etc/fstab && chmod 0640 /etc/crypttab"),
+    );
+    let r = t.harden(&["apply", "--yes", "--format", "json"]);
+    let _ = r.json();
+    assert_eq!(
+        t.on("otc-db-1", "cat /etc/crypttab"),
+        format!(
+            "{crypttab}# harden: managed keys\r\ndata UUID={u} /etc/luks-keys/data.key luks\r\n"
+        )
+    );
+    assert_eq!(
+        t.on("otc-db-1", "cat /etc/fstab"),
+        "# static file system information\nUUID=5b4d1e0e-8a4f-4a8c-9a62-2f7f6c1d9a01 / ext4 errors=remount-ro 0 1\n/dev/mapper/data /srv/data xfs defaults,nofail 0 2\n"
+    );
+    assert_eq!(
+        t.on("otc-db-1", "stat -c %a /etc/crypttab").trim(),
+        "640",
+        "mode kept"
+    );
+    // Settled: a second apply writes nothing; the device findings remain.
+    let r = t.harden(&["apply", "--yes", "--format", "json"]);
+    let rep = r.json();
+    for h in rep["hosts"].as_array().expect("hosts") {
+        assert_eq!(h["changes_applied"], 0, "{h}");
+    }
+    let d = crate::util::drifting(&rep);
+    assert!(
+        d.contains(&(
+            "otc-db-1".into(),
+            "device-present".into(),
+            format!("UUID={u}")
+        )),
+        "{d:?}"
+    );
+    assert!(
+        d.contains(&("otc-db-1".into(), "key-file".into(), format!("UUID={u}"))),
+        "{d:?}"
+    );
+    assert!(!d.iter().any(|(_, c, _)| c == "file-rows"), "{d:?}");
+}

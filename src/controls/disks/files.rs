@@ -81,3 +81,7 @@ pub fn plan_files(
         .push("if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi".into());
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "files_tests.rs"]
+mod tests;

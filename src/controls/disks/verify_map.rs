@@ -42,10 +42,7 @@ pub fn mapping(d: &Disk, item: &str, node: &str, devs: &[BlockDevice]) -> Findin
         "{} mounted from crypt mapping `{}` ({fs}) of {kname}",
         d.mount, d.name
     );
-    let actual = match devs
-        .iter()
-        .find(|b| b.mountpoints.iter().any(|m| *m == d.mount))
-    {
+    let actual = match devs.iter().find(|b| b.mountpoints.contains(&d.mount)) {
         None => format!("nothing is mounted at {}", d.mount),
         Some(m) if m.kind != DevType::Crypt => format!(
             "{} mounted from {} (TYPE {}), not a crypt mapping",
