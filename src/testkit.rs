@@ -166,6 +166,10 @@ impl Inv {
             for line in &h.lines {
                 t += &format!("{line}\n");
             }
+            // A data host declares its data disks (pol-data-disks-undeclared).
+            if h.role == "data" && !h.lines.iter().any(|l| l.starts_with("disks")) {
+                t += "disks = []\n";
+            }
         }
         t
     }

@@ -98,7 +98,7 @@ impl Offline {
             let port = l.local_addr().expect("local addr").port();
             l.set_nonblocking(true).expect("nonblocking");
             listeners.push(l);
-            text.push_str(&format!("\n[[hosts]]\nname = \"{name}\"\naddress = \"{addr}\"\nssh_port = {port}\nprovider = \"telekom\"\nenvironment = \"production\"\nroles = [\"data\"]\n"));
+            text.push_str(&format!("\n[[hosts]]\nname = \"{name}\"\naddress = \"{addr}\"\nssh_port = {port}\nprovider = \"telekom\"\nenvironment = \"production\"\nroles = [\"data\"]\ndisks = []\n"));
         }
         let p = dir.path().join("inv.toml");
         std::fs::write(&p, text).expect("write inventory");

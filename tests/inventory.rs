@@ -16,7 +16,7 @@ fn check(text: &str) -> crate::util::Run {
 const HEAD: &str = "[defaults]\ncontroller_sources = [\"10.213.0.2\"]\nmanagement_sources = [\"198.51.100.0/28\"]\nknown_hosts = \"known_hosts\"\n";
 
 fn host(extra: &str) -> String {
-    format!("{HEAD}\n[[hosts]]\nname = \"db\"\naddress = \"10.0.0.1\"\nprovider = \"telekom\"\nenvironment = \"production\"\nroles = [\"data\"]\n{extra}")
+    format!("{HEAD}\n[[hosts]]\nname = \"db\"\naddress = \"10.0.0.1\"\nprovider = \"telekom\"\nenvironment = \"production\"\nroles = [\"data\"]\ndisks = []\n{extra}")
 }
 
 #[test]
@@ -32,7 +32,7 @@ fn valid_inventory_passes() {
 fn unknown_key_names_file_key_line_and_valid_keys() {
     let r = check(&host("alow = []\n"));
     r.code(1)
-        .says("inv.toml:12:1")
+        .says("inv.toml:13:1")
         .says("error[inv-schema]")
         .says("hosts[0]")
         .says("unknown field `alow`")
@@ -48,7 +48,7 @@ fn bad_port_names_the_key_path() {
         .says("hosts[0].allow[0].port")
         .says("out of range")
         .says("1-65535")
-        .says(":12:");
+        .says(":13:");
 }
 
 #[test]
@@ -145,7 +145,7 @@ fn sshd_extra_may_not_override_managed_keywords() {
         "sshd = { extra = [\"PasswordAuthentication yes\"] }\n",
     ))
     .code(1)
-    .says("inv.toml:12:19: error[inv-sshd-extra]: hosts[0].sshd.extra[0]")
+    .says("inv.toml:13:19: error[inv-sshd-extra]: hosts[0].sshd.extra[0]")
     .says("`PasswordAuthentication` is not a keyword sshd.extra may set")
     .says("harden manages it")
     .says("allowed keywords: AcceptEnv");
@@ -159,7 +159,7 @@ fn newline_in_sshd_extra_is_a_located_error() {
         "sshd = { extra = [\"PermitTTY no\\nMatch Address 198.51.100.0/24\\nPasswordAuthentication yes\"] }\n",
     ));
     r.code(1)
-        .says("inv.toml:12:32: error[inv-control-char]: hosts[0].sshd.extra[0]")
+        .says("inv.toml:13:32: error[inv-control-char]: hosts[0].sshd.extra[0]")
         .says("line feed (U+000A) at character 13")
         .says("write the value on one line");
     assert!(!r.stderr.contains("render"), "{}", r.stderr);
@@ -196,7 +196,7 @@ fn allowed_sshd_extra_is_rendered_normalised() {
 fn ssh_user_must_be_a_user_name() {
     check(&host("ssh_user = 'x\"$(id)\"'\n"))
         .code(1)
-        .says("inv.toml:12:12: error[inv-bad-name]: hosts[0].ssh_user")
+        .says("inv.toml:13:12: error[inv-bad-name]: hosts[0].ssh_user")
         .says("is not a user name")
         .says("POSIX user name");
     check(&host("").replace("[defaults]\n", "[defaults]\nssh_user = \"Root$\"\n"))
@@ -211,11 +211,11 @@ fn path_with_quote_and_newline_is_refused() {
         "known_hosts = \"kh\\\"\\nProxyCommand touch /tmp/pwned\"\n",
     ))
     .code(1)
-    .says("inv.toml:12:20: error[inv-control-char]: hosts[0].known_hosts")
+    .says("inv.toml:13:20: error[inv-control-char]: hosts[0].known_hosts")
     .says("line feed");
     check(&host("identity = 'id\"x'\n"))
         .code(1)
-        .says("inv.toml:12:12: error[inv-bad-path]: hosts[0].identity")
+        .says("inv.toml:13:12: error[inv-bad-path]: hosts[0].identity")
         .says("OpenSSH cannot quote a `\"`");
     check(&format!("{HEAD}[ca]\ndir = 'ca\"dir'\n"))
         .code(1)
@@ -241,7 +241,7 @@ fn line_separator_in_a_name_is_refused() {
 fn tab_inside_a_value_is_refused() {
     check(&host("tenant = \"a\tb\"\n"))
         .code(1)
-        .says("inv.toml:12:12: error[inv-control-char]: hosts[0].tenant")
+        .says("inv.toml:13:12: error[inv-control-char]: hosts[0].tenant")
         .says("tab (U+0009)");
 }
 
@@ -254,7 +254,7 @@ fn non_utf8_is_located_at_the_first_bad_byte() {
     std::fs::write(&p, bytes).expect("write");
     harden_local(&["-i", p.to_str().unwrap_or_default(), "check"])
         .code(1)
-        .says("inv.toml:12:14: error[inv-encoding]")
+        .says("inv.toml:13:14: error[inv-encoding]")
         .says("byte 0xe9")
         .says("save the inventory as UTF-8");
 }
@@ -386,7 +386,7 @@ fn gatekeeper_rules_are_checked_and_the_backend_firewall_is_derived() {
     );
     check(&exposed)
         .code(1)
-        .says("inv.toml:19:")
+        .says("inv.toml:20:")
         .says("error[pol-gk-backend-exposed]")
         .says("protects: TOM-1.2-ports");
     check(&format!("{good}mode = \"http\"\n"))

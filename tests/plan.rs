@@ -29,6 +29,7 @@ address = "10.213.0.11"
 provider = "telekom"
 environment = "production"
 roles = ["data"]
+disks = []
 "#
     )
 }

@@ -105,7 +105,10 @@ fn a_section_registered_in_a_test_is_merged_per_host() {
     // The real sections are still loaded alongside.
     assert_eq!(inv.hosts[0].settings::<SshdSettings>().max_auth_tries, 3);
     let names: Vec<&str> = inv.hosts[0].sections.names().collect();
-    assert_eq!(names, ["firewall", "sshd", "gatekeeper", "banner", "motd"]);
+    assert_eq!(
+        names,
+        ["firewall", "sshd", "gatekeeper", "disks", "banner", "motd"]
+    );
 }
 
 #[test]
@@ -139,7 +142,7 @@ fn an_unregistered_section_is_an_unknown_key_listing_the_registered_ones() {
         "{e}"
     );
     assert!(
-        e.contains("`connect_timeout`, `firewall`, `sshd`, `gatekeeper`, `banner`\n"),
+        e.contains("`connect_timeout`, `firewall`, `sshd`, `gatekeeper`, `disks`, `banner`\n"),
         "{e}"
     );
     // A host built without a section reads its defaults, never panics.

@@ -11,6 +11,7 @@ mod banner;
 mod ca;
 mod cli;
 mod demo;
+mod disks;
 mod fake_api;
 mod faults;
 mod firewall;

@@ -154,6 +154,7 @@ provider = "telekom"
 environment = "production"
 tenant = "clinic-a"
 roles = ["data"]
+disks = []
 allow = [ { port = 5432, from = ["otc-app-1"] } ]
 
 [[hosts]]

@@ -145,7 +145,7 @@ mod tests {
         );
         for (n, name) in ["db", "app", "gw"].iter().enumerate() {
             text.push_str(&format!(
-                "\n[[hosts]]\nname = \"{name}\"\naddress = \"10.0.0.{}\"\nprovider = \"telekom\"\nenvironment = \"production\"\nroles = [\"data\"]\n",
+                "\n[[hosts]]\nname = \"{name}\"\naddress = \"10.0.0.{}\"\nprovider = \"telekom\"\nenvironment = \"production\"\nroles = [\"data\"]\ndisks = []\n",
                 n + 1
             ));
         }

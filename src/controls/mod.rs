@@ -29,5 +29,6 @@ pub static ALL: &[&dyn Control] = &[
     &ssh_ca::SshCa,
     &sshd::Sshd,
     &haproxy::Haproxy,
+    &disks::Disks,
     &banner::BannerControl,
 ];

@@ -66,6 +66,7 @@ provider = "telekom"
 environment = "production"
 tenant = "clinic-a"
 roles = ["data"]
+disks = []
 allow = [ { port = 5432, from = ["otc-app-1"], comment = "postgres from the app" } ]
 
 [[hosts]]

@@ -131,9 +131,12 @@ mod tests {
             get(super::super::DISK_ENCRYPTION),
             [
                 "haproxy",
+                "disks",
                 "pol-data-host-location",
                 "pol-gk-location",
-                "pol-gk-holds-data"
+                "pol-gk-holds-data",
+                "pol-disk-floor",
+                "pol-data-disks-undeclared"
             ]
         );
         assert!(get(super::super::SHREDDING).is_empty());

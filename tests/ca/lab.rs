@@ -45,6 +45,7 @@ address = "10.213.0.11"
 provider = "telekom"
 environment = "production"
 roles = ["data"]
+disks = []
 
 [[hosts]]
 name = "otc-app-1"

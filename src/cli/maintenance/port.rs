@@ -71,7 +71,7 @@ mod tests {
 
     fn inv() -> Inventory {
         let text = "[defaults]\ncontroller_sources = [\"10.213.0.2\"]\nmanagement_sources = [\"198.51.100.0/28\"]\nknown_hosts = \"known_hosts\"\n
-[[hosts]]\nname = \"db\"\naddress = \"10.0.0.1\"\nprovider = \"telekom\"\nenvironment = \"production\"\nroles = [\"data\"]\nallow = [ { port = 5432, from = [\"10.0.2.0/24\"] } ]\n
+[[hosts]]\nname = \"db\"\naddress = \"10.0.0.1\"\nprovider = \"telekom\"\nenvironment = \"production\"\nroles = [\"data\"]\ndisks = []\nallow = [ { port = 5432, from = [\"10.0.2.0/24\"] } ]\n
 [[hosts]]\nname = \"app\"\naddress = \"10.0.0.2\"\nprovider = \"telekom\"\nenvironment = \"production\"\nroles = [\"app\"]\nssh_port = 2222\n
 [[hosts]]\nname = \"gw\"\naddress = \"10.0.0.3\"\nprovider = \"telekom\"\nenvironment = \"production\"\nroles = [\"app\"]\n";
         load_str(

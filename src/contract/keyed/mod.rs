@@ -24,6 +24,7 @@
 
 mod error;
 mod line;
+pub mod table;
 mod text;
 
 #[cfg(test)]

@@ -11,6 +11,10 @@
 pub struct DiskSettings {
     /// Declared data disks, in inventory order.
     pub disks: Vec<Disk>,
+    /// Whether the host writes `disks` at all (`disks = []` declares that
+    /// it keeps no data on volumes of its own; absent on a data host is a
+    /// `pol-data-disks-undeclared` error).
+    pub declared: bool,
     /// What every LUKS keyslot and segment must meet.
     pub floor: LuksFloor,
     /// Swap must be absent or encrypted (always true on data hosts).

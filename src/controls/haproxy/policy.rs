@@ -58,11 +58,22 @@ fn err(
     });
 }
 
-/// Why `h` holds data, if it does: the `data` role. (Issue 10 adds
-/// "declares data disks" here.)
+/// Why `h` holds data, if it does: the `data` role, or data disks
+/// declared in `hosts[].disks`.
 pub fn holds_data(h: &Host) -> Option<String> {
-    h.has_role(Role::Data)
-        .then(|| format!("`{}` has the data role", h.name))
+    if h.has_role(Role::Data) {
+        return Some(format!("`{}` has the data role", h.name));
+    }
+    let disks = &h
+        .settings::<crate::controls::disks::model::DiskSettings>()
+        .disks;
+    (!disks.is_empty()).then(|| {
+        format!(
+            "`{}` declares {} data disk(s) (hosts[].disks)",
+            h.name,
+            disks.len()
+        )
+    })
 }
 
 fn gatekeeper_rules(inv: &Inventory, h: &Host, gk: &GatekeeperSettings, out: &mut Diags) {

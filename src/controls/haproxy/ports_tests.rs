@@ -14,7 +14,7 @@ const HEAD: &str =
     "[defaults]\ncontroller_sources = [\"10.213.0.2\"]\nknown_hosts = \"known_hosts\"\n";
 
 fn host(name: &str, addr: &str, provider: &str, roles: &str, extra: &str) -> String {
-    format!("\n[[hosts]]\nname = \"{name}\"\naddress = \"{addr}\"\nprovider = \"{provider}\"\nenvironment = \"production\"\nroles = [\"{roles}\"]\n{extra}")
+    format!("\n[[hosts]]\nname = \"{name}\"\naddress = \"{addr}\"\nprovider = \"{provider}\"\nenvironment = \"production\"\nroles = [\"{roles}\"]\n{}{extra}", if roles == "data" { "disks = []\n" } else { "" })
 }
 
 fn gw(name: &str, n: u8, services: &str) -> String {

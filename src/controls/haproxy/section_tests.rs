@@ -17,7 +17,7 @@ pub(super) const HEAD: &str =
 /// belongs to it), then `extra` hosts. `defaults` goes before the hosts.
 pub(super) fn estate(defaults: &str, gw: &str, extra: &str) -> String {
     let t = |name: &str, n: u8, roles: &str| {
-        format!("\n[[hosts]]\nname = \"{name}\"\naddress = \"10.0.1.{n}\"\nprovider = \"telekom\"\nenvironment = \"production\"\ntenant = \"t1\"\nroles = [{roles}]\n")
+        format!("\n[[hosts]]\nname = \"{name}\"\naddress = \"10.0.1.{n}\"\nprovider = \"telekom\"\nenvironment = \"production\"\ntenant = \"t1\"\nroles = [{roles}]\n{}", if roles.contains("data") { "disks = []\n" } else { "" })
     };
     format!(
         "{HEAD}{defaults}{}{}{}allow = [ {{ port = 5432, from = [\"app-1\", \"app-2\"] }} ]\n\n[[hosts]]\nname = \"gw-1\"\naddress = \"203.0.113.1\"\nextra_addresses = [\"2001:db8::1\"]\nprovider = \"hetzner\"\nenvironment = \"production\"\ntenant = \"t1\"\nroles = [\"gatekeeper\"]\n{gw}{extra}",
