@@ -1,0 +1,454 @@
+//! Is the device empty? One probe round trip and the pure parsers that
+//! read its answers as hostile input (bounded, no control characters,
+//! typed errors), each finding naming the command it came from.
+//!
+//! A device is empty only when every source agrees: it resolves to a
+//! writable block device of non-zero size, `blkid -p` exits 2 (nothing
+//! found), `wipefs -n` lists nothing, `/sys/class/block/<dev>` shows no
+//! holders (device-mapper, LVM, RAID) and no partitions, its major:minor is
+//! in no line of `/proc/self/mountinfo`, it is no active swap, and neither
+//! `/etc/fstab` nor `/etc/crypttab` names it. Besides, the mapping name,
+//! the mount point and the key file must be unused.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use super::device::Target;
+use crate::contract::{sh_quote, Facts, Probe};
+
+/// Probe ids.
+pub mod id {
+    /// Resolution and `/sys` state.
+    pub const STATE: &str = "disk.state";
+    /// `blkid -p -o export`.
+    pub const BLKID: &str = "disk.blkid";
+    /// `wipefs -n`.
+    pub const WIPEFS: &str = "disk.wipefs";
+    /// `/proc/self/mountinfo`.
+    pub const MOUNTINFO: &str = "disk.mountinfo";
+    /// `/proc/swaps`.
+    pub const SWAPS: &str = "disk.swaps";
+}
+
+/// The files read whole.
+pub const FSTAB: &str = "/etc/fstab";
+/// See [`FSTAB`].
+pub const CRYPTTAB: &str = "/etc/crypttab";
+
+const MAX_OUT: usize = 1 << 20;
+const MAX_LINES: usize = 20_000;
+const MAX_LINE: usize = 4096;
+/// Largest fstab/crypttab harden edits.
+pub const MAX_TAB: usize = 256 << 10;
+
+/// Something that makes the device (or the names it would take) not
+/// provably free.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Occupant {
+    /// What was found.
+    pub found: String,
+    /// The command or file that said so.
+    pub source: String,
+}
+
+impl fmt::Display for Occupant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (from `{}`)", self.found, self.source)
+    }
+}
+
+fn occ(found: String, source: &str) -> Occupant {
+    Occupant {
+        found,
+        source: source.to_string(),
+    }
+}
+
+/// What the probe round found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inspection {
+    /// The device node the declared path resolves to (`/dev/sdb`).
+    pub kernel_path: String,
+    /// Its kernel name (`sdb`).
+    pub kname: String,
+    /// `major:minor`.
+    pub devno: String,
+    /// Size in 512-byte sectors.
+    pub sectors: u64,
+    /// `/etc/fstab` as read (None: absent).
+    pub fstab: Option<String>,
+    /// `/etc/crypttab` as read (None: absent).
+    pub crypttab: Option<String>,
+    /// Everything that is in the way; empty means provably empty.
+    pub occupants: Vec<Occupant>,
+}
+
+/// The probes of one inspection.
+pub fn probes(t: &Target) -> BTreeSet<Probe> {
+    let dev = sh_quote(&t.device);
+    let state = format!(
+        r#"d=$(readlink -f -- {dev}) || {{ echo "resolve=failed"; exit 0; }}
+echo "path=$d"
+if [ ! -b "$d" ]; then echo "block=0"; exit 0; fi
+echo "block=1"
+k=${{d##*/}}
+s=/sys/class/block/$k
+echo "kname=$k"
+echo "devno=$(cat "$s/dev")"
+echo "size=$(cat "$s/size")"
+echo "ro=$(cat "$s/ro")"
+for h in "$s"/holders/*; do if [ -e "$h" ]; then echo "holder=${{h##*/}}"; fi; done
+for p in "$s"/*/partition; do if [ -e "$p" ]; then p=${{p%/partition}}; echo "part=${{p##*/}}"; fi; done
+if [ -e /dev/mapper/{name} ] || [ -L /dev/mapper/{name} ]; then echo "mapper=1"; fi
+if [ -e {key} ] || [ -L {key} ]; then echo "key=1"; fi
+true"#,
+        name = sh_quote(&t.name),
+        key = sh_quote(&t.key_file),
+    );
+    [
+        Probe::cmd(id::STATE, state),
+        Probe::cmd(id::BLKID, format!("blkid -p -o export -- {dev}")),
+        Probe::cmd(id::WIPEFS, format!("wipefs -n -- {dev}")),
+        Probe::cmd(id::MOUNTINFO, "cat /proc/self/mountinfo"),
+        Probe::cmd(id::SWAPS, "cat /proc/swaps"),
+        Probe::File(FSTAB.into()),
+        Probe::File(CRYPTTAB.into()),
+    ]
+    .into_iter()
+    .collect()
+}
+
+/// Splits hostile output into lines: bounded, no control characters.
+pub fn lines<'a>(what: &str, s: &'a str) -> Result<Vec<&'a str>, String> {
+    if s.len() > MAX_OUT {
+        return Err(format!("{what}: output larger than {MAX_OUT} bytes"));
+    }
+    let v: Vec<&str> = s.lines().collect();
+    if v.len() > MAX_LINES {
+        return Err(format!("{what}: more than {MAX_LINES} lines"));
+    }
+    for l in &v {
+        if l.len() > MAX_LINE {
+            return Err(format!("{what}: a line longer than {MAX_LINE} bytes"));
+        }
+        if l.chars().any(|c| c.is_control() && c != '\t') {
+            return Err(format!("{what}: a control character in {l:?}"));
+        }
+    }
+    Ok(v)
+}
+
+/// `/sys` and resolution state of the device.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct State {
+    /// Resolved path.
+    pub path: String,
+    /// Kernel name.
+    pub kname: String,
+    /// major:minor.
+    pub devno: String,
+    /// Sectors.
+    pub sectors: u64,
+    /// Found problems.
+    pub occupants: Vec<Occupant>,
+}
+
+fn devno_ok(s: &str) -> bool {
+    let mut it = s.split(':');
+    let ok = |p: Option<&str>| {
+        p.is_some_and(|p| !p.is_empty() && p.len() <= 10 && p.bytes().all(|b| b.is_ascii_digit()))
+    };
+    ok(it.next()) && ok(it.next()) && it.next().is_none()
+}
+
+fn kname_ok(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'!' | b':'))
+}
+
+/// Parses the [`id::STATE`] probe.
+pub fn state(t: &Target, rc: i32, out: &str) -> Result<State, String> {
+    const SRC: &str = "readlink -f / /sys/class/block";
+    if rc != 0 {
+        return Err(format!("{SRC}: exit {rc}"));
+    }
+    let mut s = State::default();
+    let mut block = None;
+    for l in lines(SRC, out)? {
+        let Some((k, v)) = l.split_once('=') else {
+            return Err(format!("{SRC}: unexpected line {l:?}"));
+        };
+        match k {
+            "resolve" => return Err(format!("{}: readlink -f failed", t.device)),
+            "path" => s.path = v.to_string(),
+            "block" => block = Some(v == "1"),
+            "kname" if kname_ok(v) => s.kname = v.to_string(),
+            "devno" if devno_ok(v) => s.devno = v.to_string(),
+            "size" => {
+                s.sectors = v
+                    .parse()
+                    .map_err(|_| format!("{SRC}: size {v:?} is not a number"))?
+            }
+            "ro" if v == "1" => s.occupants.push(occ("the device is read-only".into(), SRC)),
+            "ro" => {}
+            "holder" => s.occupants.push(occ(
+                format!(
+                    "held by {v:?} ({}): it is in use by device-mapper, LVM or RAID",
+                    if v.starts_with("md") {
+                        "a RAID array"
+                    } else {
+                        "a dm device"
+                    }
+                ),
+                "ls /sys/class/block/<dev>/holders",
+            )),
+            "part" => s.occupants.push(occ(
+                format!("it has a partition {v:?} (a partition table)"),
+                "/sys/class/block/<dev>/*/partition",
+            )),
+            "mapper" => s.occupants.push(occ(
+                format!("the mapping name /dev/mapper/{} is already in use", t.name),
+                "test -e /dev/mapper/<name>",
+            )),
+            "key" => s.occupants.push(occ(
+                format!(
+                    "the key file {} already exists (harden never overwrites a key)",
+                    t.key_file
+                ),
+                "test -e <key file>",
+            )),
+            _ => return Err(format!("{SRC}: unexpected value in {l:?}")),
+        }
+    }
+    match block {
+        Some(true) => {}
+        Some(false) => {
+            s.occupants.push(occ(
+                format!(
+                    "{} resolves to {:?}, which is not a block device",
+                    t.device, s.path
+                ),
+                "readlink -f; test -b",
+            ));
+            return Ok(s);
+        }
+        None => return Err(format!("{SRC}: no answer")),
+    }
+    if !super::device::device_ok(&s.path) || s.kname.is_empty() || s.devno.is_empty() {
+        return Err(format!(
+            "{SRC}: the device resolved to an unusable name or number ({:?}, {:?}, {:?})",
+            s.path, s.kname, s.devno
+        ));
+    }
+    if s.sectors == 0 {
+        s.occupants
+            .push(occ("the device has size 0 (no medium?)".into(), SRC));
+    }
+    Ok(s)
+}
+
+/// Parses `blkid -p -o export`: exit 2 with no output is the only "empty".
+pub fn blkid(rc: i32, out: &str) -> Result<Vec<Occupant>, String> {
+    const SRC: &str = "blkid -p";
+    let ls = lines(SRC, out)?;
+    if rc == 2 && ls.iter().all(|l| l.trim().is_empty()) {
+        return Ok(Vec::new());
+    }
+    if rc != 0 {
+        return Ok(vec![occ(
+            format!(
+                "blkid -p exited {rc} (2 is \"nothing found\"): the device cannot be proven empty"
+            ),
+            SRC,
+        )]);
+    }
+    let get = |key: &str| {
+        ls.iter()
+            .find_map(|l| l.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
+    };
+    let mut v = Vec::new();
+    if let Some(pt) = get("PTTYPE") {
+        v.push(occ(format!("a partition table (PTTYPE={pt})"), SRC));
+    }
+    match get("TYPE") {
+        Some("crypto_LUKS") => v.push(occ(
+            format!(
+                "a LUKS header (TYPE=crypto_LUKS VERSION={})",
+                get("VERSION").unwrap_or("?")
+            ),
+            SRC,
+        )),
+        Some("LVM2_member") => v.push(occ(
+            "an LVM physical volume (TYPE=LVM2_member): part of a volume group".into(),
+            SRC,
+        )),
+        Some("linux_raid_member") => v.push(occ(
+            "a RAID member (TYPE=linux_raid_member): part of an md array".into(),
+            SRC,
+        )),
+        Some(t) => v.push(occ(
+            format!(
+                "a {t} signature (TYPE={t} USAGE={})",
+                get("USAGE").unwrap_or("?")
+            ),
+            SRC,
+        )),
+        None => {}
+    }
+    if v.is_empty() {
+        v.push(occ(
+            format!(
+                "blkid -p found something it does not name: {:?}",
+                ls.join(" ")
+            ),
+            SRC,
+        ));
+    }
+    Ok(v)
+}
+
+/// Parses `wipefs -n`: any listed signature, or any failure, is in the way.
+pub fn wipefs(rc: i32, out: &str, err: &str) -> Result<Vec<Occupant>, String> {
+    const SRC: &str = "wipefs -n";
+    if rc != 0 {
+        let first = lines(SRC, err)?.first().copied().unwrap_or("").to_string();
+        return Ok(vec![occ(format!("wipefs -n exited {rc}: {first:?}"), SRC)]);
+    }
+    let mut v = Vec::new();
+    for l in lines(SRC, out)? {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        match f.as_slice() {
+            [] => {}
+            ["DEVICE", "OFFSET", ..] => {}
+            [_, offset, kind, ..] => {
+                v.push(occ(format!("a {kind} signature at offset {offset}"), SRC))
+            }
+            _ => v.push(occ(format!("a signature: {l:?}"), SRC)),
+        }
+    }
+    Ok(v)
+}
+
+/// Mounts of the device (by major:minor) and of the mount point.
+pub fn mountinfo(devno: &str, mount: &str, out: &str) -> Result<Vec<Occupant>, String> {
+    const SRC: &str = "/proc/self/mountinfo";
+    let mut v = Vec::new();
+    for l in lines(SRC, out)? {
+        let f: Vec<&str> = l.split(' ').collect();
+        if f.len() < 5 {
+            return Err(format!("{SRC}: a line with fewer than 5 fields: {l:?}"));
+        }
+        if f[2] == devno {
+            v.push(occ(format!("it is mounted at {:?}", f[4]), SRC));
+        } else if f[4] == mount {
+            v.push(occ(
+                format!(
+                    "the mount point {mount} already has device {} mounted",
+                    f[2]
+                ),
+                SRC,
+            ));
+        }
+    }
+    Ok(v)
+}
+
+/// Active swap on the device.
+pub fn swaps(names: &[&str], out: &str) -> Result<Vec<Occupant>, String> {
+    const SRC: &str = "/proc/swaps";
+    Ok(lines(SRC, out)?
+        .into_iter()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|dev| names.contains(dev))
+        .map(|dev| occ(format!("{dev} is active swap"), SRC))
+        .collect())
+}
+
+/// Lines of fstab (`field` 0) or crypttab (`field` 1) whose source names
+/// the device.
+pub fn tab_refs(
+    file: &str,
+    text: &str,
+    field: usize,
+    names: &[&str],
+) -> Result<Vec<Occupant>, String> {
+    let mut v = Vec::new();
+    for (n, l) in lines(file, text)?.into_iter().enumerate() {
+        let t = l.trim_start();
+        if t.starts_with('#') {
+            continue;
+        }
+        if let Some(src) = t.split_whitespace().nth(field) {
+            if names.contains(&src) {
+                v.push(occ(format!("{file} line {} names it: {l:?}", n + 1), file));
+            }
+        }
+    }
+    Ok(v)
+}
+
+fn tab_text(facts: &Facts, path: &str) -> Result<Option<String>, String> {
+    let f = facts.file(path);
+    if f.not_regular {
+        return Err(format!("{path} is not a regular file"));
+    }
+    if !f.present {
+        return Ok(None);
+    }
+    if f.content.len() > MAX_TAB {
+        return Err(format!("{path} is larger than {MAX_TAB} bytes"));
+    }
+    String::from_utf8(f.content)
+        .map(Some)
+        .map_err(|_| format!("{path} is not UTF-8; harden does not edit it"))
+}
+
+/// Reads one inspection from its facts.
+pub fn read(t: &Target, facts: &Facts) -> Result<Inspection, String> {
+    let cmd = |id: &str| facts.cmd(id).ok_or_else(|| format!("no answer to {id}"));
+    let st = cmd(id::STATE)?;
+    let s = state(t, st.rc, &st.stdout)?;
+    let mut occupants = s.occupants.clone();
+    let fstab = tab_text(facts, FSTAB)?;
+    let crypttab = tab_text(facts, CRYPTTAB)?;
+    if s.kname.is_empty() {
+        return Ok(Inspection {
+            kernel_path: s.path,
+            kname: s.kname,
+            devno: s.devno,
+            sectors: 0,
+            fstab,
+            crypttab,
+            occupants,
+        });
+    }
+    let b = cmd(id::BLKID)?;
+    occupants.extend(blkid(b.rc, &b.stdout)?);
+    let w = cmd(id::WIPEFS)?;
+    occupants.extend(wipefs(w.rc, &w.stdout, &w.stderr)?);
+    let m = cmd(id::MOUNTINFO)?;
+    if m.rc != 0 {
+        return Err(format!("cat /proc/self/mountinfo: exit {}", m.rc));
+    }
+    occupants.extend(mountinfo(&s.devno, &t.mount, &m.stdout)?);
+    let names = [t.device.as_str(), s.path.as_str()];
+    let sw = cmd(id::SWAPS)?;
+    occupants.extend(swaps(&names, &sw.stdout)?);
+    if let Some(text) = &fstab {
+        occupants.extend(tab_refs(FSTAB, text, 0, &names)?);
+    }
+    if let Some(text) = &crypttab {
+        occupants.extend(tab_refs(CRYPTTAB, text, 1, &names)?);
+    }
+    Ok(Inspection {
+        kernel_path: s.path,
+        kname: s.kname,
+        devno: s.devno,
+        sectors: s.sectors,
+        fstab,
+        crypttab,
+        occupants,
+    })
+}
