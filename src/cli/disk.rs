@@ -8,7 +8,7 @@
 //! parameters and asks on a terminal (only `yes` is accepted), as `apply`
 //! does; without a terminal it changes nothing and exits 1.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -84,18 +84,23 @@ fn host<'a>(inv: &'a Inventory, name: &str) -> Result<&'a Host> {
 }
 
 /// Prints the steps and decides: `--yes`, or `yes` typed on a terminal.
-fn confirm(host: &str, device: &str, steps: &[String], yes: bool) -> bool {
-    println!("{host}: {device} is empty (blkid -p, wipefs -n, /sys, mountinfo, swaps, fstab, crypttab agree). harden will:");
+fn confirm(
+    out: &mut dyn Write,
+    host: &str,
+    device: &str,
+    steps: &[String],
+    yes: bool,
+    interactive: bool,
+) -> bool {
+    let _ = writeln!(out, "{host}: {device} is empty (blkid -p, wipefs -n, /sys, mountinfo, swaps, fstab, crypttab agree). harden will:");
     for (i, s) in steps.iter().enumerate() {
-        println!("  {}. {s}", i + 1);
+        let _ = writeln!(out, "  {}. {s}", i + 1);
     }
+    let _ = out.flush();
     if yes {
         return true;
     }
-    if !std::io::stdin().is_terminal() {
-        eprintln!(
-            "harden: not changed: pass --yes to carry out these steps (stdin is not a terminal)"
-        );
+    if !interactive {
         return false;
     }
     eprint!("\nEncrypt {device} on {host}? Only 'yes' is accepted: ");
@@ -110,27 +115,48 @@ pub fn run(inv_path: &std::path::Path, args: &Args) -> Result<u8> {
     for w in &inv.warnings {
         eprintln!("{w}");
     }
-    let h = host(&inv, &a.host)?;
+    encrypt(
+        &inv,
+        a,
+        std::io::stdin().is_terminal(),
+        &mut std::io::stdout(),
+    )
+}
+
+/// `disk encrypt` against a loaded inventory, the report written to
+/// `out`; `interactive` says whether to ask on the terminal without
+/// `--yes`. Errors carry their `disk-…` code.
+pub fn encrypt(
+    inv: &Inventory,
+    a: &EncryptArgs,
+    interactive: bool,
+    out: &mut dyn Write,
+) -> Result<u8> {
+    let h = host(inv, &a.host)?;
     let disk = find(h, &a.device)?;
     let floor = &h.settings::<DiskSettings>().floor;
     crate::disk::device::target(disk, floor).map_err(|e| anyhow!("{}: {e}", h.name))?;
-    let ctx = RunContext::new(&inv, Duration::from_secs(a.command_timeout))?;
-    let reporter = Reporter::new(&inv, &ctx).map_err(|e| anyhow!("{e}"))?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
+    let ctx = RunContext::new(inv, Duration::from_secs(a.command_timeout))?;
+    let reporter = Reporter::new(inv, &ctx).map_err(|e| anyhow!("{e}"))?;
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
     let result = rt.block_on(async {
         reporter.flush().await;
         session::encrypt(&ctx, &reporter, h, disk, floor, |steps| {
-            confirm(&h.name, &a.device, steps, a.yes)
+            confirm(&mut *out, &h.name, &a.device, steps, a.yes, interactive)
         })
         .await
     });
     match result.map_err(|e| anyhow!("{e}"))? {
-        Outcome::NotConfirmed => bail!("not encrypted: confirmation declined (pass --yes to carry out the steps without asking); nothing was written"),
+        Outcome::NotConfirmed => bail!(
+            "[disk-not-confirmed] not encrypted: pass --yes to carry out these steps{}; nothing was written",
+            if interactive { " (the answer was not 'yes')" } else { " (stdin is not a terminal)" }
+        ),
         Outcome::Done(d) => {
-            println!(
+            writeln!(
+                out,
                 "{}: {} ({}) is LUKS2 ({}, {} bits, argon2id) as /dev/mapper/{}, {} mounted on {}",
                 h.name,
                 d.target.device,
@@ -140,20 +166,20 @@ pub fn run(inv_path: &std::path::Path, args: &Args) -> Result<u8> {
                 d.target.name,
                 d.target.fs.as_str(),
                 d.target.mount
-            );
-            println!(
+            )?;
+            writeln!(
+                out,
                 "{}: UUID {}; header backup {} (0600): copy it off the host, then delete it there (docs/disks.md)",
                 h.name,
                 d.progress.uuid.as_deref().unwrap_or("?"),
                 d.progress.backup.as_deref().unwrap_or("?")
-            );
+            )?;
             if !d.header_problems.is_empty() {
-                eprintln!(
-                    "harden: {}: the new header does not match the declared parameters: {}",
+                bail!(
+                    "[disk-header-mismatch] {}: the new header does not match the declared parameters: {}",
                     h.name,
                     d.header_problems.join("; ")
                 );
-                return Ok(1);
             }
             Ok(if reporter.trouble() { 1 } else { 0 })
         }

@@ -248,6 +248,13 @@ pub fn state(t: &Target, rc: i32, out: &str) -> Result<State, String> {
     Ok(s)
 }
 
+fn article(word: &str) -> &'static str {
+    match word.bytes().next() {
+        Some(b'a' | b'e' | b'i' | b'o' | b'u' | b'A' | b'E' | b'I' | b'O' | b'U') => "an",
+        _ => "a",
+    }
+}
+
 /// Parses `blkid -p -o export`: exit 2 with no output is the only "empty".
 pub fn blkid(rc: i32, out: &str) -> Result<Vec<Occupant>, String> {
     const SRC: &str = "blkid -p";
@@ -289,7 +296,8 @@ pub fn blkid(rc: i32, out: &str) -> Result<Vec<Occupant>, String> {
         )),
         Some(t) => v.push(occ(
             format!(
-                "a {t} signature (TYPE={t} USAGE={})",
+                "{} {t} signature (TYPE={t} USAGE={})",
+                article(t),
                 get("USAGE").unwrap_or("?")
             ),
             SRC,
@@ -321,9 +329,10 @@ pub fn wipefs(rc: i32, out: &str, err: &str) -> Result<Vec<Occupant>, String> {
         match f.as_slice() {
             [] => {}
             ["DEVICE", "OFFSET", ..] => {}
-            [_, offset, kind, ..] => {
-                v.push(occ(format!("a {kind} signature at offset {offset}"), SRC))
-            }
+            [_, offset, kind, ..] => v.push(occ(
+                format!("{} {kind} signature at offset {offset}", article(kind)),
+                SRC,
+            )),
             _ => v.push(occ(format!("a signature: {l:?}"), SRC)),
         }
     }

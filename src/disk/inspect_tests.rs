@@ -83,7 +83,7 @@ fn every_kind_of_content_is_named_with_its_command() {
     let ext4 = "DEVNAME=/dev/loop0\nUUID=06174429-362b-4e6a-9b95-a631027be8e6\nVERSION=1.0\nBLOCK_SIZE=1024\nTYPE=ext4\nUSAGE=filesystem\n";
     let cases: &[(&str, (i32, &str), &str)] = &[
         (
-            "a ext4 signature (TYPE=ext4 USAGE=filesystem)",
+            "an ext4 signature (TYPE=ext4 USAGE=filesystem)",
             (0, ext4),
             "blkid -p",
         ),
@@ -128,7 +128,7 @@ fn every_kind_of_content_is_named_with_its_command() {
     assert_eq!(i.occupants.len(), 1);
     assert_eq!(
         i.occupants[0].to_string(),
-        "a ext4 signature at offset 0x438 (from `wipefs -n`)"
+        "an ext4 signature at offset 0x438 (from `wipefs -n`)"
     );
 }
 

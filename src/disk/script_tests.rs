@@ -116,3 +116,52 @@ fn progress_reads_only_framed_well_formed_markers() {
     assert_eq!((bad.uuid, bad.backup), (None, None));
     assert_eq!(Progress::default().describe(), "nothing was written");
 }
+
+#[test]
+fn the_header_read_back_is_checked_against_the_parameters() {
+    use super::remote::header_problems;
+    use crate::contract::kinds::{Kdf, LuksHeader, LuksKeyslot, LuksSegment};
+    let want = plan().target.params;
+    let good = LuksHeader {
+        version: 2,
+        segments: vec![LuksSegment {
+            id: 0,
+            kind: "crypt".into(),
+            encryption: Some("aes-xts-plain64".into()),
+            key_bits: Some(512),
+            flags: vec![],
+        }],
+        keyslots: vec![LuksKeyslot {
+            id: 0,
+            kind: "luks2".into(),
+            key_bits: Some(512),
+            kdf: Some(Kdf::Argon2 {
+                id: true,
+                time: 4,
+                memory_kib: 262144,
+                parallel: 4,
+            }),
+        }],
+        tokens: vec![],
+        requirements: vec![],
+    };
+    assert_eq!(header_problems(&good, &want), Vec::<String>::new());
+    let mut weak = good.clone();
+    weak.version = 1;
+    weak.segments[0].encryption = Some("aes-cbc-essiv:sha256".into());
+    weak.segments[0].key_bits = Some(256);
+    weak.keyslots[0].kdf = Some(Kdf::Pbkdf2 {
+        hash: "sha256".into(),
+        iterations: 1000,
+    });
+    let p = header_problems(&weak, &want);
+    assert_eq!(p.len(), 4, "{p:?}");
+    let mut cheap = good;
+    cheap.keyslots[0].kdf = Some(Kdf::Argon2 {
+        id: true,
+        time: 4,
+        memory_kib: 32768,
+        parallel: 4,
+    });
+    assert_eq!(header_problems(&cheap, &want).len(), 1);
+}
