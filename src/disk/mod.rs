@@ -10,7 +10,8 @@
 //!   here (nothing unvalidated reaches a shell line);
 //! - [`inspect`]: one probe round trip (resolve the device, `/sys`, `blkid
 //!   -p`, `wipefs -n`, mountinfo, swaps, fstab, crypttab) and the pure,
-//!   bounded parsers that turn it into a list of [`inspect::Occupant`]s;
+//!   bounded parsers ([`parse`]) that turn it into a list of
+//!   [`inspect::Occupant`]s;
 //! - [`tabs`]: the crypttab and fstab lines, edited line by line (other
 //!   lines stay byte for byte);
 //! - [`script`]: the steps shown without `--yes` and the one script that
@@ -28,6 +29,7 @@
 
 pub mod device;
 pub mod inspect;
+pub mod parse;
 pub mod remote;
 pub mod script;
 pub mod session;
