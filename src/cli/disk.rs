@@ -194,6 +194,48 @@ mod tests {
     use super::Sub;
 
     #[test]
+    fn the_device_must_be_a_declared_disk_of_the_host() {
+        use crate::controls::disks::model::{DeviceRef, Disk, DiskSettings, Fs, KeySource};
+        let mut inv = crate::testkit::inventory()
+            .host("otc-db-1", "10.213.0.11", "app")
+            .load();
+        let h = &inv.hosts[0];
+        let e = super::find(h, "/dev/disk/by-id/x").unwrap_err().to_string();
+        assert!(
+            e.contains("[disk-not-declared]") && e.contains("none declared"),
+            "{e}"
+        );
+        let disk = |device| Disk {
+            device,
+            name: "data1".into(),
+            mount: "/srv/data".into(),
+            fs: Fs::Ext4,
+            key: KeySource::File("/etc/k".into()),
+        };
+        inv.hosts[0].sections.insert(
+            "disks",
+            Box::new(DiskSettings {
+                disks: vec![
+                    disk(DeviceRef::Path("/dev/disk/by-id/x".into())),
+                    disk(DeviceRef::Uuid(
+                        "0b6e3f0e-1111-2222-3333-444455556666".into(),
+                    )),
+                ],
+                ..DiskSettings::default()
+            }),
+        );
+        let h = &inv.hosts[0];
+        assert!(super::find(h, "/dev/disk/by-id/x").is_ok());
+        assert!(super::find(h, "UUID=0b6e3f0e-1111-2222-3333-444455556666").is_ok());
+        let e = super::find(h, "/dev/sdb").unwrap_err().to_string();
+        assert!(
+            e.contains("/dev/disk/by-id/x, UUID=0b6e3f0e-1111-2222-3333-444455556666"),
+            "{e}"
+        );
+        assert!(super::host(&inv, "otc-db-2").is_err());
+    }
+
+    #[test]
     fn encrypt_flags() {
         let c = Cli::try_parse_from([
             "harden",
