@@ -4,7 +4,8 @@
 //!
 //! A device is empty only when every source agrees: it resolves to a
 //! writable block device of non-zero size, `blkid -p` exits 2 (nothing
-//! found), `wipefs -n` lists nothing, `/sys/class/block/<dev>` shows no
+//! found), `wipefs -n` lists nothing, `sfdisk -d` (where installed) dumps
+//! no partition table, `/sys/class/block/<dev>` shows no
 //! holders (device-mapper, LVM, RAID) and no partitions, its major:minor is
 //! in no line of `/proc/self/mountinfo`, it is no active swap, and neither
 //! `/etc/fstab` nor `/etc/crypttab` names it. Besides, the mapping name,
@@ -16,7 +17,7 @@ use std::fmt;
 use super::device::Target;
 use crate::contract::{sh_quote, Facts, Probe};
 
-pub use super::parse::{blkid, lines, mountinfo, state, swaps, tab_refs, wipefs, State};
+pub use super::parse::{blkid, lines, mountinfo, sfdisk, state, swaps, tab_refs, wipefs, State};
 
 /// Probe ids.
 pub mod id {
@@ -26,6 +27,8 @@ pub mod id {
     pub const BLKID: &str = "disk.blkid";
     /// `wipefs -n`.
     pub const WIPEFS: &str = "disk.wipefs";
+    /// `sfdisk -d` (where util-linux ships it).
+    pub const SFDISK: &str = "disk.sfdisk";
     /// `/proc/self/mountinfo`.
     pub const MOUNTINFO: &str = "disk.mountinfo";
     /// `/proc/swaps`.
@@ -101,6 +104,10 @@ true"#,
         Probe::cmd(id::STATE, state),
         Probe::cmd(id::BLKID, format!("blkid -p -o export -- {dev}")),
         Probe::cmd(id::WIPEFS, format!("wipefs -n -- {dev}")),
+        Probe::cmd(
+            id::SFDISK,
+            format!("if command -v sfdisk >/dev/null 2>&1; then sfdisk -d -- {dev}; else echo '#no-sfdisk'; fi"),
+        ),
         Probe::cmd(id::MOUNTINFO, "cat /proc/self/mountinfo"),
         Probe::cmd(id::SWAPS, "cat /proc/swaps"),
         Probe::File(FSTAB.into()),
@@ -149,6 +156,9 @@ pub fn read(t: &Target, facts: &Facts) -> Result<Inspection, String> {
     occupants.extend(blkid(b.rc, &b.stdout)?);
     let w = cmd(id::WIPEFS)?;
     occupants.extend(wipefs(w.rc, &w.stdout, &w.stderr)?);
+    if let Some(sf) = facts.cmd(id::SFDISK) {
+        occupants.extend(sfdisk(sf.rc, &sf.stdout)?);
+    }
     let m = cmd(id::MOUNTINFO)?;
     if m.rc != 0 {
         return Err(format!("cat /proc/self/mountinfo: exit {}", m.rc));

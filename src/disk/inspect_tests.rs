@@ -133,6 +133,41 @@ fn every_kind_of_content_is_named_with_its_command() {
 }
 
 #[test]
+fn an_sfdisk_dump_is_a_partition_table() {
+    let dump = "label: gpt\nlabel-id: 3C1B2F6E-0D6A-4D7B-9A57-5D9B1E4A2C11\ndevice: /dev/loop0\nunit: sectors\n\n/dev/loop0p1 : start=2048, size=129024, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n";
+    let mut f = facts(STATE, (2, ""), "", MOUNTINFO, "", "");
+    f.set_cmd(
+        id::SFDISK,
+        CmdFact {
+            rc: 0,
+            stdout: dump.into(),
+            stderr: String::new(),
+        },
+    );
+    let i = read(&target(), &f).unwrap();
+    assert_eq!(i.occupants.len(), 1, "{:?}", i.occupants);
+    assert_eq!(
+        i.occupants[0].to_string(),
+        "a partition table (label: gpt) (from `sfdisk -d`)"
+    );
+    for (rc, out) in [(1, ""), (0, "#no-sfdisk\n")] {
+        f.set_cmd(
+            id::SFDISK,
+            CmdFact {
+                rc,
+                stdout: out.into(),
+                stderr: String::new(),
+            },
+        );
+        assert_eq!(
+            read(&target(), &f).unwrap().occupants,
+            vec![],
+            "{rc} {out:?}"
+        );
+    }
+}
+
+#[test]
 fn holders_partitions_mounts_swap_and_tab_references_are_in_the_way() {
     let st = format!("{STATE}holder=dm-0\nholder=md127\npart=loop3p1\nmapper=1\nkey=1\n");
     let mi = format!("{MOUNTINFO}41 22 7:3 / /mnt/old rw - ext4 /dev/loop3 rw\n42 22 7:9 / /srv/data rw - ext4 /dev/loop9 rw\n");

@@ -237,6 +237,26 @@ pub fn wipefs(rc: i32, out: &str, err: &str) -> Result<Vec<Occupant>, String> {
     Ok(v)
 }
 
+/// Parses `sfdisk -d`: a dump with a `label:` line is a partition table.
+/// sfdisk exits 1 when it finds none (and is absent on minimal systems),
+/// so only a dump counts; `blkid -p` and `wipefs -n` cover the rest.
+pub fn sfdisk(rc: i32, out: &str) -> Result<Vec<Occupant>, String> {
+    const SRC: &str = "sfdisk -d";
+    if rc != 0 {
+        return Ok(Vec::new());
+    }
+    Ok(lines(SRC, out)?
+        .into_iter()
+        .find_map(|l| l.strip_prefix("label:"))
+        .map(|label| {
+            vec![occ(
+                format!("a partition table (label: {})", label.trim()),
+                SRC,
+            )]
+        })
+        .unwrap_or_default())
+}
+
 /// Mounts of the device (by major:minor) and of the mount point.
 pub fn mountinfo(devno: &str, mount: &str, out: &str) -> Result<Vec<Occupant>, String> {
     const SRC: &str = "/proc/self/mountinfo";
