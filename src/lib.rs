@@ -23,6 +23,7 @@ pub mod ca;
 pub mod cli;
 pub mod contract;
 pub mod controls;
+pub mod disk;
 pub mod engine;
 pub mod events;
 pub mod inventory;

@@ -11,6 +11,8 @@ mod banner;
 mod ca;
 mod cli;
 mod demo;
+mod disk_encrypt;
+mod disk_encrypt_refuse;
 mod disks;
 mod fake_api;
 mod faults;

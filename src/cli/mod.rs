@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod ca;
 pub mod check;
+pub mod disk;
 pub mod maintenance;
 pub mod progress;
 pub mod render;
@@ -85,6 +86,8 @@ pub enum Command {
     Maintenance(maintenance::Args),
     /// Verify or show the tamper-evident audit log.
     Audit(audit::Args),
+    /// Set up a new LUKS2 data volume on a declared, provably empty device.
+    Disk(disk::Args),
 }
 
 /// The CA's public parts for offline commands. A CA that is configured but
@@ -123,6 +126,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         ),
         Command::Maintenance(a) => maintenance::run(&cli.inventory, &a),
         Command::Audit(a) => audit::run(&cli.inventory, &a),
+        Command::Disk(a) => disk::run(&cli.inventory, &a),
     }
 }
 

@@ -10,6 +10,9 @@
 //! restarts, and commands are run inside the host through that anchor.
 //! Root's shell start-up files are reset to a fresh server's, so the
 //! machine's own (a developer's pyenv, say) do not slow every login.
+//! `/proc/swaps` is the host's own and empty: the machine's swap (a CI
+//! runner may have some) is not a lab host's, and the disks control
+//! checks swap on data hosts.
 //! sshd logs to /var/log/auth.log in rsyslog's default (RFC 3339) line
 //! format: `sshd -E` writes no timestamps, and the maintenance history
 //! needs them, so sshd runs with `-D -e` and a bash loop stamps each line
@@ -110,6 +113,8 @@ hostname {name}
 mount -t overlay overlay -o lowerdir=/,upperdir={d}/upper,workdir={d}/work {m}
 mount --rbind /dev {m}/dev
 mount -t proc proc {m}/proc
+printf 'Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n' > {d}/swaps
+mount --bind {d}/swaps {m}/proc/swaps
 mount --rbind /sys {m}/sys
 mount -t tmpfs -o mode=1777 tmpfs {m}/tmp
 mount -t tmpfs -o mode=755 tmpfs {m}/run

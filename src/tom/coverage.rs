@@ -136,7 +136,8 @@ mod tests {
                 "pol-gk-location",
                 "pol-gk-holds-data",
                 "pol-disk-floor",
-                "pol-data-disks-undeclared"
+                "pol-data-disks-undeclared",
+                "pol-data-disks-none"
             ]
         );
         assert!(get(super::super::SHREDDING).is_empty());

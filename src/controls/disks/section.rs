@@ -98,6 +98,19 @@ impl Section for DisksSection {
                     )
                     .tom(crate::tom::DISK_ENCRYPTION.id)
                 });
+            } else if h.has_role(Role::Data) && h.settings::<DiskSettings>().disks.is_empty() {
+                let at = KeyPath::root().key("hosts").index(h.index).key("disks");
+                out.add(Severity::Warning, || {
+                    Diagnostic::at(
+                        &inv.source,
+                        &at,
+                        "pol-data-disks-none",
+                        format!("data host `{}` declares no data disks: harden verifies no encrypted volume on it", h.name),
+                        "declare the volumes that hold its data (disks = [{ device = \"/dev/disk/by-id/…\", … }]); `disks = []` suits only a host whose data lives elsewhere",
+                    )
+                    .tom(crate::tom::DISK_ENCRYPTION.id)
+                    .warning()
+                });
             }
         }
     }

@@ -64,4 +64,10 @@ pub(super) const CODES: &[CodeInfo] = &[
         tom: TOM,
         description: "a host with the data role does not declare its data disks (`disks = [...]`, or `disks = []` for none)",
     },
+    CodeInfo {
+        code: "pol-data-disks-none",
+        severity: "warning",
+        tom: TOM,
+        description: "a data host declares `disks = []`: no volume of it is verified as encrypted, so TOM-1.2-disk-encryption rests on something harden does not check there",
+    },
 ];

@@ -186,9 +186,31 @@ fn a_data_host_declares_its_disks() {
         e.contains("TOM-1.2-disk-encryption") && e.contains("disks = ["),
         "{e}"
     );
-    // `disks = []` declares that it has none of its own.
+    // `disks = []` declares that it has none of its own: it loads, with a
+    // warning that nothing on the host is verified as encrypted.
     let inv = load(&format!("{HEAD}{}", host("data", "disks = []\n"))).expect("loads");
     assert!(inv.hosts[0].settings::<DiskSettings>().declared);
+    let warned: Vec<String> = inv.warnings.iter().map(|d| d.to_string()).collect();
+    assert!(
+        warned
+            .iter()
+            .any(|w| w.contains("warning[pol-data-disks-none]")
+                && w.contains("data host `db-1` declares no data disks")),
+        "{warned:?}"
+    );
+    // A data host with a declared disk gets no such warning.
+    let inv = load(&format!(
+        "{HEAD}{}",
+        host("data", &format!("disks = [{DISK}]\n"))
+    ))
+    .expect("loads");
+    assert!(
+        !inv.warnings
+            .iter()
+            .any(|d| d.to_string().contains("pol-data-disks-none")),
+        "{:?}",
+        inv.warnings
+    );
     // A host that declares disks holds data (the gatekeeper rule reads this).
     let inv = load(&format!(
         "{HEAD}{}",
