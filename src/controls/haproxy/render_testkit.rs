@@ -147,11 +147,18 @@ impl Drop for Pki {
     }
 }
 
+/// The HAProxy binary the tests check configs with: Debian's, or another
+/// build named by `HARDEN_TEST_HAPROXY` (e.g. a 3.0 built from source, to
+/// prove the rendered config also passes the next LTS).
+pub fn haproxy_bin() -> String {
+    std::env::var("HARDEN_TEST_HAPROXY").unwrap_or_else(|_| "/usr/sbin/haproxy".into())
+}
+
 /// Runs the real `haproxy -dW -c -f` on `text`: `Ok` or its complaint.
 pub fn haproxy_check(dir: &Path, name: &str, text: &str) -> Result<(), String> {
     let f = dir.join(name);
     std::fs::write(&f, text).expect("write cfg");
-    let out = Command::new("/usr/sbin/haproxy")
+    let out = Command::new(haproxy_bin())
         .args(["-dW", "-c", "-f"])
         .arg(&f)
         .output()
