@@ -131,6 +131,13 @@ fn verify(p: &mut Plan, ctx: &HostCtx<'_>, s: &DiskSettings, facts: &Facts) {
     if s.require_encrypted_swap || ctx.host.has_role(Role::Data) {
         p.push(verify_map::swap(&host));
     }
+    if ctx.host.has_role(Role::Data) && s.disks.is_empty() {
+        p.push(
+            Finding::new("disks", "data-volumes", "disks", TOM).info(
+                "a data host that declares no data volume (`disks = []`): harden verifies no encrypted volume here, so TOM-1.2-disk-encryption is not evidenced for this host; declare the volumes that hold its data",
+            ),
+        );
+    }
     for d in &s.disks {
         let item = declared(&d.device);
         if let KeySource::File(k) = &d.key {

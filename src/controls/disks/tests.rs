@@ -354,3 +354,21 @@ fn offline_the_plan_renders_the_rows_only() {
             == 1
     );
 }
+
+#[test]
+fn a_data_host_without_declared_volumes_says_its_encryption_is_unverified() {
+    let inv = inv("");
+    let p = plan(&inv, &facts(&inv, "", ""));
+    let f = finding(&p, "data-volumes");
+    assert_eq!(f.status, Status::Info);
+    assert!(
+        f.message
+            .as_deref()
+            .is_some_and(|m| m.contains("verifies no encrypted volume")),
+        "{f:?}"
+    );
+    // With a declared volume there is no such remark.
+    let inv = self::inv(&by_uuid("/srv/data"));
+    let p = plan(&inv, &facts(&inv, fx!("luks/luks2-floor.out"), ""));
+    assert!(!p.findings.iter().any(|f| f.check == "data-volumes"));
+}
