@@ -15,6 +15,7 @@
 //! [`Credential`]: crate::backend::http::Credential
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -96,6 +97,8 @@ pub struct Token {
     pub expires_at: u64,
     /// The project it is scoped to (`token.project.id`).
     pub project_id: String,
+    /// Issued and not yet handed to a call.
+    unused: AtomicBool,
 }
 
 impl fmt::Debug for Token {
@@ -113,7 +116,7 @@ pub struct OtcAuth {
     iam: ApiClient,
     settings: AuthSettings,
     token: Mutex<Option<Arc<Token>>>,
-    issued: std::sync::atomic::AtomicU32,
+    issued: AtomicU32,
 }
 
 impl fmt::Debug for OtcAuth {
@@ -141,31 +144,39 @@ impl OtcAuth {
             iam,
             settings: settings.clone(),
             token: Mutex::new(None),
-            issued: std::sync::atomic::AtomicU32::new(0),
+            issued: AtomicU32::new(0),
         })
     }
 
     /// How many tokens were issued so far.
     pub fn tokens_issued(&self) -> u32 {
-        self.issued.load(std::sync::atomic::Ordering::Relaxed)
+        self.issued.load(Ordering::Relaxed)
     }
 
     /// The current token, renewed first when less than `renew_before` is
-    /// left. A token just issued is used even when it is short-lived.
+    /// left. A token just issued serves at least one call, even when it is
+    /// short-lived (no renewal loop on a token shorter than the margin).
     pub async fn token(&self) -> Result<Arc<Token>, OtcError> {
         let now = crate::timefmt::now();
         let margin = self.settings.renew_before.as_secs();
         if let Some(t) = self.cached() {
-            if t.expires_at > now.saturating_add(margin) {
+            if t.unused.swap(false, Ordering::Relaxed) || t.expires_at > now.saturating_add(margin)
+            {
                 return Ok(t);
             }
         }
-        self.issue().await
+        let t = self.issue().await?;
+        t.unused.store(false, Ordering::Relaxed);
+        Ok(t)
     }
 
-    /// The project id of the token's scope.
+    /// The project id of the token's scope (the cached token's, even when
+    /// it is due for renewal: the scope does not change).
     pub async fn project_id(&self) -> Result<String, OtcError> {
-        Ok(self.token().await?.project_id.clone())
+        if let Some(t) = self.cached() {
+            return Ok(t.project_id.clone());
+        }
+        Ok(self.issue().await?.project_id.clone())
     }
 
     fn cached(&self) -> Option<Arc<Token>> {
@@ -231,12 +242,12 @@ impl OtcAuth {
             secret,
             expires_at,
             project_id,
+            unused: AtomicBool::new(true),
         });
         if let Ok(mut g) = self.token.lock() {
             *g = Some(t.clone());
         }
-        self.issued
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.issued.fetch_add(1, Ordering::Relaxed);
         Ok(t)
     }
 }
