@@ -14,7 +14,7 @@ pub enum OtcError {
     /// An API client could not be set up.
     Config(ConfigError),
     /// A call failed (its code: `api-answer`, `api-timeout`, …).
-    Api(ApiError),
+    Api(Box<ApiError>),
     /// IAM answered with success, but without a usable token.
     Token(String),
     /// A success answer that is not the documented shape, or hostile.
@@ -65,6 +65,6 @@ impl std::error::Error for OtcError {}
 
 impl From<ApiError> for OtcError {
     fn from(e: ApiError) -> Self {
-        OtcError::Api(e)
+        OtcError::Api(Box::new(e))
     }
 }
