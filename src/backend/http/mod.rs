@@ -3,8 +3,9 @@
 //! volume metadata) rather than on a host.
 //!
 //! [`ApiClient`] sends an [`ApiCall`] (a path below the configured base
-//! URL, never a URL of its own) with the credential as a bearer token,
-//! reads the answer within a size limit and a timeout, and retries what
+//! URL, never a URL of its own) with the credential as a bearer token
+//! (or, through [`ApiClient::call_with`], a per-call `X-Auth-Token` or
+//! none; [`otc`] is the Open Telekom Cloud token and EVS client), reads the answer within a size limit and a timeout, and retries what
 //! [`retry`] says is worth retrying, within a hard cap on attempts and on
 //! total time. Errors are typed ([`ApiError`]) and carry only scrubbed
 //! server text. The base URL must be `https://` (plain HTTP only to a
