@@ -3,8 +3,9 @@
 //! volume metadata) rather than on a host.
 //!
 //! [`ApiClient`] sends an [`ApiCall`] (a path below the configured base
-//! URL, never a URL of its own) with the credential as a bearer token,
-//! reads the answer within a size limit and a timeout, and retries what
+//! URL, never a URL of its own) with the credential as a bearer token
+//! (or, through [`ApiClient::call_with`], a per-call `X-Auth-Token` or
+//! none; [`otc`] is the Open Telekom Cloud token and EVS client), reads the answer within a size limit and a timeout, and retries what
 //! [`retry`] says is worth retrying, within a hard cap on attempts and on
 //! total time. Errors are typed ([`ApiError`]) and carry only scrubbed
 //! server text. The base URL must be `https://` (plain HTTP only to a
@@ -14,6 +15,7 @@
 mod answer;
 mod config;
 mod error;
+pub mod otc;
 mod pages;
 pub mod retry;
 mod secret;
@@ -23,7 +25,7 @@ pub use config::{base_url, ApiConfig, ConfigError};
 pub use error::{ApiError, ErrorKind, GaveUp};
 pub use pages::DEFAULT_MAX_PAGES;
 pub use retry::RetryRules;
-pub use secret::{Credential, Secret};
+pub use secret::{Credential, Secret, MAX_TOKEN};
 
 use std::time::{Duration, Instant};
 
@@ -48,6 +50,30 @@ pub struct ApiClient {
     max_body: usize,
     max_pages: u32,
     retry: RetryRules,
+}
+
+/// How one call is authenticated ([`ApiClient::call_with`]).
+#[derive(Clone, Copy)]
+pub enum Auth<'a> {
+    /// The configured credential as `Authorization: Bearer …` (what
+    /// [`ApiClient::call`] sends; nothing with [`Credential::None`]).
+    Bearer,
+    /// No credential header. The configured secret is still redacted from
+    /// error answers (it may travel in the body, as OTC's IAM password).
+    NoHeader,
+    /// `X-Auth-Token: <token>` (OpenStack, OTC), marked sensitive and
+    /// redacted from error answers.
+    XAuthToken(&'a Secret),
+}
+
+impl std::fmt::Debug for Auth<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Auth::Bearer => "Bearer",
+            Auth::NoHeader => "NoHeader",
+            Auth::XAuthToken(_) => "XAuthToken(<redacted>)",
+        })
+    }
 }
 
 /// Whether a failed attempt is worth another.
@@ -125,6 +151,18 @@ impl ApiClient {
 
     /// Performs `call`, retrying as [`retry`] says.
     pub async fn call(&self, call: &ApiCall) -> Result<ApiResponse, ApiError> {
+        self.call_with(call, Auth::Bearer).await.map(|(r, _)| r)
+    }
+
+    /// Performs `call` authenticated as `auth`, retrying as [`retry`]
+    /// says; also returns the `X-Subject-Token` of a success answer, when
+    /// the server sent one (a printable token of at most 64 KiB; another is
+    /// refused as `api-bad-answer`).
+    pub async fn call_with(
+        &self,
+        call: &ApiCall,
+        auth: Auth<'_>,
+    ) -> Result<(ApiResponse, Option<Secret>), ApiError> {
         let describe = crate::notify::scrub_body(call.describe.as_bytes(), &[]);
         call.validate().map_err(|e| self.refused(&describe, e))?;
         let url = self
@@ -150,7 +188,7 @@ impl ApiClient {
             attempts += 1;
             let per_try = self.timeout.min(budget.saturating_sub(started.elapsed()));
             let (kind, again) = match self
-                .attempt(call.method, &url, body.as_deref(), per_try)
+                .attempt(call.method, &url, body.as_deref(), per_try, auth)
                 .await
             {
                 Ok(resp) => return Ok(resp),
@@ -185,7 +223,8 @@ impl ApiClient {
         url: &Url,
         body: Option<&[u8]>,
         timeout: Duration,
-    ) -> Result<ApiResponse, (ErrorKind, Again)> {
+        auth: Auth<'_>,
+    ) -> Result<(ApiResponse, Option<Secret>), (ErrorKind, Again)> {
         let m = match method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
@@ -197,8 +236,18 @@ impl ApiClient {
             .request(m, url.clone())
             .timeout(timeout)
             .header(ACCEPT, "application/json");
-        if let Some(auth) = self.secret.header() {
-            req = req.header(AUTHORIZATION, auth);
+        match auth {
+            Auth::Bearer => {
+                if let Some(v) = self.secret.header() {
+                    req = req.header(AUTHORIZATION, v);
+                }
+            }
+            Auth::NoHeader => {}
+            Auth::XAuthToken(t) => {
+                if let Some(v) = t.raw_header() {
+                    req = req.header("x-auth-token", v);
+                }
+            }
         }
         if let Some(b) = body {
             req = req
@@ -223,11 +272,24 @@ impl ApiClient {
             }
         };
         if (200..300).contains(&status) {
-            return answer::success(status, &headers, &bytes).map_err(|k| (k, Again::No));
+            let resp = answer::success(status, &headers, &bytes).map_err(|k| (k, Again::No))?;
+            let subject = match headers.get("x-subject-token") {
+                None => None,
+                Some(v) => Some(Secret::from_header(v).ok_or_else(|| {
+                    let why = "the X-Subject-Token header is empty, longer than 64 KiB or not \
+                               printable ASCII";
+                    (ErrorKind::BadAnswer(why.into()), Again::No)
+                })?),
+            };
+            return Ok((resp, subject));
         }
         let token = self.secret.expose();
         let bearer = format!("Bearer {token}");
-        let (code, message) = answer::error_of(&bytes, &[token, &bearer]);
+        let per_call = match auth {
+            Auth::XAuthToken(t) => t.expose(),
+            _ => "",
+        };
+        let (code, message) = answer::error_of(&bytes, &[token, &bearer, per_call]);
         let again = if !self.retry.retry_answer(status, code.as_deref()) {
             Again::No
         } else if status == 504 || code.as_deref() == Some("timeout") {

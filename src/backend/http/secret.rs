@@ -20,6 +20,10 @@ use super::config::ConfigError;
 /// The longest credential accepted (bytes).
 pub const MAX_SECRET: usize = 4096;
 
+/// The longest token accepted from a server's header (Keystone PKI tokens
+/// run to several KiB).
+pub const MAX_TOKEN: usize = 64 * 1024;
+
 /// Where the credential comes from.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Credential {
@@ -28,6 +32,9 @@ pub enum Credential {
     /// A bearer token in this file, mode 0600 or 0400, owned by the user
     /// harden runs as; surrounding whitespace is ignored.
     FromFile(PathBuf),
+    /// No configured credential: calls carry none unless one is given per
+    /// call ([`super::Auth::XAuthToken`], as the OTC client does).
+    None,
 }
 
 impl fmt::Debug for Credential {
@@ -35,6 +42,7 @@ impl fmt::Debug for Credential {
         match self {
             Credential::BearerFromEnv(v) => write!(f, "BearerFromEnv(${v})"),
             Credential::FromFile(p) => write!(f, "FromFile({})", p.display()),
+            Credential::None => f.write_str("None"),
         }
     }
 }
@@ -44,6 +52,7 @@ impl fmt::Display for Credential {
         match self {
             Credential::BearerFromEnv(v) => write!(f, "${v}"),
             Credential::FromFile(p) => write!(f, "{}", p.display()),
+            Credential::None => f.write_str("no credential"),
         }
     }
 }
@@ -69,7 +78,29 @@ impl Secret {
                 let value = read_private_file(path)?;
                 Secret::check(value, || path.display().to_string())
             }
+            Credential::None => Ok(Secret(Zeroizing::new(String::new()))),
         }
+    }
+
+    /// A token a server sent in a response header (OpenStack's
+    /// `X-Subject-Token`): printable ASCII, at most [`MAX_TOKEN`] bytes.
+    pub(crate) fn from_header(v: &HeaderValue) -> Option<Secret> {
+        let b = v.as_bytes();
+        if b.is_empty() || b.len() > MAX_TOKEN || !b.iter().all(u8::is_ascii_graphic) {
+            return None;
+        }
+        let s = std::str::from_utf8(b).ok()?;
+        Some(Secret(Zeroizing::new(s.to_string())))
+    }
+
+    /// The bare value as a header value (`X-Auth-Token`), marked sensitive.
+    pub(crate) fn raw_header(&self) -> Option<HeaderValue> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let mut v = HeaderValue::from_str(&self.0).ok()?;
+        v.set_sensitive(true);
+        Some(v)
     }
 
     fn check(value: Zeroizing<String>, from: impl Fn() -> String) -> Result<Secret, ConfigError> {
@@ -99,6 +130,9 @@ impl Secret {
 
     /// The `Authorization: Bearer …` value, marked sensitive.
     pub(crate) fn header(&self) -> Option<HeaderValue> {
+        if self.0.is_empty() {
+            return None;
+        }
         let value = Zeroizing::new(format!("Bearer {}", &*self.0));
         let mut v = HeaderValue::from_str(&value).ok()?;
         v.set_sensitive(true);
