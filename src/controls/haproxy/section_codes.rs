@@ -155,7 +155,7 @@ pub(super) const CODES: &[CodeInfo] = &[
         code: "pol-gk-holds-data",
         severity: "error",
         tom: Some(crate::tom::DISK_ENCRYPTION.id),
-        description: "a gatekeeper holds data (role `data`)",
+        description: "a gatekeeper holds data (role `data`, or declared data disks)",
     },
     CodeInfo {
         code: "pol-gk-env-mix",
