@@ -125,14 +125,12 @@ impl<'a> SectionCx<'a> {
         hosts.get(name).map(|(i, a)| (*i, a.as_slice()))
     }
 
-    /// Every host name, sorted (for a "use one of" help).
+    /// Every host name, in no order (for a "use one of" help: see
+    /// [`crate::inventory::hosts::name_list`]).
     pub fn host_names(&self) -> Vec<&'a str> {
-        let mut v: Vec<&'a str> = self
-            .hosts
+        self.hosts
             .map(|h| h.keys().map(String::as_str).collect())
-            .unwrap_or_default();
-        v.sort_unstable();
-        v
+            .unwrap_or_default()
     }
 
     /// Records a policy error located at `at`: a `pol-…` code that names

@@ -22,6 +22,22 @@ mod ctx;
 
 use ctx::Ctx;
 
+/// Most host names an error's help lists before "… and N more".
+const NAMES_LISTED: usize = 20;
+
+/// Host names as an error's help lists them when a name is unknown:
+/// sorted, at most [`NAMES_LISTED`], then how many were left out.
+pub fn name_list(mut names: Vec<&str>) -> String {
+    names.sort_unstable();
+    let more = names.len().saturating_sub(NAMES_LISTED);
+    names.truncate(NAMES_LISTED);
+    let mut s = names.join(", ");
+    if more > 0 {
+        s.push_str(&format!(" … and {more} more"));
+    }
+    s
+}
+
 /// Resolves every host, pushing problems to `diags`.
 pub fn resolve(
     src: &Source,

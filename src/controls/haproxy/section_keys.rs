@@ -105,19 +105,12 @@ pub(super) fn sources(
 }
 
 fn unknown_host(cx: &mut SectionCx<'_>, at: &KeyPath, name: &str, what: &str) {
-    let mut known = cx.host_names();
-    let more = known.len().saturating_sub(20);
-    known.truncate(20);
-    let more = if more > 0 {
-        format!(" … and {more} more")
-    } else {
-        String::new()
-    };
+    let known = crate::inventory::hosts::name_list(cx.host_names());
     cx.error(
         at,
         "inv-gk-unknown-host",
         format!("`{}` is neither {what}", shown(name)),
-        format!("use one of: {}{more}", known.join(", ")),
+        format!("use one of: {known}"),
     );
 }
 

@@ -43,20 +43,12 @@ pub(super) fn resolve(
                 } else if looks_like_address(s) {
                     out.extend(cx.cidr(&ap.key("from").index(k), s));
                 } else {
-                    let mut known: Vec<&str> = names.keys().map(String::as_str).collect();
-                    known.sort_unstable();
-                    let more = known.len().saturating_sub(20);
-                    known.truncate(20);
-                    let more = if more > 0 {
-                        format!(" … and {more} more")
-                    } else {
-                        String::new()
-                    };
+                    let known = super::name_list(names.keys().map(String::as_str).collect());
                     cx.err(
                         &ap.key("from").index(k),
                         "inv-unknown-host",
                         format!("`{s}` is neither a host of this inventory nor an address"),
-                        format!("use a CIDR prefix or one of: {}{more}", known.join(", ")),
+                        format!("use a CIDR prefix or one of: {known}"),
                     );
                 }
             }
