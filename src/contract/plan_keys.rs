@@ -26,6 +26,20 @@ pub fn fingerprint(have: &FileFact) -> String {
     }
 }
 
+/// What a key-level edit found, for its one finding.
+pub(crate) struct InPlace {
+    /// The finding's check (`file-keys`, `file-rows`).
+    pub check: &'static str,
+    /// Every managed key or row is already as wanted.
+    pub settled: bool,
+    /// The wanted keys or rows, as shown.
+    pub expected: String,
+    /// What the file has, as shown.
+    pub actual: String,
+    /// Why only part of the file changes.
+    pub message: &'static str,
+}
+
 impl Plan {
     /// Sets `spec`'s keys in the file at `path`: one finding (check
     /// `file-keys`) comparing the keys, linked to the write that fixes
@@ -40,6 +54,35 @@ impl Plan {
     ) -> Result<ChangeId, KeyedError> {
         let states = keyed::read(&have.content, spec)?;
         let content = keyed::apply(&have.content, spec)?;
+        Ok(self.edit_in_place(
+            path,
+            content,
+            have,
+            mode,
+            tom,
+            InPlace {
+                check: "file-keys",
+                settled: states.iter().all(|s| s.in_place()),
+                expected: keyed::expected_text(&states),
+                actual: keyed::actual_text(&states),
+                message: "only these keys are set; every other line stays as it is",
+            },
+        ))
+    }
+
+    /// The guarded write of an edited file and its finding: the write
+    /// keeps an existing file's mode and owner (a new one gets `mode` and
+    /// root), carries the [`fingerprint`] of what was read, and is the fix
+    /// of the finding when it is not settled.
+    pub(crate) fn edit_in_place(
+        &mut self,
+        path: &str,
+        content: Vec<u8>,
+        have: &FileFact,
+        mode: u32,
+        tom: &'static str,
+        found: InPlace,
+    ) -> ChangeId {
         let mut want = ManagedFile::root(path, content, mode, tom);
         if have.present {
             want.mode = have.mode;
@@ -47,24 +90,19 @@ impl Plan {
             want.group = have.group.clone();
         }
         want.unchanged_since = Some(fingerprint(have));
-        let settled = states.iter().all(|s| s.in_place());
-        let f = Finding::new(self.control, "file-keys", path, tom);
         let id = self.change(Change::Write(want));
         if !have.present {
             self.mark_created(id);
         }
-        let f = if settled {
-            f.ok(keyed::expected_text(&states))
+        let f = Finding::new(self.control, found.check, path, tom);
+        let f = if found.settled {
+            f.ok(found.expected)
         } else {
-            f.drift(
-                keyed::expected_text(&states),
-                keyed::actual_text(&states),
-                Fix::Change(id),
-            )
-            .with_message("only these keys are set; every other line stays as it is")
+            f.drift(found.expected, found.actual, Fix::Change(id))
+                .with_message(found.message)
         };
         self.push(f);
-        Ok(id)
+        id
     }
 }
 

@@ -119,6 +119,18 @@ pub fn read(content: &[u8], spec: &KeyedSpec) -> Result<Vec<KeyState>, KeyedErro
     Ok(states)
 }
 
+/// Opens the block harden appends at the end of a file: the last line is
+/// ended with the file's own line ending, and the marker is written once.
+pub(super) fn open_appended(out: &mut Vec<u8>, eol: &[u8], has_marker: bool) {
+    if !out.is_empty() && !out.ends_with(b"\n") {
+        out.extend_from_slice(eol);
+    }
+    if !has_marker {
+        out.extend_from_slice(MARKER.as_bytes());
+        out.extend_from_slice(eol);
+    }
+}
+
 /// The content of the file with every managed key set as wanted; equal to
 /// `content` when nothing needs to change.
 pub fn apply(content: &[u8], spec: &KeyedSpec) -> Result<Vec<u8>, KeyedError> {
@@ -159,13 +171,7 @@ pub fn apply(content: &[u8], spec: &KeyedSpec) -> Result<Vec<u8>, KeyedError> {
         Some(l) => l.eol,
         None => b"\n",
     };
-    if !out.is_empty() && !out.ends_with(b"\n") {
-        out.extend_from_slice(eol);
-    }
-    if !has_marker {
-        out.extend_from_slice(MARKER.as_bytes());
-        out.extend_from_slice(eol);
-    }
+    open_appended(&mut out, eol, has_marker);
     for (key, want) in missing {
         out.extend_from_slice(line::render(key, want, spec.syntax).as_bytes());
         out.extend_from_slice(eol);

@@ -16,9 +16,8 @@
 
 use super::error::{check_size, shown, KeyedError, MAX_KEYS, MAX_VALUE};
 use super::line;
-use crate::contract::plan_keys::fingerprint;
-use crate::contract::{Change, ChangeId, FileFact, Fix, ManagedFile, Plan};
-use crate::report::model::Finding;
+use crate::contract::plan_keys::InPlace;
+use crate::contract::{ChangeId, FileFact, Plan};
 
 /// The rows to set in one table file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -181,13 +180,7 @@ pub fn apply(content: &[u8], spec: &TableSpec) -> Result<Vec<u8>, KeyedError> {
         Some(l) => l.eol,
         None => b"\n",
     };
-    if !out.is_empty() && !out.ends_with(b"\n") {
-        out.extend_from_slice(eol);
-    }
-    if !has_marker {
-        out.extend_from_slice(super::MARKER.as_bytes());
-        out.extend_from_slice(eol);
-    }
+    super::open_appended(&mut out, eol, has_marker);
     for (r, _) in spec.rows.iter().zip(&seen).filter(|(_, s)| !**s) {
         out.extend_from_slice(r.join(" ").as_bytes());
         out.extend_from_slice(eol);
@@ -210,13 +203,6 @@ impl Plan {
     ) -> Result<ChangeId, KeyedError> {
         let states = read(&have.content, spec)?;
         let content = apply(&have.content, spec)?;
-        let mut want = ManagedFile::root(path, content, mode, tom);
-        if have.present {
-            want.mode = have.mode;
-            want.owner = have.owner.clone();
-            want.group = have.group.clone();
-        }
-        want.unchanged_since = Some(fingerprint(have));
         let expected: Vec<String> = states.iter().map(|s| s.want.clone()).collect();
         let actual: Vec<String> = states
             .iter()
@@ -233,18 +219,19 @@ impl Plan {
                 None => format!("no row for {}", shown(&s.key)),
             })
             .collect();
-        let id = self.change(Change::Write(want));
-        if !have.present {
-            self.mark_created(id);
-        }
-        let f = Finding::new(self.control, "file-rows", path, tom);
-        let f = if states.iter().all(RowState::in_place) {
-            f.ok(expected.join("; "))
-        } else {
-            f.drift(expected.join("; "), actual.join("; "), Fix::Change(id))
-                .with_message("only these rows are set; every other line stays as it is")
-        };
-        self.push(f);
-        Ok(id)
+        Ok(self.edit_in_place(
+            path,
+            content,
+            have,
+            mode,
+            tom,
+            InPlace {
+                check: "file-rows",
+                settled: states.iter().all(RowState::in_place),
+                expected: expected.join("; "),
+                actual: actual.join("; "),
+                message: "only these rows are set; every other line stays as it is",
+            },
+        ))
     }
 }
