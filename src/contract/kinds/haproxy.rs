@@ -135,6 +135,20 @@ pub struct ShowInfo {
     pub fields: BTreeMap<String, String>,
 }
 
+/// The shell words of a one-shot client of an HAProxy unix socket: it
+/// takes the socket path and one command as its two arguments, sends the
+/// command, and prints the answer; exit 3 when nothing answers, 142 when
+/// `alarm_s` seconds pass. perl's IO::Socket::UNIX, because Debian has no
+/// socat by default and perl-base is Essential. The activation script
+/// uses the same client.
+pub fn unix_ask(alarm_s: u32) -> String {
+    format!(
+        "perl -MIO::Socket::UNIX -e 'alarm {alarm_s}; \
+         my $s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or exit 3; \
+         print $s \"$ARGV[1]\\n\"; shutdown($s, 1); print while <$s>;' --"
+    )
+}
+
 impl Kind for HaproxyState {
     type Value = HaproxyValue;
 
@@ -153,11 +167,10 @@ impl Kind for HaproxyState {
         );
         let ask = |tag: &str, sock: &str, cmd: &str| {
             format!(
-                "echo @@{tag}\nperl -MIO::Socket::UNIX -e 'alarm 5; \
-                 my $s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or exit 3; \
-                 print $s \"{cmd}\\n\"; shutdown($s, 1); print while <$s>;' -- {} 2>/dev/null\n\
-                 echo \"@@{tag}-rc $?\"\n",
-                sh_quote(sock)
+                "echo @@{tag}\n{} {} {} 2>/dev/null\necho \"@@{tag}-rc $?\"\n",
+                unix_ask(5),
+                sh_quote(sock),
+                sh_quote(cmd)
             )
         };
         if let Some(sock) = &self.socket {

@@ -76,7 +76,7 @@ el"#
     };
     format!(
         r#"cfg={cfg}; m={m}; a={a}; pidf={pidf}
-ask() {{ perl -MIO::Socket::UNIX -e 'alarm 2; my $s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or exit 3; print $s "$ARGV[1]\n"; shutdown($s, 1); print while <$s>;' -- "$1" "$2" 2>/dev/null; }}
+ask() {{ {ask} "$1" "$2" 2>/dev/null; }}
 reloads() {{ ask "$m" 'show proc' | awk '$2 == "master" {{ print $3; exit }}'; }}
 failed() {{ ask "$m" 'show proc' | sed -n 's/^[0-9]* *master .*\[failed: \([0-9]*\)\].*/\1/p' | head -n 1; }}
 want=$(sed -n 's/^    description harden:\([0-9a-f]\{{64\}}\)$/\1/p' "$cfg" | head -n 1)
@@ -121,6 +121,7 @@ exit 1"#,
         m = q(&p.master),
         a = q(&p.stats),
         pidf = q(&p.pidfile),
+        ask = crate::contract::kinds::haproxy::unix_ask(2),
     )
 }
 
