@@ -6,8 +6,6 @@
 //! host behind a public service, and reachable on its forwarded port
 //! only from the gatekeepers that front it.
 
-use std::collections::BTreeMap;
-
 use crate::inventory::schema::Role;
 use crate::inventory::{Cidr, Diagnostic, Diags, Host, Inventory, KeyPath, Proto, Severity};
 
@@ -207,25 +205,10 @@ fn backend_rules(
     }
 }
 
-/// The ports other hosts' gatekeepers forward to `h`, each with the
-/// addresses of the gatekeepers fronting it.
-pub fn fronted(inv: &Inventory, h: &Host) -> BTreeMap<u16, Vec<Cidr>> {
-    let mut by_port: BTreeMap<u16, Vec<Cidr>> = BTreeMap::new();
-    for gk in inv.hosts.iter().filter(|g| g.name != h.name) {
-        for s in &gk.settings::<GatekeeperSettings>().services {
-            for b in s.backends.iter().filter(|b| b.host == h.name) {
-                let from = by_port.entry(b.port).or_default();
-                from.extend(gk.addresses.iter().map(|a| Cidr::host(*a)));
-            }
-        }
-    }
-    by_port
-}
-
 /// `h`'s own `allow` entries that open a forwarded port to more than the
 /// gatekeepers fronting it.
 fn exposed(inv: &Inventory, h: &Host, out: &mut Diags) {
-    let fronted = fronted(inv, h);
+    let fronted = crate::controls::haproxy::ports::forwarders(inv, h);
     if fronted.is_empty() {
         return;
     }
@@ -233,7 +216,7 @@ fn exposed(inv: &Inventory, h: &Host, out: &mut Diags) {
         if a.proto != Proto::Tcp {
             continue;
         }
-        for (port, gks) in fronted.iter().filter(|(p, _)| a.port.contains(**p)) {
+        for (port, (gks, _)) in fronted.iter().filter(|(p, _)| a.port.contains(**p)) {
             let wider = match &a.from {
                 None => Some("anyone".to_string()),
                 Some(l) => l.iter().find(|c| !gks.contains(c)).map(|c| format!("{c}")),

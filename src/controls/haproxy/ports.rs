@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use crate::contract::{HostCtx, PortNeed};
-use crate::inventory::{Cidr, PortRange, Proto};
+use crate::inventory::{Cidr, Host, Inventory, PortRange, Proto};
 
 use super::model::GatekeeperSettings;
 use super::ID;
@@ -50,16 +50,14 @@ fn public(ctx: &HostCtx<'_>) -> Vec<PortNeed> {
         .collect()
 }
 
-/// Ports other hosts' services forward to `ctx.host`, each open only to
-/// the addresses of the gatekeepers that forward it.
-fn forwarded(ctx: &HostCtx<'_>) -> Vec<PortNeed> {
+/// Who forwards to `h`, per port: the addresses of the gatekeepers that
+/// front it (each once) and their `gatekeeper/service` names. The policy
+/// rules read the same map.
+pub fn forwarders(inv: &Inventory, h: &Host) -> BTreeMap<u16, (Vec<Cidr>, Vec<String>)> {
     let mut by_port: BTreeMap<u16, (Vec<Cidr>, Vec<String>)> = BTreeMap::new();
-    for gk in &ctx.inv.hosts {
-        if gk.name == ctx.host.name {
-            continue;
-        }
+    for gk in inv.hosts.iter().filter(|g| g.name != h.name) {
         for s in &gk.settings::<GatekeeperSettings>().services {
-            for b in s.backends.iter().filter(|b| b.host == ctx.host.name) {
+            for b in s.backends.iter().filter(|b| b.host == h.name) {
                 let (from, why) = by_port.entry(b.port).or_default();
                 for a in &gk.addresses {
                     let c = Cidr::host(*a);
@@ -75,6 +73,12 @@ fn forwarded(ctx: &HostCtx<'_>) -> Vec<PortNeed> {
         }
     }
     by_port
+}
+
+/// Ports other hosts' services forward to `ctx.host`, each open only to
+/// the addresses of the gatekeepers that forward it.
+fn forwarded(ctx: &HostCtx<'_>) -> Vec<PortNeed> {
+    forwarders(ctx.inv, ctx.host)
         .into_iter()
         .map(|(port, (from, why))| PortNeed {
             control: ID,
