@@ -272,6 +272,7 @@ async fn hostile_paths_never_sent() {
     }
     // Public fields: a call built by hand is checked again.
     let call = ApiCall {
+        service: None,
         method: Method::Delete,
         path: "/../../etc".into(),
         body: None,

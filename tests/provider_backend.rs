@@ -10,6 +10,7 @@
 
 mod controls;
 
+use harden::backend::http::cloud::Cloud;
 use harden::backend::http::ApiClient;
 use harden::contract::{Control, Facts, HostCtx, Plan, Probe, RenderError, Scope};
 use harden::engine::provider::{check_apply, check_apply_with, merge_into, ProviderOutcome};
@@ -29,7 +30,7 @@ async fn run(
     let inv = inventory();
     let ctx = HostCtx::new(&inv, &inv.hosts[0], None);
     let (api, _dir): (ApiClient, _) = client(fake, |_| {});
-    check_apply_with(controls, &ctx, &api, apply).await
+    check_apply_with(controls, &ctx, &Cloud::Single(api), apply).await
 }
 
 fn only(mut outs: Vec<ProviderOutcome>) -> ProviderOutcome {
@@ -324,10 +325,7 @@ async fn selection_is_by_scope_and_the_control_list() {
             "test-host-only"
         }
         fn probes(&self, _: &HostCtx<'_>) -> Result<Vec<Probe>, RenderError> {
-            Ok(vec![Probe::Api {
-                id: "x".into(),
-                path: "/x".into(),
-            }])
+            Ok(vec![Probe::api(None, "x", "/x")])
         }
         fn plan(&self, _: &HostCtx<'_>, _: &Facts) -> Result<Plan, RenderError> {
             Ok(Plan::new("test-host-only"))
@@ -336,16 +334,23 @@ async fn selection_is_by_scope_and_the_control_list() {
     static HOST_ONLY: HostOnly = HostOnly;
     let fake = FakeApi::start(Vec::new()).await;
     assert!(run(&fake, &[&HOST_ONLY], true).await.is_empty());
-    // The registered list has no provider-scoped control yet: nothing is read.
+    // The registered provider controls that apply (none without a cloud
+    // account in the inventory): nothing is read then.
     let inv = inventory();
     let ctx = HostCtx::new(&inv, &inv.hosts[0], None);
     let (api, _dir) = client(&fake, |_| {});
-    let from_list = check_apply(&ctx, &api, false).await;
+    let from_list = check_apply(&ctx, &Cloud::Single(api), false).await;
     let provider_ids: Vec<&str> = harden::controls::ALL
         .iter()
-        .filter(|c| c.scope() == Scope::Provider)
+        .filter(|c| c.scope() == Scope::Provider && c.applies(&ctx))
         .map(|c| c.id())
         .collect();
+    assert!(
+        harden::controls::ALL
+            .iter()
+            .any(|c| c.scope() == Scope::Provider && c.id() == "cloud"),
+        "the cloud control is registered as provider-scoped"
+    );
     let got: Vec<&str> = from_list.iter().map(|o| o.control).collect();
     assert_eq!(got, provider_ids);
     if provider_ids.is_empty() {

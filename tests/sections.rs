@@ -107,7 +107,15 @@ fn a_section_registered_in_a_test_is_merged_per_host() {
     let names: Vec<&str> = inv.hosts[0].sections.names().collect();
     assert_eq!(
         names,
-        ["firewall", "sshd", "gatekeeper", "disks", "banner", "motd"]
+        [
+            "firewall",
+            "sshd",
+            "gatekeeper",
+            "disks",
+            "banner",
+            "cloud",
+            "motd"
+        ]
     );
 }
 
@@ -142,7 +150,9 @@ fn an_unregistered_section_is_an_unknown_key_listing_the_registered_ones() {
         "{e}"
     );
     assert!(
-        e.contains("`connect_timeout`, `firewall`, `sshd`, `gatekeeper`, `disks`, `banner`\n"),
+        e.contains(
+            "`connect_timeout`, `firewall`, `sshd`, `gatekeeper`, `disks`, `banner`, `cloud`\n"
+        ),
         "{e}"
     );
     // A host built without a section reads its defaults, never panics.

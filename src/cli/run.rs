@@ -15,12 +15,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
+use crate::engine::provider_all;
 use crate::engine::run::{self, Mode, Options};
 use crate::inventory::{self, Inventory};
 use crate::report::plan_counts::{HostPlan, PlanSummary};
 use crate::report::{self, model, Format};
 
 mod intent;
+mod provider;
 
 use intent::{record_apply, record_intent, refuse};
 
@@ -131,6 +133,7 @@ pub fn run(
             &crate::engine::context::local_user(),
         ),
     });
+    let api_timeout = Duration::from_secs(args.command_timeout.clamp(1, 300));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -149,11 +152,14 @@ pub fn run(
             None => crate::events::flush_only(&inv).await,
         }
         let phase_one = run::check_all(inv.clone(), &hosts, opts.clone(), ui.clone()).await;
+        let provider =
+            provider_all::check_apply_all(&inv, &hosts, ctx.ca.as_deref(), api_timeout, false)
+                .await;
         let reporter = match (mode, &reporter) {
             (Mode::Apply, Some(r)) => r,
             _ => {
                 if mode == Mode::Plan {
-                    plan = Some(plan_summary(&inv, &phase_one));
+                    plan = Some(plan_summary(&inv, &phase_one, &provider));
                 }
                 let mut out = Vec::new();
                 let mut open = Vec::new();
@@ -167,14 +173,39 @@ pub fn run(
                     }
                 }
                 run::Checked::close_all(open).await;
+                provider::merge(&inv, &mut out, provider);
                 return Ok(out);
             }
         };
-        let pending = phase_one
+        let provider_pending: Vec<usize> = provider
             .iter()
-            .filter(|r| r.as_ref().is_ok_and(|c| c.needs_apply()))
+            .filter(|h| h.needs_apply())
+            .map(|h| h.index)
+            .collect();
+        let host_pending: Vec<usize> = phase_one
+            .iter()
+            .flatten()
+            .filter(|c| c.needs_apply())
+            .map(|c| c.index)
+            .collect();
+        let pending = host_pending
+            .iter()
+            .chain(
+                provider_pending
+                    .iter()
+                    .filter(|i| !host_pending.contains(i)),
+            )
             .count();
         if pending > 0 && !apply.is_some_and(|a| a.yes) {
+            let mut hosts: Vec<model::HostReport> = phase_one
+                .iter()
+                .map(|r| match r {
+                    Ok(c) => c.report(&inv),
+                    Err(rep) => rep.clone(),
+                })
+                .collect();
+            let plan = plan_summary(&inv, &phase_one, &provider);
+            provider::merge(&inv, &mut hosts, provider);
             let preview = model::Report {
                 format_version: model::FORMAT_VERSION,
                 harden_version: env!("CARGO_PKG_VERSION"),
@@ -182,41 +213,39 @@ pub fn run(
                 inventory: inv.source.path.display().to_string(),
                 started: started_at.clone(),
                 duration_ms: 0,
-                hosts: phase_one
-                    .iter()
-                    .map(|r| match r {
-                        Ok(c) => c.report(&inv),
-                        Err(rep) => rep.clone(),
-                    })
-                    .collect(),
-                plan: Some(plan_summary(&inv, &phase_one)),
+                hosts,
+                plan: Some(plan),
             };
             let confirmed = confirm(&preview, pending) && !run::stopping();
             if !confirmed {
                 run::Checked::close_all(phase_one.into_iter().flatten().collect()).await;
                 bail!("not applied: confirmation declined (pass --yes to apply without asking)");
             }
+            return apply_hosts_then_provider(
+                &inv,
+                reporter,
+                phase_one,
+                &opts,
+                &ui,
+                &ctx,
+                &provider_pending,
+                Vec::new(),
+                api_timeout,
+            )
+            .await;
         }
-        crate::events::pause::at("phase-one").await;
-        let planned = crate::events::apply::planned(&inv, &phase_one);
-        if planned.is_empty() || run::stopping() {
-            return Ok(close_unchanged(&inv, phase_one).await);
-        }
-        // Write-ahead: the intent is on record before any host changes.
-        let intent = match record_intent(reporter, &inv, &planned, &ctx.run_id).await {
-            Ok(i) => i,
-            Err(e) => {
-                run::Checked::close_all(phase_one.into_iter().flatten().collect()).await;
-                bail!("not applied: {e}");
-            }
-        };
-        let phase_one = refuse(&inv, phase_one, &intent.refused).await;
-        crate::events::pause::at("intent").await;
-        let reports =
-            crate::engine::apply::apply_all(inv.clone(), phase_one, opts.clone(), ui.clone()).await;
-        crate::events::pause::at("phase-two").await;
-        record_apply(reporter, &inv, &planned, &reports, &intent.id, &ctx.run_id).await;
-        Ok(reports)
+        apply_hosts_then_provider(
+            &inv,
+            reporter,
+            phase_one,
+            &opts,
+            &ui,
+            &ctx,
+            &provider_pending,
+            provider,
+            api_timeout,
+        )
+        .await
     });
     ui.finish();
     drop(rt);
@@ -259,15 +288,100 @@ pub fn run(
     })
 }
 
+/// Phase two of apply: the hosts' changes (write-ahead intent first), then
+/// the provider changes of `provider_pending` (their own intent first);
+/// `provider` holds the plan-only outcomes of the other hosts (empty when
+/// the preview already consumed them: they are read again then).
+#[allow(clippy::too_many_arguments)]
+async fn apply_hosts_then_provider(
+    inv: &Arc<Inventory>,
+    reporter: &crate::events::Reporter,
+    phase_one: Vec<run::PhaseOne>,
+    opts: &Arc<Options>,
+    ui: &Arc<super::progress::Ui>,
+    ctx: &crate::engine::context::RunContext,
+    provider_pending: &[usize],
+    provider: Vec<provider_all::HostOutcomes>,
+    api_timeout: Duration,
+) -> Result<Vec<model::HostReport>> {
+    crate::events::pause::at("phase-one").await;
+    let planned = crate::events::apply::planned(inv, &phase_one);
+    let mut reports = if planned.is_empty() || run::stopping() {
+        close_unchanged(inv, phase_one).await
+    } else {
+        // Write-ahead: the intent is on record before any host changes.
+        let intent = match record_intent(reporter, inv, &planned, &ctx.run_id).await {
+            Ok(i) => i,
+            Err(e) => {
+                run::Checked::close_all(phase_one.into_iter().flatten().collect()).await;
+                bail!("not applied: {e}");
+            }
+        };
+        let phase_one = refuse(inv, phase_one, &intent.refused).await;
+        crate::events::pause::at("intent").await;
+        let reports =
+            crate::engine::apply::apply_all(inv.clone(), phase_one, opts.clone(), ui.clone()).await;
+        crate::events::pause::at("phase-two").await;
+        record_apply(reporter, inv, &planned, &reports, &intent.id, &ctx.run_id).await;
+        reports
+    };
+    let (pending, rest): (Vec<_>, Vec<_>) = provider
+        .into_iter()
+        .partition(|h| provider_pending.contains(&h.index));
+    provider::merge(inv, &mut reports, rest);
+    if provider_pending.is_empty() {
+        return Ok(reports);
+    }
+    if run::stopping() {
+        provider::merge(inv, &mut reports, pending);
+        return Ok(reports);
+    }
+    let fresh =
+        provider_all::check_apply_all(inv, provider_pending, ctx.ca.as_deref(), api_timeout, false)
+            .await;
+    let todo: Vec<&provider_all::HostOutcomes> = fresh.iter().filter(|h| h.needs_apply()).collect();
+    if todo.is_empty() {
+        provider::merge(inv, &mut reports, fresh);
+        return Ok(reports);
+    }
+    let intent = match provider::record_intent(reporter, inv, &todo, &ctx.run_id).await {
+        Ok(id) => id,
+        Err(e) => {
+            for r in reports
+                .iter_mut()
+                .filter(|r| todo.iter().any(|h| inv.hosts[h.index].name == r.host))
+            {
+                r.status = model::HostStatus::Failed;
+                r.error = Some(format!("not changed at the provider: {e}"));
+            }
+            provider::merge(inv, &mut reports, fresh);
+            return Ok(reports);
+        }
+    };
+    let targets: Vec<usize> = todo.iter().map(|h| h.index).collect();
+    let done =
+        provider_all::check_apply_all(inv, &targets, ctx.ca.as_deref(), api_timeout, true).await;
+    provider::record_done(reporter, inv, &done, &intent, &ctx.run_id).await;
+    let (_, untouched): (Vec<_>, Vec<_>) =
+        fresh.into_iter().partition(|h| targets.contains(&h.index));
+    provider::merge(inv, &mut reports, untouched);
+    provider::merge(inv, &mut reports, done);
+    Ok(reports)
+}
+
 /// `plan`'s counts of the hosts phase one checked.
-fn plan_summary(inv: &Inventory, phase_one: &[run::PhaseOne]) -> PlanSummary {
-    PlanSummary::new(
-        phase_one
-            .iter()
-            .flatten()
-            .map(|c| HostPlan::of(&inv.hosts[c.index].name, c.controls.iter().map(|s| &s.plan)))
-            .collect(),
-    )
+fn plan_summary(
+    inv: &Inventory,
+    phase_one: &[run::PhaseOne],
+    provider: &[provider_all::HostOutcomes],
+) -> PlanSummary {
+    let mut hosts: Vec<HostPlan> = phase_one
+        .iter()
+        .flatten()
+        .map(|c| HostPlan::of(&inv.hosts[c.index].name, c.controls.iter().map(|s| &s.plan)))
+        .collect();
+    provider::add_to_plan(inv, &mut hosts, provider);
+    PlanSummary::new(hosts)
 }
 
 /// The read-only reports of phase one, connections closed.

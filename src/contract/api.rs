@@ -59,9 +59,51 @@ impl fmt::Display for Method {
     }
 }
 
+/// Which of a provider's APIs a call or probe goes to. A provider has
+/// one client per service (Open Telekom Cloud: VPC, EVS, ECS, each at its
+/// own endpoint); `None` on a call is the only API of a single-API
+/// provider (Hetzner Cloud) or of a test client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Service {
+    /// Hetzner Cloud (`https://api.hetzner.cloud/v1`).
+    Hcloud,
+    /// Open Telekom Cloud VPC: Neutron security groups and ports.
+    OtcVpc,
+    /// Open Telekom Cloud Elastic Volume Service.
+    OtcEvs,
+    /// Open Telekom Cloud Elastic Cloud Server (Nova).
+    OtcEcs,
+}
+
+impl Service {
+    /// The service's name in messages and settings.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::Hcloud => "hcloud",
+            Service::OtcVpc => "otc-vpc",
+            Service::OtcEvs => "otc-evs",
+            Service::OtcEcs => "otc-ecs",
+        }
+    }
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The placeholder an OTC path holds for the token's project id
+/// (`/v2/{project_id}/cloudvolumes/detail`); the OTC backend fills it in.
+pub const PROJECT_ID: &str = "{project_id}";
+
 /// One request to an API (serialised as is in JSON reports).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ApiCall {
+    /// The provider API it goes to (`None`: the client's only one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<Service>,
     /// The method.
     pub method: Method,
     /// The path below the base URL, query included (see the module doc).
@@ -82,6 +124,7 @@ impl ApiCall {
         describe: impl Into<String>,
     ) -> Result<ApiCall, ApiCallError> {
         let call = ApiCall {
+            service: None,
             method,
             path: path.into(),
             body,
@@ -97,6 +140,12 @@ impl ApiCall {
         check_path(&path)?;
         let describe = format!("GET {path}");
         ApiCall::new(Method::Get, path, None, describe)
+    }
+
+    /// The same call, sent to `service`.
+    pub fn on(mut self, service: Service) -> ApiCall {
+        self.service = Some(service);
+        self
     }
 
     /// Checks every field (the fields are public, so the backend checks

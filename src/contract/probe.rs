@@ -22,12 +22,18 @@ pub enum Probe {
         script: String,
     },
     /// A GET below a provider API's base URL (provider-scoped controls);
-    /// the JSON answer is kept under `id`.
+    /// the JSON answer is kept under `id`. With `list`, every page is read
+    /// and the answer is the JSON array of all items.
     Api {
         /// Key under which the answer is stored.
         id: String,
-        /// Path below the base URL (checked like an `ApiCall`'s).
+        /// The provider API asked (`None`: the client's only one).
+        service: Option<crate::contract::api::Service>,
+        /// Path below the base URL (checked like an `ApiCall`'s; may hold
+        /// [`crate::contract::api::PROJECT_ID`]).
         path: String,
+        /// Read a paged list: the key of the items in each page's body.
+        list: Option<String>,
     },
     /// A TLS connection made from where harden runs, as a client on the
     /// internet would (see [`crate::contract::outside`]); the engine
@@ -41,6 +47,33 @@ impl Probe {
         Probe::Cmd {
             id: k.id(),
             script: k.script(),
+        }
+    }
+
+    /// A GET of one API answer (a single page).
+    pub fn api(service: Option<crate::contract::api::Service>, id: &str, path: &str) -> Self {
+        Probe::Api {
+            id: id.to_string(),
+            service,
+            path: path.to_string(),
+            list: None,
+        }
+    }
+
+    /// Every item under `key` of every page of `GET path` (the provider's
+    /// own paging: Hetzner's `page=`/`next_page`, OpenStack's `marker=`
+    /// with `<key>_links`), as one JSON array.
+    pub fn api_list(
+        service: Option<crate::contract::api::Service>,
+        id: &str,
+        path: &str,
+        key: &str,
+    ) -> Self {
+        Probe::Api {
+            id: id.to_string(),
+            service,
+            path: path.to_string(),
+            list: Some(key.to_string()),
         }
     }
 

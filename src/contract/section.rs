@@ -150,6 +150,15 @@ impl<'a> SectionCx<'a> {
         });
     }
 
+    /// The directory of the inventory file being loaded.
+    pub fn inventory_dir(&self) -> std::path::PathBuf {
+        self.src
+            .path
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default()
+    }
+
     /// Key path of the table on `side` (`defaults.sshd`, `hosts[2].sshd`).
     pub fn path(&self, side: Side) -> &KeyPath {
         match (side, &self.host) {

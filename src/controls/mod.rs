@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod banner;
+pub mod cloud;
 pub mod disks;
 pub mod firewall;
 pub mod haproxy;
@@ -31,4 +32,5 @@ pub static ALL: &[&dyn Control] = &[
     &haproxy::Haproxy,
     &disks::Disks,
     &banner::BannerControl,
+    &cloud::CloudControl,
 ];

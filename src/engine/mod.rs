@@ -6,7 +6,7 @@
 //! out each plan's selected changes and verifies, `fanout` is the one
 //! bounded per-host task runner, `hostlock` the whole-host lock,
 //! `provider` the same check-apply for provider-scoped controls over an
-//! HTTP API (no SSH).
+//! HTTP API (no SSH), `provider_all` that phase for every selected host.
 //! Controls never appear by name here; backends live in
 //! [`crate::backend`].
 
@@ -16,4 +16,5 @@ pub mod context;
 pub mod fanout;
 pub mod hostlock;
 pub mod provider;
+pub mod provider_all;
 pub mod run;

@@ -23,7 +23,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::backend::http::{ApiClient, ApiError};
+use crate::backend::http::cloud::{Cloud, CloudError};
+use crate::backend::http::ApiError;
 use crate::contract::api::ApiCall;
 use crate::contract::{Change, ChangeId, Control, Facts, Fix, HostCtx, Plan, Probe, Scope};
 use crate::report::model::{Finding, HostReport, HostStatus, Status};
@@ -39,6 +40,8 @@ pub const MAX_CALLS: usize = 16;
 pub enum ProviderError {
     /// A probe or a call failed at the API (its own code: `api-answer`, …).
     Api(Box<ApiError>),
+    /// A provider token, listing or service failed (`otc-token`, …).
+    Cloud(Box<CloudError>),
     /// The control asked for a probe other than [`Probe::Api`].
     ProbeKind(String),
     /// The control's plan holds a change other than [`Change::Api`], or
@@ -63,6 +66,7 @@ impl ProviderError {
     pub fn code(&self) -> &'static str {
         match self {
             ProviderError::Api(e) => e.code(),
+            ProviderError::Cloud(e) => e.code(),
             ProviderError::ProbeKind(_) => "provider-probe-kind",
             ProviderError::ChangeKind(_) => "provider-change-kind",
             ProviderError::TooManyProbes(_) | ProviderError::TooManyCalls(_) => "provider-limit",
@@ -78,6 +82,9 @@ impl std::fmt::Display for ProviderError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if let ProviderError::Api(e) = self {
             return e.fmt(f); // starts with its own code
+        }
+        if let ProviderError::Cloud(e) = self {
+            return e.fmt(f);
         }
         if let ProviderError::Verify(e) = self {
             return write!(f, "{e} (while verifying after apply)");
@@ -104,7 +111,7 @@ impl std::fmt::Display for ProviderError {
                 write!(f, "{n} check(s) still drifting after apply")
             }
             ProviderError::Interrupted => f.write_str(super::run::INTERRUPTED),
-            ProviderError::Api(_) | ProviderError::Verify(_) => Ok(()),
+            ProviderError::Api(_) | ProviderError::Cloud(_) | ProviderError::Verify(_) => Ok(()),
         }
     }
 }
@@ -114,6 +121,15 @@ impl std::error::Error for ProviderError {}
 impl From<ApiError> for ProviderError {
     fn from(e: ApiError) -> Self {
         ProviderError::Api(Box::new(e))
+    }
+}
+
+impl From<CloudError> for ProviderError {
+    fn from(e: CloudError) -> Self {
+        match e {
+            CloudError::Api(e) => ProviderError::Api(e),
+            e => ProviderError::Cloud(Box::new(e)),
+        }
     }
 }
 
@@ -138,6 +154,13 @@ pub struct ProviderOutcome {
 }
 
 impl ProviderOutcome {
+    /// A control that could not start (its provider's clients failed).
+    pub fn failed(control: &'static str, e: ProviderError) -> Self {
+        let mut o = ProviderOutcome::new(control);
+        o.error = Some(e);
+        o
+    }
+
     fn new(control: &'static str) -> Self {
         ProviderOutcome {
             control,
@@ -157,7 +180,7 @@ impl ProviderOutcome {
 
 /// Plan (and with `apply`, apply and verify) every provider-scoped control
 /// of [`crate::controls::ALL`] that manages `ctx`'s host, through `api`.
-pub async fn check_apply(ctx: &HostCtx<'_>, api: &ApiClient, apply: bool) -> Vec<ProviderOutcome> {
+pub async fn check_apply(ctx: &HostCtx<'_>, api: &Cloud, apply: bool) -> Vec<ProviderOutcome> {
     let controls = super::check::controls_in(ctx, Scope::Provider);
     check_apply_with(&controls, ctx, api, apply).await
 }
@@ -167,7 +190,7 @@ pub async fn check_apply(ctx: &HostCtx<'_>, api: &ApiClient, apply: bool) -> Vec
 pub async fn check_apply_with(
     controls: &[&'static dyn Control],
     ctx: &HostCtx<'_>,
-    api: &ApiClient,
+    api: &Cloud,
     apply: bool,
 ) -> Vec<ProviderOutcome> {
     let mut out = Vec::new();
@@ -183,7 +206,7 @@ pub async fn check_apply_with(
 async fn one(
     c: &'static dyn Control,
     ctx: &HostCtx<'_>,
-    api: &ApiClient,
+    api: &Cloud,
     apply: bool,
 ) -> ProviderOutcome {
     let mut out = ProviderOutcome::new(c.id());
@@ -266,7 +289,7 @@ async fn one(
 async fn read_and_plan(
     c: &'static dyn Control,
     ctx: &HostCtx<'_>,
-    api: &ApiClient,
+    api: &Cloud,
 ) -> Result<Plan, ProviderError> {
     let plan_err = |e: crate::contract::RenderError| ProviderError::Plan(e.to_string());
     let mut facts = Facts::default();
@@ -294,20 +317,29 @@ async fn read_and_plan(
 
 /// Answers `probes` (all [`Probe::Api`]) not yet answered, in order.
 async fn read(
-    api: &ApiClient,
+    api: &Cloud,
     probes: Vec<Probe>,
     facts: &mut Facts,
     seen: &mut BTreeSet<String>,
 ) -> Result<(), ProviderError> {
     for p in probes {
-        let Probe::Api { id, path } = p else {
+        let Probe::Api {
+            id,
+            service,
+            path,
+            list,
+        } = p
+        else {
             return Err(ProviderError::ProbeKind(probe_kind(&p)));
         };
         if !seen.insert(id.clone()) {
             continue;
         }
-        let answer = api.get(&path).await.map_err(ProviderError::from)?;
-        facts.set_api(&id, answer.json);
+        let answer = api
+            .get(service, &path, list.as_deref())
+            .await
+            .map_err(ProviderError::from)?;
+        facts.set_api(&id, answer);
     }
     Ok(())
 }

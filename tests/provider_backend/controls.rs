@@ -84,10 +84,11 @@ impl Control for Fw {
     }
 
     fn probes(&self, ctx: &HostCtx<'_>) -> Result<Vec<Probe>, RenderError> {
-        Ok(vec![Probe::Api {
-            id: "list".into(),
-            path: format!("/firewalls?name={}", fw_name(ctx)),
-        }])
+        Ok(vec![Probe::api(
+            None,
+            "list",
+            &format!("/firewalls?name={}", fw_name(ctx)),
+        )])
     }
 
     fn probes_after(&self, _: &HostCtx<'_>, facts: &Facts) -> Result<Vec<Probe>, RenderError> {
@@ -99,10 +100,7 @@ impl Control for Fw {
             .and_then(|v| v.pointer("/firewalls/0/id"))
             .and_then(Value::as_u64)
             .ok_or_else(|| RenderError("no firewall id in the listing".into()))?;
-        Ok(vec![Probe::Api {
-            id: "one".into(),
-            path: format!("/firewalls/{id}"),
-        }])
+        Ok(vec![Probe::api(None, "one", &format!("/firewalls/{id}"))])
     }
 
     fn plan(&self, ctx: &HostCtx<'_>, facts: &Facts) -> Result<Plan, RenderError> {
@@ -175,10 +173,7 @@ impl Control for Odd {
     }
 
     fn probes(&self, _: &HostCtx<'_>) -> Result<Vec<Probe>, RenderError> {
-        let api = |i: usize| Probe::Api {
-            id: format!("p{i}"),
-            path: format!("/things/{i}"),
-        };
+        let api = |i: usize| Probe::api(None, &format!("p{i}"), &format!("/things/{i}"));
         Ok(match self {
             Odd::CmdProbe => vec![api(0), Probe::cmd("x", "true")],
             Odd::ManyProbes => (0..=MAX_PROBES).map(api).collect(),

@@ -13,6 +13,7 @@
 //! system's CA store, no redirects). See docs/http-backend.md.
 
 mod answer;
+pub mod cloud;
 mod config;
 mod error;
 pub mod otc;

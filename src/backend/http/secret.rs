@@ -25,7 +25,7 @@ pub const MAX_SECRET: usize = 4096;
 pub const MAX_TOKEN: usize = 64 * 1024;
 
 /// Where the credential comes from.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub enum Credential {
     /// A bearer token in this environment variable.
     BearerFromEnv(String),

@@ -3,20 +3,16 @@
 //! the question the disk check asks: which volumes attached to a server
 //! are not encrypted with a KMS key.
 //!
-//! Paging: the next page is asked for while the answer has a
-//! `volumes_links` entry with `rel: "next"` or a full page (the marker is
-//! the last volume's id). A page larger than the limit, an id seen twice
-//! (the pages do not advance), more than `max_pages` pages or more than
-//! `max_volumes` volumes are refused with `otc-answer`.
-
-use std::collections::HashSet;
+//! Paging is OpenStack's (`limit`/`marker`, `volumes_links`), read by
+//! [`super::pages::list_all`] within [`EvsLimits`].
 
 use serde_json::Value;
 
 use super::auth::OtcAuth;
 use super::error::OtcError;
+use super::pages::{list_all, ListLimits};
 use super::volume::Volume;
-use crate::backend::http::{ApiCall, ApiClient};
+use crate::backend::http::ApiClient;
 
 /// Limits of a volume listing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,77 +41,28 @@ pub async fn list_volumes(
     evs: &ApiClient,
     limits: EvsLimits,
 ) -> Result<Vec<Volume>, OtcError> {
-    if !(1..=1000).contains(&limits.page_size) || limits.max_pages == 0 {
-        return Err(OtcError::Setting(
-            "the EVS page size must be 1 to 1000 and at least one page read".into(),
-        ));
-    }
     let project = auth.project_id().await?;
-    let base = format!(
-        "/v2/{project}/cloudvolumes/detail?limit={}",
-        limits.page_size
-    );
-    let mut volumes: Vec<Volume> = Vec::new();
-    let mut seen = HashSet::new();
-    let mut marker: Option<String> = None;
-    for _page in 0..limits.max_pages {
-        let path = match &marker {
-            Some(m) => format!("{base}&marker={m}"),
-            None => base.clone(),
-        };
-        let call = ApiCall::get(&path).map_err(|e| OtcError::Setting(e.to_string()))?;
-        let resp = auth.call(evs, &call).await?;
-        let bad = |why: String| OtcError::Answer {
-            call: call.describe.clone(),
-            why,
-        };
-        let list = resp
-            .json
-            .get("volumes")
-            .and_then(Value::as_array)
-            .ok_or_else(|| bad("it has no list \"volumes\"".into()))?;
-        if list.len() > limits.page_size as usize {
-            return Err(bad(format!(
-                "{} volumes on a page of at most {}",
-                list.len(),
-                limits.page_size
-            )));
-        }
-        for v in list {
-            let vol = Volume::from_json(v).map_err(bad)?;
-            if !seen.insert(vol.id.clone()) {
-                return Err(bad(format!(
-                    "volume {} is listed twice: the pages do not advance",
-                    vol.id
-                )));
-            }
-            if volumes.len() >= limits.max_volumes {
-                return Err(bad(format!(
-                    "more than {} volumes; harden reads no more",
-                    limits.max_volumes
-                )));
-            }
-            volumes.push(vol);
-        }
-        let full = list.len() == limits.page_size as usize;
-        if list.is_empty() || !(full || has_next_link(&resp.json)) {
-            return Ok(volumes);
-        }
-        marker = volumes.last().map(|v| v.id.clone());
-    }
-    Err(OtcError::Answer {
-        call: format!("GET {base}"),
-        why: format!("more than {} pages; harden reads no more", limits.max_pages),
-    })
+    let path = format!("/v2/{project}/cloudvolumes/detail");
+    let limits = ListLimits {
+        page_size: limits.page_size,
+        max_pages: limits.max_pages,
+        max_items: limits.max_volumes,
+    };
+    let items = list_all(auth, evs, &path, "volumes", limits).await?;
+    parse_volumes(&items, &format!("GET {path}"))
 }
 
-fn has_next_link(json: &Value) -> bool {
-    json.get("volumes_links")
-        .and_then(Value::as_array)
-        .is_some_and(|l| {
-            l.iter()
-                .any(|x| x.get("rel").and_then(Value::as_str) == Some("next"))
+/// The volumes of a listing (the JSON items of `cloudvolumes/detail`).
+pub fn parse_volumes(items: &[Value], call: &str) -> Result<Vec<Volume>, OtcError> {
+    items
+        .iter()
+        .map(|v| {
+            Volume::from_json(v).map_err(|why| OtcError::Answer {
+                call: call.to_string(),
+                why,
+            })
         })
+        .collect()
 }
 
 /// The volumes attached to `server_id` that are not encrypted with a KMS

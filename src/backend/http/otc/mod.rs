@@ -10,9 +10,13 @@ mod auth;
 mod error;
 pub mod evs;
 mod ids;
+pub mod pages;
 pub mod volume;
 
 pub use auth::{AuthSettings, OtcAuth, Project, Token, DEFAULT_RENEW_BEFORE};
 pub use error::OtcError;
-pub use evs::{list_volumes, not_kms_encrypted, server_volumes_not_kms_encrypted, EvsLimits};
+pub use evs::{
+    list_volumes, not_kms_encrypted, parse_volumes, server_volumes_not_kms_encrypted, EvsLimits,
+};
+pub use pages::{list_all, ListLimits};
 pub use volume::{Attachment, Volume};

@@ -1,0 +1,204 @@
+//! A provider as the provider-scoped engine sees it ([`Cloud`]): the API
+//! clients of one provider account, behind one credential, answering the
+//! contract's [`Probe::Api`](crate::contract::Probe::Api) reads and
+//! [`ApiCall`]s by [`Service`].
+//!
+//! - [`Cloud::Single`]: one bearer-token API (Hetzner Cloud, or a test's
+//!   client); it serves calls without a service and those for `hcloud`.
+//! - [`Cloud::Otc`]: Open Telekom Cloud, one project-scoped IAM token for
+//!   its VPC, EVS and ECS clients; [`PROJECT_ID`] in a path is replaced by
+//!   the token's project id before the call is made.
+//!
+//! Lists are read with the provider's own paging (Hetzner's `page=`,
+//! OpenStack's `marker=`), within the clients' page and item limits.
+
+mod settings;
+pub use settings::{
+    build, credential_file_problem, otc_endpoint, CloudKey, CloudSettings, HetznerSettings,
+    OtcSettings, ProjectRef, ServerRef,
+};
+
+use std::fmt;
+
+use serde_json::Value;
+
+use super::otc::{list_all, ListLimits, OtcAuth, OtcError};
+use super::{ApiCall, ApiClient, ApiError, ApiResponse};
+use crate::contract::api::{Service, PROJECT_ID};
+
+/// The clients of one provider account.
+#[allow(clippy::large_enum_variant)] // one per provider account, never in bulk
+pub enum Cloud {
+    /// One bearer-token API.
+    Single(ApiClient),
+    /// Open Telekom Cloud.
+    Otc(OtcCloud),
+}
+
+/// Open Telekom Cloud's clients, sharing one token.
+pub struct OtcCloud {
+    /// The project token.
+    pub auth: OtcAuth,
+    /// VPC (Neutron `/v2.0/…`).
+    pub vpc: ApiClient,
+    /// EVS (`/v2/{project_id}/…`).
+    pub evs: ApiClient,
+    /// ECS (Nova `/v2.1/{project_id}/…`).
+    pub ecs: ApiClient,
+}
+
+impl fmt::Debug for Cloud {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cloud::Single(c) => write!(f, "Cloud::Single({})", c.name()),
+            Cloud::Otc(o) => write!(f, "Cloud::Otc({:?})", o.auth),
+        }
+    }
+}
+
+/// Why a provider read or call failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloudError {
+    /// A call failed at the API.
+    Api(Box<ApiError>),
+    /// An Open Telekom Cloud token, listing or call failed.
+    Otc(Box<OtcError>),
+    /// The call names a service this provider does not have.
+    Service {
+        /// The provider's kind ("hcloud", "otc").
+        cloud: &'static str,
+        /// The service asked for.
+        service: String,
+    },
+}
+
+impl CloudError {
+    /// The stable diagnostic code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CloudError::Api(e) => e.code(),
+            CloudError::Otc(e) => e.code(),
+            CloudError::Service { .. } => "provider-service",
+        }
+    }
+}
+
+impl fmt::Display for CloudError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CloudError::Api(e) => e.fmt(f),
+            CloudError::Otc(e) => e.fmt(f),
+            CloudError::Service { cloud, service } => write!(
+                f,
+                "provider-service: a {cloud} provider has no {service} API (a control asked the wrong provider)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CloudError {}
+
+impl From<ApiError> for CloudError {
+    fn from(e: ApiError) -> Self {
+        CloudError::Api(Box::new(e))
+    }
+}
+
+impl From<OtcError> for CloudError {
+    fn from(e: OtcError) -> Self {
+        CloudError::Otc(Box::new(e))
+    }
+}
+
+impl Cloud {
+    /// The provider's kind in messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Cloud::Single(_) => "hcloud",
+            Cloud::Otc(_) => "otc",
+        }
+    }
+
+    /// `GET path` on `service`: the JSON answer, or with `list` the items
+    /// under that key of every page, as one JSON array.
+    pub async fn get(
+        &self,
+        service: Option<Service>,
+        path: &str,
+        list: Option<&str>,
+    ) -> Result<Value, CloudError> {
+        match self {
+            Cloud::Single(api) => {
+                self.single_ok(service)?;
+                match list {
+                    Some(key) => Ok(Value::Array(api.get_all_pages(path, key).await?)),
+                    None => Ok(api.get(path).await?.json),
+                }
+            }
+            Cloud::Otc(o) => {
+                let api = o.client(service)?;
+                let path = o.fill(path).await?;
+                match list {
+                    Some(key) => Ok(Value::Array(
+                        list_all(&o.auth, api, &path, key, ListLimits::default()).await?,
+                    )),
+                    None => {
+                        let call =
+                            ApiCall::get(&path).map_err(|e| OtcError::Setting(e.to_string()))?;
+                        Ok(o.auth.call(api, &call).await?.json)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Performs `call` on its service.
+    pub async fn call(&self, call: &ApiCall) -> Result<ApiResponse, CloudError> {
+        match self {
+            Cloud::Single(api) => {
+                self.single_ok(call.service)?;
+                Ok(api.call(call).await?)
+            }
+            Cloud::Otc(o) => {
+                let api = o.client(call.service)?;
+                let mut call = call.clone();
+                call.path = o.fill(&call.path).await?;
+                Ok(o.auth.call(api, &call).await?)
+            }
+        }
+    }
+
+    fn single_ok(&self, service: Option<Service>) -> Result<(), CloudError> {
+        match service {
+            None | Some(Service::Hcloud) => Ok(()),
+            Some(s) => Err(CloudError::Service {
+                cloud: self.kind(),
+                service: s.to_string(),
+            }),
+        }
+    }
+}
+
+impl OtcCloud {
+    fn client(&self, service: Option<Service>) -> Result<&ApiClient, CloudError> {
+        match service {
+            Some(Service::OtcVpc) | None => Ok(&self.vpc),
+            Some(Service::OtcEvs) => Ok(&self.evs),
+            Some(Service::OtcEcs) => Ok(&self.ecs),
+            Some(s) => Err(CloudError::Service {
+                cloud: "otc",
+                service: s.to_string(),
+            }),
+        }
+    }
+
+    /// `path` with the project id filled in (a checked id: letters,
+    /// digits, `_`, `-`, `.`).
+    async fn fill(&self, path: &str) -> Result<String, CloudError> {
+        if !path.contains(PROJECT_ID) {
+            return Ok(path.to_string());
+        }
+        let project = self.auth.project_id().await?;
+        Ok(path.replace(PROJECT_ID, &project))
+    }
+}
