@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod banner;
 pub mod cloud;
 pub mod disks;
+pub mod edge;
 pub mod firewall;
 pub mod haproxy;
 pub mod sections;

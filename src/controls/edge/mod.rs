@@ -1,0 +1,6 @@
+//! The provider firewalls (TOM-6.2-provider-firewall): Hetzner Cloud
+//! Firewalls and Open Telekom Cloud security groups, derived from the
+//! same inventory as the host firewall and compared with it as
+//! normalised sets of [`rule::Atom`]s.
+
+pub mod rule;
