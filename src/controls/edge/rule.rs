@@ -76,6 +76,13 @@ pub enum Mark {
     },
 }
 
+/// The name of the provider object harden owns for `host` (its Hetzner
+/// firewall, its OTC security group): `harden-<host>` (host names are
+/// already `[a-z0-9-]`, validated by the inventory).
+pub fn object_name(host: &str) -> String {
+    format!("{PREFIX}-{host}")
+}
+
 /// The prefix of every description harden writes.
 pub const PREFIX: &str = "harden";
 
