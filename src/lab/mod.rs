@@ -249,7 +249,7 @@ impl Lab {
     /// The `[defaults]` table for an inventory of this lab.
     pub fn defaults_toml(&self) -> String {
         format!(
-            "[defaults]\nssh_user = \"root\"\nssh_port = 22\ncontroller_sources = [\"{CONTROLLER}\", \"{CONTROLLER6}\"]\nmanagement_sources = [\"198.51.100.0/28\"]\nknown_hosts = \"{}\"\nidentity = \"{}\"\nconnect_timeout = 5\n",
+            "[defaults]\nssh_user = \"root\"\nssh_port = 22\ncontroller_sources = [\"{CONTROLLER}\", \"{CONTROLLER6}\"]\nmanagement_sources = [\"198.51.100.0/28\"]\nknown_hosts = \"{}\"\nidentity = \"{}\"\nconnect_timeout = 5\n\n[defaults.disks]\nwaiver = \"lab hosts are network namespaces without block devices of their own\"\n",
             self.known_hosts().display(),
             self.key().display()
         )

@@ -118,6 +118,36 @@ impl Control for Disks {
     }
 }
 
+/// A data host with `disks = []`: the guest layer evidences nothing. That
+/// is accepted when the provider's volumes are checked instead (an OTC
+/// account: the `evs` control) or the estate waives it with a reason;
+/// otherwise it is drift an auditor reads.
+fn no_volumes(ctx: &HostCtx<'_>, s: &DiskSettings) -> Finding {
+    let f = Finding::new("disks", "data-volumes", "disks", TOM);
+    let cloud = ctx
+        .host
+        .settings::<crate::backend::http::cloud::CloudSettings>()
+        .account(ctx.host);
+    if matches!(cloud, Some(crate::backend::http::cloud::CloudKey::Otc(_))) {
+        return f.info(
+            "no guest-encrypted (LUKS) volume is declared (`disks = []`); the encryption of this host's provider volumes is evidenced by the evs check (EVS KMS metadata)",
+        );
+    }
+    if let Some(w) = &s.waiver {
+        return f.info(format!(
+            "no encrypted volume is declared (`disks = []`) and no provider check is configured; waived in [defaults.disks]: {w}"
+        ));
+    }
+    f.drift(
+        "encrypted data volumes declared (disks) or the provider's volumes checked (cloud.otc)",
+        "disks = [] and no provider account",
+        crate::report::model::Fix::None,
+    )
+    .with_message(
+        "TOM-1.2-disk-encryption is not evidenced for this data host: it declares no LUKS volume and harden cannot read its provider volumes; declare the volumes that hold its data, configure [defaults.cloud.otc] so the EVS encryption is checked, or record why in [defaults.disks] waiver",
+    )
+}
+
 /// The report-only findings, from the facts of both phases.
 fn verify(p: &mut Plan, ctx: &HostCtx<'_>, s: &DiskSettings, facts: &Facts) {
     let devs = facts.kind(&BlockDevices);
@@ -132,11 +162,7 @@ fn verify(p: &mut Plan, ctx: &HostCtx<'_>, s: &DiskSettings, facts: &Facts) {
         p.push(verify_map::swap(&host));
     }
     if ctx.host.has_role(Role::Data) && s.disks.is_empty() {
-        p.push(
-            Finding::new("disks", "data-volumes", "disks", TOM).info(
-                "a data host that declares no data volume (`disks = []`): harden verifies no encrypted volume here, so TOM-1.2-disk-encryption is not evidenced for this host; declare the volumes that hold its data",
-            ),
-        );
+        p.push(no_volumes(ctx, s));
     }
     for d in &s.disks {
         let item = declared(&d.device);

@@ -19,6 +19,10 @@ pub struct DiskSettings {
     pub floor: LuksFloor,
     /// Swap must be absent or encrypted (always true on data hosts).
     pub require_encrypted_swap: bool,
+    /// Why data hosts with `disks = []` and no provider volume check are
+    /// accepted (`[defaults.disks] waiver`, shown in every report); without
+    /// it such a host drifts (`data-volumes`).
+    pub waiver: Option<String>,
 }
 
 /// One encrypted data volume.

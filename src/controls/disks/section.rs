@@ -39,6 +39,7 @@ struct RawFloor {
     key_bits: Option<u32>,
     pbkdf_memory_kib: Option<u32>,
     pbkdf_time_cost: Option<u32>,
+    waiver: Option<String>,
 }
 
 /// One entry of `hosts[].disks`.
@@ -66,10 +67,21 @@ impl Section for DisksSection {
         defaults: Option<&toml::Value>,
         host: Option<&toml::Value>,
     ) -> Box<dyn Any + Send + Sync> {
-        let floor = cx
-            .parse::<RawFloor>(Side::Defaults, defaults)
-            .map(|f| floor(cx, &f))
-            .unwrap_or_default();
+        let raw_floor = cx.parse::<RawFloor>(Side::Defaults, defaults);
+        let waiver = raw_floor.as_ref().and_then(|f| f.waiver.clone());
+        if let Some(w) = &waiver {
+            let at = cx.key(Side::Defaults, "waiver");
+            cx.text(&at, w, 200);
+            if w.trim().is_empty() {
+                cx.error(
+                    &at,
+                    "inv-bad-text",
+                    "the disks waiver is empty",
+                    "say why data hosts without declared volumes are accepted, or remove the waiver",
+                );
+            }
+        }
+        let floor = raw_floor.map(|f| floor(cx, &f)).unwrap_or_default();
         let raw: Option<Vec<RawDisk>> = cx.parse(Side::Host, host);
         let disks = raw.map(|r| disks(cx, &r)).unwrap_or_default();
         Box::new(DiskSettings {
@@ -77,6 +89,7 @@ impl Section for DisksSection {
             declared: host.is_some(),
             disks,
             floor,
+            waiver,
         })
     }
 

@@ -356,18 +356,43 @@ fn offline_the_plan_renders_the_rows_only() {
 }
 
 #[test]
-fn a_data_host_without_declared_volumes_says_its_encryption_is_unverified() {
+fn a_data_host_without_declared_volumes_drifts_unless_the_provider_or_a_waiver_covers_it() {
     let inv = inv("");
     let p = plan(&inv, &facts(&inv, "", ""));
+    let f = finding(&p, "data-volumes");
+    assert_eq!(f.status, Status::Drift, "{f:?}");
+    assert_eq!(f.fix, crate::report::model::Fix::None);
+    assert!(
+        f.message
+            .as_deref()
+            .is_some_and(|m| m.contains("TOM-1.2-disk-encryption is not evidenced")),
+        "{f:?}"
+    );
+    // An estate-wide waiver with its reason: information that names it.
+    let t = format!("{HEAD}\n[defaults.disks]\nwaiver = \"lab without block devices\"\n[[hosts]]\nname = \"db-1\"\naddress = \"10.0.0.1\"\nprovider = \"telekom\"\nenvironment = \"test\"\nroles = [\"data\"]\ndisks = []\n");
+    let waived = load_str(Path::new("/x/inv.toml"), t, sections()).expect("loads");
+    let p = plan(&waived, &facts(&waived, "", ""));
     let f = finding(&p, "data-volumes");
     assert_eq!(f.status, Status::Info);
     assert!(
         f.message
             .as_deref()
-            .is_some_and(|m| m.contains("verifies no encrypted volume")),
+            .is_some_and(|m| m.contains("waived in [defaults.disks]: lab without block devices")),
         "{f:?}"
     );
-    // With a declared volume there is no such remark.
+    // An OTC account: the provider's volumes are the evidence.
+    let t = format!("{HEAD}\n[defaults.cloud.otc]\nregion = \"eu-de\"\ndomain = \"OTC-EU-DE-1\"\nproject = \"eu-de_x\"\nuser = \"u\"\npassword_env = \"OTC_PW\"\n[[hosts]]\nname = \"db-1\"\naddress = \"10.0.0.1\"\nprovider = \"telekom\"\nenvironment = \"test\"\nroles = [\"data\"]\ndisks = []\n");
+    let otc = load_str(Path::new("/x/inv.toml"), t, sections()).expect("loads");
+    let p = plan(&otc, &facts(&otc, "", ""));
+    let f = finding(&p, "data-volumes");
+    assert_eq!(f.status, Status::Info);
+    assert!(
+        f.message
+            .as_deref()
+            .is_some_and(|m| m.contains("evs check")),
+        "{f:?}"
+    );
+    // With a declared volume there is no such finding.
     let inv = self::inv(&by_uuid("/srv/data"));
     let p = plan(&inv, &facts(&inv, fx!("luks/luks2-floor.out"), ""));
     assert!(!p.findings.iter().any(|f| f.check == "data-volumes"));
