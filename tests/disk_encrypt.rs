@@ -148,6 +148,7 @@ pub fn encrypt(t: &TestLab, disk: Disk, yes: bool) -> Said {
             floor: floor(),
             require_encrypted_swap: false,
             declared: true,
+            waiver: None,
         }),
     );
     let args = EncryptArgs {
