@@ -35,7 +35,9 @@ pub(super) fn action_json(st: &HcloudState, id: u64) -> Value {
     let Some(a) = st.actions.get(&id) else {
         return Value::Null;
     };
-    let running = a.polled < a.script.running_polls || a.script.end == ActionEnd::Never;
+    // The answer that starts it (0 polls) and `running_polls` polls say running.
+    let running = (a.script.running_polls > 0 && a.polled <= a.script.running_polls)
+        || a.script.end == ActionEnd::Never;
     let (status, error) = match &a.script.end {
         _ if running => ("running", Value::Null),
         ActionEnd::Error { code, message } => ("error", json!({"code": code, "message": message})),

@@ -221,6 +221,25 @@ mod tests {
     }
 
     #[test]
+    fn address_lists_shuffled() {
+        let mut s = 7;
+        let given: Vec<String> = (1..=8).map(|n| format!("10.0.{n}.0/24")).collect();
+        let got = rules(
+            &json!([{"direction": "in", "protocol": "udp", "port": "53",
+            "source_ips": given}]),
+            &mut s,
+        )
+        .expect("valid");
+        let back: Vec<String> = serde_json::from_value(got[0]["source_ips"].clone()).expect("ips");
+        assert_ne!(back, given, "shuffled");
+        let mut sorted = back.clone();
+        sorted.sort();
+        let mut want = given.clone();
+        want.sort();
+        assert_eq!(sorted, want, "the same addresses");
+    }
+
+    #[test]
     fn rules_refused_with_their_fields() {
         let mut s = 7;
         let bad = json!([
@@ -255,9 +274,9 @@ mod tests {
         assert_eq!(
             ips,
             [
+                "1.2.3.4/32",
                 "10.0.0.0/8",
                 "192.0.2.0/24",
-                "1.2.3.4/32",
                 "2001:db8::1/128"
             ]
         );

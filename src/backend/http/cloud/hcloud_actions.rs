@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::backend::http::{ApiCall, ApiClient, ApiResponse};
+use crate::backend::http::{ApiCall, ApiClient, ApiResponse, Method};
 
 #[path = "hcloud_actions_error.rs"]
 mod error;
@@ -297,7 +297,9 @@ async fn wait_all(
 async fn poll(api: &ApiClient, ids: &[u64], secret: &str) -> Result<Vec<Action>, ActionErrorKind> {
     let query: Vec<String> = ids.iter().map(|i| format!("id={i}")).collect();
     let path = format!("/actions?{}&per_page={MAX_IDS_PER_POLL}", query.join("&"));
-    let call = ApiCall::get(path).map_err(|e| ActionErrorKind::BadAnswer(e.to_string()))?;
+    let describe = format!("poll {} action(s) ({}…)", ids.len(), ids[0]);
+    let call = ApiCall::new(Method::Get, path, None, describe)
+        .map_err(|e| ActionErrorKind::Setting(e.to_string()))?;
     let resp = api
         .call(&call)
         .await
