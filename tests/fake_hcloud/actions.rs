@@ -226,6 +226,23 @@ async fn action_never_finishing_fails_within_the_bounds() {
 }
 
 #[tokio::test]
+async fn a_bad_wait_setting_refuses_the_write_before_sending() {
+    let p = project().await;
+    let wait = ActionWait {
+        budget: Duration::from_millis(5),
+        ..quick()
+    };
+    let call = post("/firewalls", json!({"name": "fw"}), "create fw");
+    let e = p
+        .cloud
+        .call_waiting(&call, &wait)
+        .await
+        .expect_err("refused");
+    assert_eq!(e.code(), "hcloud-action-setting", "{e}");
+    assert!(p.fake.requests().is_empty());
+}
+
+#[tokio::test]
 async fn an_action_missing_from_the_poll_answer_fails() {
     let p = project().await;
     let id = p.fake.state().add_firewall("fw", json!([])).expect("fw");

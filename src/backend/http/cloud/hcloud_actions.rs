@@ -66,8 +66,11 @@ impl ActionWait {
         if self.max_polls == 0 || self.max_polls > 10_000 {
             return Err("the most action polls must be 1 to 10000".into());
         }
-        if self.budget.is_zero() || self.budget > Duration::from_secs(3600) {
-            return Err("the action wait budget must be above 0 and at most 1 hour".into());
+        if self.budget <= self.poll || self.budget > Duration::from_secs(3600) {
+            return Err(
+                "the action wait budget must be longer than the poll interval and at most 1 hour"
+                    .into(),
+            );
         }
         Ok(())
     }
@@ -97,6 +100,16 @@ pub struct Action {
     pub error: Option<(String, String)>,
     /// The action's JSON as the server sent it.
     pub json: Value,
+}
+
+/// Checks `wait` before `call` is sent (a bad setting refuses the call
+/// rather than the wait after the provider acted).
+pub fn check(api: &ApiClient, call: &ApiCall, wait: &ActionWait) -> Result<(), ActionError> {
+    wait.validate().map_err(|why| ActionError {
+        api: api.name().to_string(),
+        call: crate::notify::scrub_body(call.describe.as_bytes(), &[]),
+        kind: ActionErrorKind::Setting(why),
+    })
 }
 
 /// Waits for the actions of `resp`, the successful answer to `call` on

@@ -95,6 +95,10 @@ fn wait_settings_bounded() {
             ..d
         },
         ActionWait {
+            budget: d.poll,
+            ..d
+        },
+        ActionWait {
             budget: Duration::from_secs(3601),
             ..d
         },

@@ -192,6 +192,9 @@ impl Cloud {
         match self {
             Cloud::Single(api) => {
                 self.single_ok(call.service)?;
+                if call.method != Method::Get {
+                    hcloud_actions::check(api, call, wait)?;
+                }
                 let resp = api.call(call).await.map_err(|e| {
                     if e.server_code() == Some("token_readonly") {
                         CloudError::ReadOnlyToken(Box::new(e))
