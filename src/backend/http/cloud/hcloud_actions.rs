@@ -104,11 +104,13 @@ pub struct Action {
 
 /// Checks `wait` before `call` is sent (a bad setting refuses the call
 /// rather than the wait after the provider acted).
-pub fn check(api: &ApiClient, call: &ApiCall, wait: &ActionWait) -> Result<(), ActionError> {
-    wait.validate().map_err(|why| ActionError {
-        api: api.name().to_string(),
-        call: crate::notify::scrub_body(call.describe.as_bytes(), &[]),
-        kind: ActionErrorKind::Setting(why),
+pub fn check(api: &ApiClient, call: &ApiCall, wait: &ActionWait) -> Result<(), Box<ActionError>> {
+    wait.validate().map_err(|why| {
+        Box::new(ActionError {
+            api: api.name().to_string(),
+            call: crate::notify::scrub_body(call.describe.as_bytes(), &[]),
+            kind: ActionErrorKind::Setting(why),
+        })
     })
 }
 

@@ -193,7 +193,7 @@ impl Cloud {
             Cloud::Single(api) => {
                 self.single_ok(call.service)?;
                 if call.method != Method::Get {
-                    hcloud_actions::check(api, call, wait)?;
+                    hcloud_actions::check(api, call, wait).map_err(CloudError::Action)?;
                 }
                 let resp = api.call(call).await.map_err(|e| {
                     if e.server_code() == Some("token_readonly") {
