@@ -15,6 +15,7 @@ mod disk_encrypt;
 mod disk_encrypt_refuse;
 mod disks;
 mod fake_api;
+mod fake_hcloud;
 mod fake_otc;
 mod faults;
 mod firewall;

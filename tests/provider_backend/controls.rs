@@ -56,9 +56,10 @@ pub fn listing(rules: Value) -> Reply {
     )
 }
 
-/// A Hetzner-style action answer.
+/// A Hetzner-style action answer, the action already done (a running one
+/// is polled until done: see `fake_hcloud/actions.rs`).
 pub fn action() -> Reply {
-    Reply::json(201, json!({"actions": [{"id": 1, "status": "running"}]}))
+    Reply::json(201, json!({"actions": [{"id": 1, "status": "success"}]}))
 }
 
 /// The test control. With `two_phase`, the listing only yields the id and

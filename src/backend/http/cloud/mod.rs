@@ -10,9 +10,14 @@
 //!   the token's project id before the call is made.
 //!
 //! Lists are read with the provider's own paging (Hetzner's `page=`,
-//! OpenStack's `marker=`), within the clients' page and item limits.
+//! OpenStack's `marker=`), within the clients' page and item limits. A
+//! write on [`Cloud::Single`] whose answer carries running Hetzner actions
+//! returns only once they all succeeded ([`hcloud_actions`]); a write
+//! refused as `token_readonly` is [`CloudError::ReadOnlyToken`].
 
+pub mod hcloud_actions;
 mod settings;
+pub use hcloud_actions::{ActionError, ActionWait};
 pub use settings::{
     build, credential_file_problem, otc_endpoint, CloudKey, CloudSettings, HetznerSettings,
     OtcSettings, ProjectRef, ServerRef,
@@ -24,7 +29,7 @@ use serde_json::Value;
 
 use super::otc::{list_all, ListLimits, OtcAuth, OtcError};
 use super::{ApiCall, ApiClient, ApiError, ApiResponse};
-use crate::contract::api::{Service, PROJECT_ID};
+use crate::contract::api::{Method, Service, PROJECT_ID};
 
 /// The clients of one provider account.
 #[allow(clippy::large_enum_variant)] // one per provider account, never in bulk
@@ -63,6 +68,10 @@ pub enum CloudError {
     Api(Box<ApiError>),
     /// An Open Telekom Cloud token, listing or call failed.
     Otc(Box<OtcError>),
+    /// A write's Hetzner actions failed, or did not finish in time.
+    Action(Box<ActionError>),
+    /// A write was refused because the API token is read-only.
+    ReadOnlyToken(Box<ApiError>),
     /// The call names a service this provider does not have.
     Service {
         /// The provider's kind ("hcloud", "otc").
@@ -78,6 +87,8 @@ impl CloudError {
         match self {
             CloudError::Api(e) => e.code(),
             CloudError::Otc(e) => e.code(),
+            CloudError::Action(e) => e.code(),
+            CloudError::ReadOnlyToken(_) => "hcloud-token-readonly",
             CloudError::Service { .. } => "provider-service",
         }
     }
@@ -88,6 +99,14 @@ impl fmt::Display for CloudError {
         match self {
             CloudError::Api(e) => e.fmt(f),
             CloudError::Otc(e) => e.fmt(f),
+            CloudError::Action(e) => e.fmt(f),
+            CloudError::ReadOnlyToken(e) => write!(
+                f,
+                "hcloud-token-readonly: API {}: {}: the API token is read-only and this call \
+                 writes; give harden a Read & Write token of the project (Hetzner Console → \
+                 Security → API tokens) ({})",
+                e.api, e.call, e.kind
+            ),
             CloudError::Service { cloud, service } => write!(
                 f,
                 "provider-service: a {cloud} provider has no {service} API (a control asked the wrong provider)"
@@ -101,6 +120,12 @@ impl std::error::Error for CloudError {}
 impl From<ApiError> for CloudError {
     fn from(e: ApiError) -> Self {
         CloudError::Api(Box::new(e))
+    }
+}
+
+impl From<ActionError> for CloudError {
+    fn from(e: ActionError) -> Self {
+        CloudError::Action(Box::new(e))
     }
 }
 
@@ -152,12 +177,35 @@ impl Cloud {
         }
     }
 
-    /// Performs `call` on its service.
+    /// Performs `call` on its service; on [`Cloud::Single`], waits for the
+    /// actions a write started with the default [`ActionWait`].
     pub async fn call(&self, call: &ApiCall) -> Result<ApiResponse, CloudError> {
+        self.call_waiting(call, &ActionWait::default()).await
+    }
+
+    /// [`Cloud::call`] waiting for actions as `wait` says.
+    pub async fn call_waiting(
+        &self,
+        call: &ApiCall,
+        wait: &ActionWait,
+    ) -> Result<ApiResponse, CloudError> {
         match self {
             Cloud::Single(api) => {
                 self.single_ok(call.service)?;
-                Ok(api.call(call).await?)
+                if call.method != Method::Get {
+                    hcloud_actions::check(api, call, wait).map_err(CloudError::Action)?;
+                }
+                let resp = api.call(call).await.map_err(|e| {
+                    if e.server_code() == Some("token_readonly") {
+                        CloudError::ReadOnlyToken(Box::new(e))
+                    } else {
+                        CloudError::Api(Box::new(e))
+                    }
+                })?;
+                if call.method == Method::Get {
+                    return Ok(resp);
+                }
+                Ok(hcloud_actions::settle(api, call, resp, wait).await?)
             }
             Cloud::Otc(o) => {
                 let api = o.client(call.service)?;
