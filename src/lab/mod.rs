@@ -15,6 +15,7 @@
 //! only takes labs whose lock is free (see `owner.rs`).
 //! Requires root, iproute2, util-linux, openssh-server and nftables.
 
+pub mod fake_cloud;
 pub mod fake_http;
 pub mod host;
 pub mod net;

@@ -1,0 +1,4 @@
+//! Stateful, in-memory fakes of the provider APIs for tests and the lab
+//! demo, built on [`crate::lab::fake_http`]: one module per provider.
+
+pub mod otc;
