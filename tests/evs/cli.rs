@@ -1,0 +1,1 @@
+//! `harden drift` (the binary) against the OTC fake.
