@@ -5,11 +5,15 @@
 //! fake, the password in a private file outside the inventory's
 //! directory. Through the engine (`provider_all::check_apply_all`, in
 //! `evs/engine.rs`) and through the real `harden drift` binary (in
-//! `evs/cli.rs`). No lab and no SSH server: the host's address is a
-//! loopback address where nothing listens.
+//! `evs/cli.rs`: the host's address is a loopback port where nothing
+//! listens, so the host fails but its provider findings are reported),
+//! and on a lab host with real sshd, the fake in the controller's
+//! network namespace (`evs/lab.rs`: exit 0 clean, 2 on an unencrypted
+//! volume).
 
 mod cli;
 mod engine;
+mod lab;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
