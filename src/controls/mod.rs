@@ -12,6 +12,7 @@ pub mod banner;
 pub mod cloud;
 pub mod disks;
 pub mod edge;
+pub mod evs;
 pub mod firewall;
 pub mod haproxy;
 pub mod sections;
@@ -34,4 +35,5 @@ pub static ALL: &[&dyn Control] = &[
     &disks::Disks,
     &banner::BannerControl,
     &cloud::CloudControl,
+    &evs::Evs,
 ];

@@ -132,6 +132,7 @@ mod tests {
             [
                 "haproxy",
                 "disks",
+                "evs",
                 "pol-data-host-location",
                 "pol-gk-location",
                 "pol-gk-holds-data",

@@ -1,4 +1,5 @@
-//! Stateful in-memory fakes of the provider APIs, on the fake HTTP core
-//! (`crate::lab::fake_http`), for tests and the lab demo.
+//! Stateful, in-memory fakes of the provider APIs for tests and the lab
+//! demo, built on [`crate::lab::fake_http`]: one module per provider.
 
 pub mod hcloud;
+pub mod otc;

@@ -1,0 +1,144 @@
+//! `harden apply` and `harden drift` on a lab data host (real sshd in a
+//! network namespace) with the OTC fake listening on the loopback of the
+//! controller's namespace, where harden runs: the exit codes of a run
+//! whose only provider finding is EVS encryption.
+
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+
+use harden::lab::fake_cloud::otc::{OtcFake, OtcState};
+
+use super::{KEY, PASSWORD};
+use crate::util::TestLab;
+
+/// The fake, serving from inside network namespace `ns` on its own
+/// thread until dropped.
+struct NsFake {
+    url: String,
+    state: Arc<Mutex<OtcState>>,
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl NsFake {
+    fn start(ns: &str, state: OtcState) -> NsFake {
+        let path = format!("/run/netns/{ns}");
+        let (tx, rx) = mpsc::channel();
+        let (stop, stopped) = mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let f = std::fs::File::open(&path).expect("netns file");
+            // SAFETY: setns(2) on this thread only, with an open netns fd.
+            let rc =
+                unsafe { libc::setns(std::os::fd::AsRawFd::as_raw_fd(&f), libc::CLONE_NEWNET) };
+            assert_eq!(rc, 0, "setns {path}");
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                let fake = OtcFake::start("127.0.0.1:0", state).await.expect("fake");
+                tx.send((fake.url(), fake.state.clone())).expect("send");
+                // Serve until told to stop (or the test is gone).
+                let _ = tokio::task::spawn_blocking(move || stopped.recv()).await;
+                drop(fake);
+            });
+        });
+        let (url, state) = rx.recv().expect("fake started");
+        NsFake {
+            url,
+            state,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, OtcState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Drop for NsFake {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[test]
+fn drift_exits_0_with_encrypted_volumes_and_2_naming_an_unencrypted_one() {
+    crate::util::require_root();
+    let secret = tempfile::tempdir().expect("secret dir");
+    let pw = secret.path().join("otc.password");
+    std::fs::write(&pw, PASSWORD).expect("password");
+    std::fs::set_permissions(&pw, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .expect("chmod");
+    // The lab first (its namespaces), then the fake inside the
+    // controller's, then the inventory naming the fake's port.
+    let t = TestLab::new(&["otc-db-1"], "{defaults}");
+    let fake = NsFake::start(&t.lab.controller_ns(), OtcState::new(PASSWORD));
+    let (data, logs) = {
+        let mut s = fake.lock();
+        let srv = s.add_server("otc-db-1", "subnet-1", "10.213.0.11");
+        (
+            s.add_volume("db-data", Some(&srv), Some(KEY)),
+            s.add_volume("db-logs", Some(&srv), Some(KEY)),
+        )
+    };
+    let url = &fake.url;
+    let inv = t.inventory(
+        "evs.toml",
+        &format!(
+            r#"{{defaults}}
+[defaults.cloud.otc]
+region = "eu-de"
+domain = "OTC-EU-DE-1"
+project = "eu-de"
+user = "harden"
+password_file = "{}"
+iam = "{url}"
+vpc = "{url}"
+evs = "{url}"
+ecs = "{url}"
+
+[[hosts]]
+name = "otc-db-1"
+address = "10.213.0.11"
+provider = "telekom"
+environment = "production"
+roles = ["data"]
+disks = []
+"#,
+            pw.display()
+        ),
+    );
+    t.harden_with(&inv, &["apply", "--yes"]).code(0);
+    let r = t.harden_with(&inv, &["drift", "--format", "json"]);
+    r.code(0);
+    let j = r.json();
+    let evs: Vec<&serde_json::Value> = j["hosts"][0]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["control"] == "evs")
+        .collect();
+    assert_eq!(evs.len(), 2, "{evs:?}");
+    assert!(evs.iter().all(|f| f["status"] == "in-sync"), "{evs:?}");
+    assert!(evs[0]["item"]
+        .as_str()
+        .is_some_and(|i| i.starts_with(&data)));
+
+    // The logs volume turns out not encrypted: drift, exit 2, named.
+    fake.lock().volumes[1].metadata.clear();
+    let r = t.harden_with(&inv, &["drift"]);
+    r.code(2)
+        .says(&logs)
+        .says("not encrypted by EVS")
+        .never_says(PASSWORD);
+    let tokens: Vec<String> = fake.lock().tokens.iter().map(|t| t.token.clone()).collect();
+    assert!(!tokens.is_empty());
+    for tok in &tokens {
+        r.never_says(tok);
+    }
+}
