@@ -34,4 +34,6 @@ pub static ALL: &[&dyn Control] = &[
     &disks::Disks,
     &banner::BannerControl,
     &cloud::CloudControl,
+    &edge::hetzner::HCLOUD_FIREWALL,
+    &edge::otc::OTC_SECGROUP,
 ];

@@ -4,3 +4,8 @@
 //! normalised sets of [`rule::Atom`]s.
 
 pub mod rule;
+pub mod compare;
+pub mod desired;
+pub mod hetzner;
+pub mod normalise;
+pub mod otc;
