@@ -61,8 +61,7 @@ impl Verdict {
 pub fn judge(desired: &BTreeMap<Atom, Mark>, live: &[Live], now: u64) -> Verdict {
     let live_set: BTreeSet<Atom> = live.iter().map(|l| l.atom).collect();
     let controller = super::desired::controller(desired);
-    let new_access_live =
-        !controller.is_empty() && controller.iter().all(|a| live_set.contains(a));
+    let new_access_live = !controller.is_empty() && controller.iter().all(|a| live_set.contains(a));
     let mut v = Verdict {
         keep: desired.clone(),
         missing: desired
@@ -98,6 +97,7 @@ pub fn judge(desired: &BTreeMap<Atom, Mark>, live: &[Live], now: u64) -> Verdict
             _ => v.extra.push(l.clone()),
         }
     }
+    v.extra.sort_by_key(|l| l.atom);
     v
 }
 
@@ -183,8 +183,15 @@ pub fn maintenance_findings(
     for (atom, window, until) in &v.open {
         let at = crate::timefmt::rfc3339(*until);
         out.push(
-            Finding::new(control, "edge-maintenance", format!("{name} {window}"), TOM_WINDOW)
-                .info(format!("{atom} open at the provider until {at} (maintenance window {window})")),
+            Finding::new(
+                control,
+                "edge-maintenance",
+                format!("{name} {window}"),
+                TOM_WINDOW,
+            )
+            .info(format!(
+                "{atom} open at the provider until {at} (maintenance window {window})"
+            )),
         );
     }
     for (l, window, until) in &v.overdue {
@@ -208,18 +215,21 @@ pub fn foreign_finding(
     atoms: &[Atom],
     unreadable: &[Unreadable],
 ) -> Finding {
+    let f = Finding::new(control, "edge-foreign", item, TOM);
+    if atoms.is_empty() && unreadable.is_empty() {
+        return f.ok("no hand-made inbound rules");
+    }
     let mut actual = listed(atoms);
     if !unreadable.is_empty() {
         actual.push_str(&format!("; unreadable: {}", unreadable_text(unreadable)));
     }
-    Finding::new(control, "edge-foreign", item, TOM)
-        .drift("no hand-made rules on the server", actual, Fix::None)
+    f.drift("no hand-made inbound rules", actual, Fix::None)
         .with_message("made outside harden and applied to this server: harden reports it and never changes it; move its rules into the inventory's allow entries, then detach it")
 }
 
 /// `edge-foreign` when no foreign object is applied.
 pub fn no_foreign(control: &'static str, server: &str) -> Finding {
-    Finding::new(control, "edge-foreign", server, TOM).ok("no hand-made rules on the server")
+    Finding::new(control, "edge-foreign", server, TOM).ok("no hand-made inbound rules")
 }
 
 fn covers(h: &Atom, e: &Atom) -> bool {

@@ -104,7 +104,12 @@ fn read_firewall(fw: &Value, server: u64) -> Result<Firewall, String> {
     })
 }
 
-fn call(method: Method, path: String, body: Value, describe: String) -> Result<Change, RenderError> {
+fn call(
+    method: Method,
+    path: String,
+    body: Value,
+    describe: String,
+) -> Result<Change, RenderError> {
     Ok(Change::Api(
         ApiCall::new(method, path, Some(body), describe)
             .map_err(err)?
@@ -193,8 +198,11 @@ impl Control for HcloudFirewall {
                     body,
                     format!("create firewall {name} applied to server {server_id}"),
                 )?);
-                let f = object
-                    .drift("firewall applied to the host's server", "no such firewall", Fix::Change(c));
+                let f = object.drift(
+                    "firewall applied to the host's server",
+                    "no such firewall",
+                    Fix::Change(c),
+                );
                 (Fix::Change(c), f)
             }
             Some(fw) => {
@@ -230,9 +238,17 @@ impl Control for HcloudFirewall {
         plan.push(object_finding);
         let unreadable = own.as_ref().map(|f| f.unreadable.as_slice()).unwrap_or(&[]);
         plan.push(compare::rules_finding(
-            id, &name, &desired, live, &v, unreadable, rules_fix.clone(),
+            id,
+            &name,
+            &desired,
+            live,
+            &v,
+            unreadable,
+            rules_fix.clone(),
         ));
-        plan.extend(compare::maintenance_findings(id, &name, &v, |_| rules_fix.clone()));
+        plan.extend(compare::maintenance_findings(id, &name, &v, |_| {
+            rules_fix.clone()
+        }));
         if foreign.is_empty() {
             plan.push(compare::no_foreign(id, &format!("server {server_id}")));
         }

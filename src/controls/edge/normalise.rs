@@ -75,9 +75,8 @@ pub fn id_of(v: Option<&Value>) -> Option<String> {
         Value::Number(n) => n.as_u64()?.to_string(),
         _ => return None,
     };
-    let ok = !s.is_empty()
-        && s.len() <= 64
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    let ok =
+        !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     ok.then_some(s)
 }
 
@@ -139,7 +138,9 @@ pub fn hcloud_rule(v: &Value) -> Result<Option<LiveRule>, Unreadable> {
         Some("icmp") => EdgeProto::Icmp,
         other => {
             let p = other.map(|s| shown(&json!(s))).unwrap_or("none".into());
-            return Err(bad(format!("protocol {p} is not modelled (tcp, udp, icmp)")));
+            return Err(bad(format!(
+                "protocol {p} is not modelled (tcp, udp, icmp)"
+            )));
         }
     };
     let ports = match proto {
@@ -283,7 +284,9 @@ pub fn otc_rule(v: &Value) -> Result<Option<LiveRule>, Unreadable> {
     let ports = match (proto, lo, hi) {
         (EdgeProto::Icmp, None, None) => None,
         (EdgeProto::Icmp, _, _) => {
-            return Err(bad("a type- or code-specific ICMP rule is not modelled".into()))
+            return Err(bad(
+                "a type- or code-specific ICMP rule is not modelled".into()
+            ))
         }
         (_, None, None) => Some((1, 65535)),
         (_, Some(a), Some(b)) if a <= b => Some((a, b)),

@@ -78,7 +78,10 @@ fn own_id(ctx: &HostCtx<'_>, facts: &Facts) -> Result<Option<String>, RenderErro
         [g] => id_of(g.get("id"))
             .map(Some)
             .ok_or_else(|| err(format!("security group {name} has no usable id"))),
-        _ => Err(err(format!("{} security groups are named {name}", mine.len()))),
+        _ => Err(err(format!(
+            "{} security groups are named {name}",
+            mine.len()
+        ))),
     }
 }
 
@@ -91,7 +94,10 @@ struct Port {
 fn ports(facts: &Facts) -> Result<Vec<Port>, RenderError> {
     let all = list(facts, PORTS)?;
     if all.len() > MAX_PORTS {
-        return Err(err(format!("{} ports on the server, harden reads {MAX_PORTS}", all.len())));
+        return Err(err(format!(
+            "{} ports on the server, harden reads {MAX_PORTS}",
+            all.len()
+        )));
     }
     all.iter()
         .map(|p| {
@@ -100,12 +106,18 @@ fn ports(facts: &Facts) -> Result<Vec<Port>, RenderError> {
                 None | Some(Value::Null) => Vec::new(),
                 Some(Value::Array(g)) if g.len() <= 64 => g
                     .iter()
-                    .map(|g| id_of(Some(g)).ok_or_else(|| err(format!("port {id}: a bad group id"))))
+                    .map(|g| {
+                        id_of(Some(g)).ok_or_else(|| err(format!("port {id}: a bad group id")))
+                    })
                     .collect::<Result<_, _>>()?,
                 Some(_) => return Err(err(format!("port {id}: security_groups is not a list"))),
             };
             let secured = p.get("port_security_enabled").and_then(Value::as_bool) != Some(false);
-            Ok(Port { id, groups, secured })
+            Ok(Port {
+                id,
+                groups,
+                secured,
+            })
         })
         .collect()
 }
@@ -126,9 +138,16 @@ fn read_rules(rules: &[Value]) -> (Vec<Live>, Vec<Unreadable>) {
     (live, bad)
 }
 
-fn call(method: Method, path: String, body: Option<Value>, describe: String) -> Result<Change, RenderError> {
+fn call(
+    method: Method,
+    path: String,
+    body: Option<Value>,
+    describe: String,
+) -> Result<Change, RenderError> {
     Ok(Change::Api(
-        ApiCall::new(method, path, body, describe).map_err(err)?.on(Service::OtcVpc),
+        ApiCall::new(method, path, body, describe)
+            .map_err(err)?
+            .on(Service::OtcVpc),
     ))
 }
 
@@ -152,7 +171,12 @@ impl Control for OtcSecgroup {
     fn probes(&self, ctx: &HostCtx<'_>) -> Result<Vec<Probe>, RenderError> {
         let mut p: Vec<Probe> = server::probe(ctx).into_iter().collect();
         let path = format!("/v2.0/security-groups?name={}", object_name(&ctx.host.name));
-        p.push(Probe::api_list(Some(Service::OtcVpc), OWN, &path, "security_groups"));
+        p.push(Probe::api_list(
+            Some(Service::OtcVpc),
+            OWN,
+            &path,
+            "security_groups",
+        ));
         Ok(p)
     }
 
@@ -175,7 +199,12 @@ impl Control for OtcSecgroup {
                 "security_group_rules",
             ));
         }
-        p.push(Probe::api_list(vpc, GROUPS, "/v2.0/security-groups", "security_groups"));
+        p.push(Probe::api_list(
+            vpc,
+            GROUPS,
+            "/v2.0/security-groups",
+            "security_groups",
+        ));
         Ok(p)
     }
 
@@ -220,7 +249,10 @@ impl Control for OtcSecgroup {
         let rules_path = "/v2.0/security-group-rules";
         let mut calls: Vec<(String, ChangeId, &'static str)> = Vec::new();
         for a in &v.missing {
-            let mark = desired.get(a).cloned().unwrap_or(super::rule::Mark::Controller);
+            let mark = desired
+                .get(a)
+                .cloned()
+                .unwrap_or(super::rule::Mark::Controller);
             let c = plan.change(call(
                 Method::Post,
                 rules_path.into(),
@@ -258,7 +290,10 @@ impl Control for OtcSecgroup {
                     plan.push(
                         Finding::new(id, "edge-rules", format!("{name} rule {rule}"), TOM)
                             .drift("absent", "present", Fix::Change(c))
-                            .with_message(format!("unreadable in harden's own group ({}): deleted", u.why)),
+                            .with_message(format!(
+                                "unreadable in harden's own group ({}): deleted",
+                                u.why
+                            )),
                     );
                 }
                 None => unfixable.push(u.clone()),
@@ -268,7 +303,11 @@ impl Control for OtcSecgroup {
             if *why == "unreadable" {
                 continue;
             }
-            let (expected, actual) = if *why == "missing" { ("present", "missing") } else { ("absent", "present") };
+            let (expected, actual) = if *why == "missing" {
+                ("present", "missing")
+            } else {
+                ("absent", "present")
+            };
             plan.push(
                 Finding::new(id, "edge-rules", item.clone(), TOM)
                     .drift(expected, actual, Fix::Change(*c))
@@ -288,9 +327,14 @@ impl Control for OtcSecgroup {
             plan.push(f);
         }
         plan.extend(compare::maintenance_findings(id, &name, &v, |l| {
-            l.id.as_ref().and_then(|r| overdue.get(r)).map(|c| Fix::Change(*c)).unwrap_or(Fix::None)
+            l.id.as_ref()
+                .and_then(|r| overdue.get(r))
+                .map(|c| Fix::Change(*c))
+                .unwrap_or(Fix::None)
         }));
-        self.ports_and_foreign(&mut plan, facts, &srv.id, &name, &gid, &ports, &live, &v, &desired)?;
+        self.ports_and_foreign(
+            &mut plan, facts, &srv.id, &name, &gid, &ports, &live, &v, &desired,
+        )?;
         Ok(plan)
     }
 }
@@ -333,36 +377,75 @@ impl OtcSecgroup {
                 Method::Put,
                 format!("/v2.0/ports/{}", p.id),
                 Some(json!({"port": {"security_groups": groups}})),
-                format!("add security group {name} to port {} (its other groups kept)", p.id),
+                format!(
+                    "add security group {name} to port {} (its other groups kept)",
+                    p.id
+                ),
             )?);
-            plan.push(Finding::new(id, "edge-object", item, TOM).drift(want, "not on this port", Fix::Change(c)));
+            plan.push(Finding::new(id, "edge-object", item, TOM).drift(
+                want,
+                "not on this port",
+                Fix::Change(c),
+            ));
         }
         if ports.is_empty() {
-            plan.push(Finding::new(id, "edge-object", name, TOM).drift(want, format!("server {server} has no ports"), Fix::None));
+            plan.push(Finding::new(id, "edge-object", name, TOM).drift(
+                want,
+                format!("server {server} has no ports"),
+                Fix::None,
+            ));
         }
-        let mut foreign: Vec<&String> = ports.iter().filter(|p| p.secured).flat_map(|p| &p.groups).filter(|g| *g != gid).collect();
+        let mut foreign: Vec<&String> = ports
+            .iter()
+            .filter(|p| p.secured)
+            .flat_map(|p| &p.groups)
+            .filter(|g| *g != gid)
+            .collect();
         foreign.sort();
         foreign.dedup();
         let mut edge: BTreeSet<Atom> = live.iter().map(|l| l.atom).collect();
         if foreign.len() > MAX_FOREIGN {
-            plan.push(Finding::new(id, "edge-foreign", format!("server {server}"), TOM).drift(
-                format!("at most {MAX_FOREIGN} other groups"),
-                format!("{} other groups on the ports", foreign.len()),
-                Fix::None,
-            ).with_message(format!("harden reads the first {MAX_FOREIGN}")));
+            plan.push(
+                Finding::new(id, "edge-foreign", format!("server {server}"), TOM)
+                    .drift(
+                        format!("at most {MAX_FOREIGN} other groups"),
+                        format!("{} other groups on the ports", foreign.len()),
+                        Fix::None,
+                    )
+                    .with_message(format!("harden reads the first {MAX_FOREIGN}")),
+            );
         }
         let groups = list(facts, GROUPS)?;
         for g in foreign.iter().take(MAX_FOREIGN) {
-            let body = groups.iter().find(|b| id_of(b.get("id")).as_deref() == Some(g.as_str()));
-            let gname = body.and_then(|b| b.get("name")).map(normalise::shown).unwrap_or_default();
-            let (rules, mut bad) = match body.and_then(|b| b.get("security_group_rules")).and_then(Value::as_array) {
+            let body = groups
+                .iter()
+                .find(|b| id_of(b.get("id")).as_deref() == Some(g.as_str()));
+            let gname = body
+                .and_then(|b| b.get("name"))
+                .map(normalise::shown)
+                .unwrap_or_default();
+            let (rules, mut bad) = match body
+                .and_then(|b| b.get("security_group_rules"))
+                .and_then(Value::as_array)
+            {
                 Some(r) if r.len() <= MAX_LIST => read_rules(r),
-                _ => (Vec::new(), vec![Unreadable { id: None, why: "the group or its rules are not in the listing".into() }]),
+                _ => (
+                    Vec::new(),
+                    vec![Unreadable {
+                        id: None,
+                        why: "the group or its rules are not in the listing".into(),
+                    }],
+                ),
             };
             bad.truncate(5);
             let atoms: Vec<Atom> = rules.iter().map(|l| l.atom).collect();
             edge.extend(atoms.iter().copied());
-            plan.push(compare::foreign_finding(id, &format!("security group {g} ({gname})"), &atoms, &bad));
+            plan.push(compare::foreign_finding(
+                id,
+                &format!("security group {g} ({gname})"),
+                &atoms,
+                &bad,
+            ));
         }
         if foreign.is_empty() {
             plan.push(compare::no_foreign(id, &format!("server {server}")));
@@ -373,7 +456,11 @@ impl OtcSecgroup {
         let item = format!("server {server}");
         plan.push(if ports.iter().any(|p| !p.secured) {
             Finding::new(id, "edge-layers", item, TOM)
-                .drift("both layers open the same ports", "a port without port security: every port is open at the edge", Fix::None)
+                .drift(
+                    "both layers open the same ports",
+                    "a port without port security: every port is open at the edge",
+                    Fix::None,
+                )
                 .with_message("only the host firewall filters on that port")
         } else {
             let _ = attached;
