@@ -277,6 +277,12 @@ pub fn otc_rule(v: &Value) -> Result<Option<LiveRule>, Unreadable> {
         _ => return Err(bad("ethertype is neither IPv4 nor IPv6".into())),
     };
     let proto = otc_proto(v.get("protocol"), v6).map_err(bad)?;
+    let set = |k: &str| v.get(k).is_some_and(|p| !p.is_null());
+    if proto == EdgeProto::Icmp && (set("port_range_min") || set("port_range_max")) {
+        return Err(bad(
+            "a type- or code-specific ICMP rule is not modelled".into()
+        ));
+    }
     let (lo, hi) = (
         otc_port(v.get("port_range_min")).map_err(bad)?,
         otc_port(v.get("port_range_max")).map_err(bad)?,

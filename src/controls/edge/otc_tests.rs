@@ -150,9 +150,10 @@ fn a_changed_allow_is_a_create_before_a_delete_and_hand_added_rules_in_harden_s_
         calls(&p),
         [
             "POST /v2.0/security-group-rules",
-            "DELETE /v2.0/security-group-rules/r3",
             "DELETE /v2.0/security-group-rules/hand",
-        ]
+            "DELETE /v2.0/security-group-rules/r3",
+        ],
+        "creates first; deletes in atom order"
     );
     assert_eq!(body(&p, 0)["security_group_rule"]["port_range_min"], 5432);
 }
