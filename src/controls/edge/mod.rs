@@ -10,4 +10,5 @@ pub mod fixtures;
 pub mod hetzner;
 pub mod normalise;
 pub mod otc;
+mod otc_ports;
 pub mod rule;

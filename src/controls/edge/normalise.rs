@@ -178,12 +178,15 @@ fn port_text((a, b): (u16, u16)) -> String {
     }
 }
 
+/// One Hetzner rule's identity: protocol, ports, description.
+type GroupKey = (EdgeProto, Option<(u16, u16)>, String);
+
 /// Hetzner rules for `atoms`: one rule per protocol, port range and mark
 /// (the description), its sources merged, at most
 /// [`HCLOUD_MAX_SOURCES`] each; more than [`HCLOUD_MAX_RULES`] rules is
 /// an error naming the limit.
 pub fn hcloud_rules(atoms: &BTreeMap<Atom, Mark>) -> Result<Vec<Value>, String> {
-    let mut groups: BTreeMap<(EdgeProto, Option<(u16, u16)>, String), Vec<Cidr>> = BTreeMap::new();
+    let mut groups: BTreeMap<GroupKey, Vec<Cidr>> = BTreeMap::new();
     for (a, m) in atoms {
         groups
             .entry((a.proto, a.ports, m.description()))
