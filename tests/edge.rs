@@ -113,6 +113,24 @@ async fn hetzner_fresh_host_one_create_then_in_sync() {
         .iter()
         .any(|f| f.check == "edge-rules" && f.status == Status::Changed));
     assert_eq!((fake.unused(), fake.unexpected()), (0, 0));
+
+    // The second apply reads and makes no call.
+    let again = FakeApi::start(vec![
+        Reply::json(
+            200,
+            json!({"servers": [{"id": 42, "name": "web",
+            "public_net": {"ipv4": {"ip": "192.0.2.20"}}}]}),
+        ),
+        page("firewalls", json!([created])),
+    ])
+    .await;
+    let (api, _dir2) = client(&again, |_| {});
+    let out = check_apply_with(&controls, &ctx, &Cloud::Single(api), true).await;
+    assert!(out[0].error.is_none() && out[0].done.is_empty());
+    assert_eq!(
+        calls(&again.requests()),
+        ["GET /v1/servers?name=web", "GET /v1/firewalls?page=1"]
+    );
 }
 
 fn cfg(name: &str, url: String, credential: Credential) -> ApiConfig {
