@@ -14,6 +14,7 @@ mod demo;
 mod disk_encrypt;
 mod disk_encrypt_refuse;
 mod disks;
+mod edge;
 mod evs;
 mod fake_api;
 mod fake_hcloud;

@@ -36,4 +36,6 @@ pub static ALL: &[&dyn Control] = &[
     &banner::BannerControl,
     &cloud::CloudControl,
     &evs::Evs,
+    &edge::hetzner::HCLOUD_FIREWALL,
+    &edge::otc::OTC_SECGROUP,
 ];

@@ -32,8 +32,12 @@ use crate::report::model::{Finding, HostReport, HostStatus, Status};
 /// The most probes one control may ask for (both phases together).
 pub const MAX_PROBES: usize = 32;
 
-/// The most API calls one control's plan may select.
-pub const MAX_CALLS: usize = 16;
+/// The most API calls one control's plan may select. OTC security-group
+/// rules have no batch call: one create per atom (each prefix in each
+/// family), so a fresh host's group with a few controller prefixes, ICMP
+/// for both families and half a dozen open ports needs 20-30 creates plus
+/// a port update per NIC.
+pub const MAX_CALLS: usize = 64;
 
 /// Why a provider control could not be checked or applied.
 #[derive(Debug, Clone, PartialEq, Eq)]

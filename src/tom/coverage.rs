@@ -14,7 +14,11 @@ use crate::inventory::validate::catalogue;
 
 /// A control's source folder below `src/controls/` (its id, `-` as `_`).
 pub fn dir_of(c: &dyn Control) -> String {
-    c.id().replace('-', "_")
+    match c.id() {
+        // The two provider firewalls share one folder.
+        "hcloud-firewall" | "otc-secgroup" => "edge".into(),
+        id => id.replace('-', "_"),
+    }
 }
 
 /// Every measure with the checks that serve it: control ids first, then

@@ -73,47 +73,74 @@ fn comment(text: &str) -> String {
     out
 }
 
-/// The ruleset file for the host.
-pub fn ruleset(ctx: &HostCtx<'_>) -> Result<String, RenderError> {
+/// One port the host opens beside SSH: an `allow` entry or a port another
+/// control declared, with why (the rule's comment without `harden: `).
+/// The host ruleset and the provider firewalls (`controls::edge::desired`)
+/// are both drawn from this one list, so the two layers cannot diverge.
+pub struct Opening<'a> {
+    /// tcp or udp.
+    pub proto: crate::inventory::Proto,
+    /// Port or range.
+    pub port: crate::inventory::PortRange,
+    /// Allowed sources; `None` means anyone.
+    pub from: Option<&'a [Cidr]>,
+    /// `allow[i] …` or `<control> <why>`.
+    pub why: String,
+}
+
+/// Every opening of the host, in rule order: `allow` entries, then the
+/// ports other controls declared (a proxy's listeners): the firewall
+/// derives their rules, so no control edits the firewall.
+pub fn openings<'a>(ctx: &HostCtx<'a>) -> Vec<Opening<'a>> {
     let h = ctx.host;
-    let (controller_v4, controller_v6) = split(&h.controller_sources);
-    let mut allow: Vec<AllowCtx> = h
+    let mut out: Vec<Opening<'a>> = h
         .allow
         .iter()
         .enumerate()
         .map(|(i, a)| {
-            let (v4, v6) = a.from.as_deref().map(split).unwrap_or_default();
-            let mut text = format!("harden: allow[{i}]");
+            let mut why = format!("allow[{i}]");
             if let Some(c) = &a.comment {
-                text.push(' ');
-                text.push_str(c);
+                why.push(' ');
+                why.push_str(c);
             } else if !a.from_written.is_empty() {
-                text.push_str(" from ");
-                text.push_str(&a.from_written.join(", "));
+                why.push_str(" from ");
+                why.push_str(&a.from_written.join(", "));
             }
-            AllowCtx {
-                proto: a.proto.as_str(),
-                port: a.port.to_string(),
-                any: a.from.is_none(),
-                v4,
-                v6,
-                comment: comment(&text),
+            Opening {
+                proto: a.proto,
+                port: a.port,
+                from: a.from.as_deref(),
+                why,
             }
         })
         .collect();
-    // Ports other controls declared (a proxy's listeners): the firewall
-    // derives their rules, so no control edits the firewall.
-    allow.extend(ctx.ports.iter().map(|n| {
-        let (v4, v6) = n.from.as_deref().map(split).unwrap_or_default();
-        AllowCtx {
-            proto: n.proto.as_str(),
-            port: n.port.to_string(),
-            any: n.from.is_none(),
-            v4,
-            v6,
-            comment: comment(&format!("harden: {} {}", n.control, n.why)),
-        }
+    out.extend(ctx.ports.iter().map(|n| Opening {
+        proto: n.proto,
+        port: n.port,
+        from: n.from.as_deref(),
+        why: format!("{} {}", n.control, n.why),
     }));
+    out
+}
+
+/// The ruleset file for the host.
+pub fn ruleset(ctx: &HostCtx<'_>) -> Result<String, RenderError> {
+    let h = ctx.host;
+    let (controller_v4, controller_v6) = split(&h.controller_sources);
+    let allow: Vec<AllowCtx> = openings(ctx)
+        .into_iter()
+        .map(|o| {
+            let (v4, v6) = o.from.map(split).unwrap_or_default();
+            AllowCtx {
+                proto: o.proto.as_str(),
+                port: o.port.to_string(),
+                any: o.from.is_none(),
+                v4,
+                v6,
+                comment: comment(&format!("harden: {}", o.why)),
+            }
+        })
+        .collect();
     templates::render(
         "firewall/harden.nft",
         &Ctx {
