@@ -245,9 +245,11 @@ async fn apply_locked(
                     findings.push(moved);
                 }
             }
+            // Drift apply was to fix is an error; report-only drift (no fix)
+            // stays drift, exit 2.
             let still = findings
                 .iter()
-                .filter(|f| f.status == Status::Drift)
+                .filter(|f| f.status == Status::Drift && f.fix != crate::report::model::Fix::None)
                 .count();
             report.findings = findings;
             if error.is_none() && still > 0 {

@@ -32,6 +32,11 @@ use crate::report::model::{Finding, HostReport, HostStatus, Status};
 /// The most probes one control may ask for (both phases together).
 pub const MAX_PROBES: usize = 32;
 
+/// The most rounds of calls one apply makes per control (read, plan,
+/// call, read again…): enough for a call that creates what the next ones
+/// need.
+pub const MAX_ROUNDS: usize = 3;
+
 /// The most API calls one control's plan may select. OTC security-group
 /// rules have no batch call: one create per atom (each prefix in each
 /// family), so a fresh host's group with a few controller prefixes, ICMP
@@ -234,59 +239,81 @@ async fn one(
     if !apply || calls.is_empty() {
         return out;
     }
-    for (i, (id, call)) in calls.iter().enumerate() {
-        let result = if super::run::stopping() {
-            Err(ProviderError::Interrupted)
-        } else {
-            api.call(call).await.map_err(ProviderError::from)
-        };
-        match result {
-            Ok(_) => out.done.push(call.clone()),
-            Err(e) => {
-                out.not_done = calls[i..].iter().map(|(_, c)| c.clone()).collect();
-                mark_failed(&mut out.findings, *id, &e);
-                out.error = Some(e);
-                break;
-            }
-        }
-    }
-    if out.done.is_empty() {
-        return out;
-    }
+    // Several rounds: a call may create what the next calls need (an OTC
+    // group before its rules, a new controller rule before the old one
+    // may go), so read, plan and call again while calls are selected.
     let before = out.findings.clone();
-    match read_and_plan(c, ctx, api).await {
-        Ok(now) => {
-            let mut findings = now.findings;
-            for f in &mut findings {
-                let Some(b) = before
-                    .iter()
-                    .find(|b| b.check == f.check && b.item == f.item)
-                else {
-                    continue;
-                };
-                match (b.status, f.status) {
-                    (Status::Drift, Status::InSync) => f.status = Status::Changed,
-                    (Status::Failed, Status::Drift) => {
-                        f.status = Status::Failed;
-                        f.message.clone_from(&b.message);
-                    }
-                    _ => {}
+    let mut calls = calls;
+    for round in 1..=MAX_ROUNDS {
+        let made = out.done.len();
+        for (i, (id, call)) in calls.iter().enumerate() {
+            let result = if super::run::stopping() {
+                Err(ProviderError::Interrupted)
+            } else {
+                api.call(call).await.map_err(ProviderError::from)
+            };
+            match result {
+                Ok(_) => out.done.push(call.clone()),
+                Err(e) => {
+                    out.not_done = calls[i..].iter().map(|(_, c)| c.clone()).collect();
+                    mark_failed(&mut out.findings, *id, &e);
+                    out.error = Some(e);
+                    break;
                 }
             }
-            let still = findings
-                .iter()
-                .filter(|f| f.status == Status::Drift)
-                .count();
-            if out.error.is_none() && still > 0 {
-                out.error = Some(ProviderError::StillDrifting(still));
+        }
+        if out.done.len() == made {
+            return out;
+        }
+        let now = match read_and_plan(c, ctx, api).await {
+            Ok(now) => now,
+            Err(e) => {
+                out.error.get_or_insert(ProviderError::Verify(Box::new(e)));
+                return out;
             }
-            out.findings = findings;
+        };
+        out.findings = carried(now.findings.clone(), &before, &out.findings);
+        let next = match selected_calls(&now) {
+            Ok(next) => next,
+            Err(e) => {
+                out.error.get_or_insert(e);
+                return out;
+            }
+        };
+        if out.error.is_some() || next.is_empty() || round == MAX_ROUNDS {
+            break;
         }
-        Err(e) => {
-            out.error.get_or_insert(ProviderError::Verify(Box::new(e)));
-        }
+        calls = next;
+    }
+    let still = out
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Drift && f.fix != Fix::None)
+        .count();
+    if out.error.is_none() && still > 0 {
+        out.error = Some(ProviderError::StillDrifting(still));
     }
     out
+}
+
+/// The findings read after calls, with what this run did: drift before
+/// and in sync now is changed; a check whose call failed stays failed.
+fn carried(mut now: Vec<Finding>, before: &[Finding], last: &[Finding]) -> Vec<Finding> {
+    for f in &mut now {
+        let find = |list: &[Finding]| {
+            list.iter()
+                .find(|b| b.check == f.check && b.item == f.item)
+                .map(|b| (b.status, b.message.clone()))
+        };
+        if let (Some((Status::Drift, _)), Status::InSync) = (find(before), f.status) {
+            f.status = Status::Changed;
+        }
+        if let (Some((Status::Failed, msg)), Status::Drift) = (find(last), f.status) {
+            f.status = Status::Failed;
+            f.message = msg;
+        }
+    }
+    now
 }
 
 /// Reads the control's facts (two phases at most) and plans.
