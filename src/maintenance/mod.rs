@@ -35,6 +35,7 @@
 //! host copies, webhook.
 
 pub mod duration;
+pub mod edge;
 pub mod fleet;
 pub mod history;
 pub mod remote;
