@@ -172,7 +172,7 @@ async fn open_otc(cloud: &Cloud, host: &str, o: &Opening, now: u64) -> Result<Ou
     }
     // The window is open; an overdue rule that cannot be removed now is
     // a warning (the next run, or drift, removes it), not a failure.
-    let mut out = match close_otc(cloud, host, &Which::Overdue(now)).await {
+    let mut out = match close_in_group(cloud, host, &group, &Which::Overdue(now)).await {
         Ok(out) => out,
         Err(e) => Outcome {
             warnings: vec![format!("overdue openings not checked: {e}")],
@@ -218,7 +218,16 @@ pub async fn close(cloud: &Cloud, host: &str, which: &Which) -> Result<Outcome, 
 
 async fn close_otc(cloud: &Cloud, host: &str, which: &Which) -> Result<Outcome, EdgeError> {
     let group = group(cloud, host).await?;
-    let all = otc_rules(cloud, host, &group).await?;
+    close_in_group(cloud, host, &group, which).await
+}
+
+async fn close_in_group(
+    cloud: &Cloud,
+    host: &str,
+    group: &str,
+    which: &Which,
+) -> Result<Outcome, EdgeError> {
+    let all = otc_rules(cloud, host, group).await?;
     let mut out = Outcome {
         object: object_name(host),
         ..Outcome::default()
