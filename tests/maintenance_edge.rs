@@ -7,6 +7,7 @@
 //! on the requests the fake recorded. The OTC cases are in
 //! `maintenance_edge/otc.rs`. No lab, no SSH.
 
+mod lab;
 mod otc;
 
 use harden::backend::http::cloud::Cloud;
