@@ -4,12 +4,15 @@
 //! a missing security group and a refused rule open nothing on the host;
 //! a window opens at the provider and on the host, `list` shows the
 //! provider's opening, `close` closes both, and the audit events name the
-//! provider rules.
+//! provider rules; a host that fails after its provider opened gets its
+//! provider rule closed again (a small stateful handler: the rule's window
+//! id is only known at run time).
 
 use std::os::fd::AsRawFd;
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
+use harden::lab::fake_http::{FakeServer, Handler};
 use harden::lab::Reach;
 use serde_json::{json, Value};
 
@@ -20,15 +23,30 @@ use crate::util::{TestLab, PAIR};
 
 const DB: &str = "10.213.0.11";
 
-/// The scripted fake, its server running in namespace `ns`.
+/// What runs in the namespace: the scripted fake or a handler.
+enum Served {
+    Script(Vec<Reply>),
+    Handler(Handler),
+}
+
+enum Running {
+    Api(FakeApi),
+    Server(FakeServer),
+}
+
+/// A fake API, its server running in namespace `ns`.
 struct NsFake {
-    api: Option<FakeApi>,
+    api: Option<Running>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl NsFake {
     fn start(ns: &str, script: Vec<Reply>) -> NsFake {
+        Self::serve(ns, Served::Script(script))
+    }
+
+    fn serve(ns: &str, what: Served) -> NsFake {
         let path = format!("/run/netns/{ns}");
         let (tx, rx) = mpsc::channel();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -43,7 +61,12 @@ impl NsFake {
                 .build()
                 .expect("runtime");
             rt.block_on(async move {
-                let api = FakeApi::start(script).await;
+                let api = match what {
+                    Served::Script(s) => Running::Api(FakeApi::start(s).await),
+                    Served::Handler(h) => {
+                        Running::Server(FakeServer::start("127.0.0.1:0", h).await.expect("bind"))
+                    }
+                };
                 let _ = tx.send(api);
                 let _ = stopped.await;
             });
@@ -59,7 +82,18 @@ impl NsFake {
     }
 
     fn api(&self) -> &FakeApi {
-        self.api.as_ref().expect("running")
+        match &self.api {
+            Some(Running::Api(a)) => a,
+            _ => panic!("not the scripted fake"),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        match &self.api {
+            Some(Running::Api(a)) => a.url(path),
+            Some(Running::Server(s)) => s.url(path),
+            None => panic!("stopped"),
+        }
     }
 }
 
@@ -76,7 +110,7 @@ impl Drop for NsFake {
 /// An inventory with the OTC account at `fake`.
 fn cloud_inventory(
     t: &TestLab,
-    fake: &FakeApi,
+    fake: &NsFake,
     password: &std::path::Path,
     n: u32,
 ) -> std::path::PathBuf {
@@ -151,7 +185,7 @@ fn window_at_the_provider_and_on_the_host_or_on_neither() {
 
     // 1. No security group: nothing opened anywhere.
     let fake = NsFake::start(&ns, vec![token_reply(TOKEN1, 3600), groups(false)]);
-    let inv = cloud_inventory(&t, fake.api(), &password, 1);
+    let inv = cloud_inventory(&t, &fake, &password, 1);
     open(&inv)
         .code(1)
         .says("no security group harden-otc-db-1; run harden apply first")
@@ -175,7 +209,7 @@ fn window_at_the_provider_and_on_the_host_or_on_neither() {
             rules(vec![]),
         ],
     );
-    let inv = cloud_inventory(&t, fake.api(), &password, 2);
+    let inv = cloud_inventory(&t, &fake, &password, 2);
     open(&inv)
         .code(1)
         .says("(nothing was opened at the provider); nothing was opened on the host");
@@ -201,7 +235,7 @@ fn window_at_the_provider_and_on_the_host_or_on_neither() {
             Reply::raw(204, Vec::new()),
         ],
     );
-    let inv = cloud_inventory(&t, fake.api(), &password, 3);
+    let inv = cloud_inventory(&t, &fake, &password, 3);
     let r = open(&inv);
     r.code(0)
         .says("otc-db-1: opened w")
@@ -285,7 +319,7 @@ fn window_at_the_provider_and_on_the_host_or_on_neither() {
             Reply::raw(204, Vec::new()),
         ],
     );
-    let inv = cloud_inventory(&t, fake.api(), &password, 4);
+    let inv = cloud_inventory(&t, &fake, &password, 4);
     let l = t.harden_with(
         &inv,
         &[
@@ -325,4 +359,74 @@ fn window_at_the_provider_and_on_the_host_or_on_neither() {
     let closed = audit(&t, "maintenance-close");
     let p = &closed.last().expect("event")["details"]["provider"]["otc-db-1"];
     assert_eq!(p["closed"][0]["id"], "r-new");
+}
+
+/// A security group `sg-1` that keeps the rules posted to it.
+fn stateful_group(rules_held: Arc<Mutex<Vec<Value>>>) -> Handler {
+    Arc::new(move |req: Request| {
+        let mut held = rules_held.lock().expect("lock");
+        match (req.method.as_str(), req.path()) {
+            ("POST", "/iam/v3/auth/tokens") => token_reply(TOKEN1, 3600),
+            ("GET", "/vpc/v2.0/security-groups") => groups(true),
+            ("POST", "/vpc/v2.0/security-group-rules") => {
+                let mut r = req.json()["security_group_rule"].clone();
+                let id = format!("r-{}", held.len() + 1);
+                r["id"] = json!(id);
+                held.push(r);
+                Reply::json(201, json!({"security_group_rule": {"id": id}}))
+            }
+            ("GET", "/vpc/v2.0/security-group-rules") => rules(held.clone()),
+            ("DELETE", p) => {
+                let id = p.rsplit('/').next().unwrap_or("");
+                let before = held.len();
+                held.retain(|r| r["id"] != json!(id));
+                if held.len() < before {
+                    Reply::raw(204, Vec::new())
+                } else {
+                    Reply::error(404, "not_found", "no such rule")
+                }
+            }
+            _ => Reply::error(500, "fake_unexpected", "unexpected request"),
+        }
+    })
+}
+
+#[test]
+fn a_host_that_fails_after_its_provider_opened_is_closed_again_there() {
+    let t = TestLab::pair("");
+    t.harden(&["apply", "--yes"]).code(0);
+    let (_pw_dir, password) = token_file(PASSWORD);
+    let held = Arc::new(Mutex::new(Vec::new()));
+    let fake = NsFake::serve(
+        &t.lab.controller_ns(),
+        Served::Handler(stateful_group(held.clone())),
+    );
+    let inv = cloud_inventory(&t, &fake, &password, 1);
+    // The host step fails: harden's table is gone from the lab host.
+    t.on("otc-db-1", "nft delete table inet harden");
+    t.harden_with(
+        &inv,
+        &[
+            "maintenance",
+            "open",
+            "--host",
+            "otc-db-1",
+            "--for",
+            "10m",
+            "--reason",
+            "OPS-8",
+        ],
+    )
+    .code(1)
+    .says("is not loaded; run harden apply first")
+    .says("the host did not open, so w")
+    .says("was closed again at the provider (1 rule(s))");
+    assert!(
+        held.lock().expect("lock").is_empty(),
+        "nothing left at the provider"
+    );
+    let failed = audit(&t, "maintenance-open-failed");
+    let f = &failed.last().expect("event")["details"]["failed"][0];
+    assert_eq!(f["host"], "otc-db-1");
+    assert_eq!(f["provider"], "rolled back");
 }
