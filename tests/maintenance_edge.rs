@@ -8,6 +8,7 @@
 //! `maintenance_edge/otc.rs`. No lab, no SSH.
 
 mod lab;
+mod ns_fake;
 mod otc;
 
 use harden::backend::http::cloud::Cloud;

@@ -8,104 +8,19 @@
 //! provider rule closed again (a small stateful handler: the rule's window
 //! id is only known at run time).
 
-use std::os::fd::AsRawFd;
-use std::sync::{mpsc, Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
 
-use harden::lab::fake_http::{FakeServer, Handler};
+use harden::lab::fake_http::Handler;
 use harden::lab::Reach;
 use serde_json::{json, Value};
 
-use crate::fake_api::server::{FakeApi, Reply, Request};
+use super::ns_fake::{NsFake, Served};
+use crate::fake_api::server::{Reply, Request};
 use crate::fake_api::token_file;
 use crate::fake_otc::{token_reply, PASSWORD, TOKEN1};
 use crate::util::{TestLab, PAIR};
 
 const DB: &str = "10.213.0.11";
-
-/// What runs in the namespace: the scripted fake or a handler.
-enum Served {
-    Script(Vec<Reply>),
-    Handler(Handler),
-}
-
-enum Running {
-    Api(FakeApi),
-    Server(FakeServer),
-}
-
-/// A fake API, its server running in namespace `ns`.
-struct NsFake {
-    api: Option<Running>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl NsFake {
-    fn start(ns: &str, script: Vec<Reply>) -> NsFake {
-        Self::serve(ns, Served::Script(script))
-    }
-
-    fn serve(ns: &str, what: Served) -> NsFake {
-        let path = format!("/run/netns/{ns}");
-        let (tx, rx) = mpsc::channel();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let f = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-            // SAFETY: setns(2) on an open namespace file; it moves this
-            // thread only.
-            let rc = unsafe { libc::setns(f.as_raw_fd(), libc::CLONE_NEWNET) };
-            assert_eq!(rc, 0, "setns {path}");
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async move {
-                let api = match what {
-                    Served::Script(s) => Running::Api(FakeApi::start(s).await),
-                    Served::Handler(h) => {
-                        Running::Server(FakeServer::start("127.0.0.1:0", h).await.expect("bind"))
-                    }
-                };
-                let _ = tx.send(api);
-                let _ = stopped.await;
-            });
-        });
-        let api = rx
-            .recv_timeout(Duration::from_secs(10))
-            .expect("the fake started");
-        NsFake {
-            api: Some(api),
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-
-    fn api(&self) -> &FakeApi {
-        match &self.api {
-            Some(Running::Api(a)) => a,
-            _ => panic!("not the scripted fake"),
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        match &self.api {
-            Some(Running::Api(a)) => a.url(path),
-            Some(Running::Server(s)) => s.url(path),
-            None => panic!("stopped"),
-        }
-    }
-}
-
-impl Drop for NsFake {
-    fn drop(&mut self) {
-        self.api.take();
-        self.stop.take();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
 
 /// An inventory with the OTC account at `fake`.
 fn cloud_inventory(
