@@ -18,6 +18,8 @@
 //!
 //! The calls are planned by pure functions from the provider's answers
 //! (`edge_*`), performed here with the production client (`Cloud`).
+//! An opening replaces the maintenance rules of other windows on the same
+//! sources and port (as on the host) and removes the overdue ones.
 //! When an opening fails half-way it is rolled back: a window is open at
 //! the provider completely or not at all ([`OpenFailure`] says which
 //! rules could not be removed, if any).
@@ -98,6 +100,20 @@ impl EdgeRule {
     /// True when its expiry has passed at `now`.
     pub fn overdue(&self, now: u64) -> bool {
         self.until <= now
+    }
+
+    /// True when opening `o` replaces this rule, as a new window replaces
+    /// the host's elements it overlaps: another window's rule on the same
+    /// port whose every source overlaps one of `o`'s. (OTC would refuse
+    /// the new rule as a duplicate of the old one otherwise.)
+    pub fn replaced_by(&self, o: &Opening) -> bool {
+        self.window != o.window
+            && self.ports == Some((o.port, o.port))
+            && !self.sources.is_empty()
+            && self
+                .sources
+                .iter()
+                .all(|s| o.sources.iter().any(|n| overlap(s, n)))
     }
 
     /// The rule for the audit log and `list --format json`.
@@ -300,6 +316,11 @@ impl fmt::Display for OpenFailure {
 }
 
 impl std::error::Error for OpenFailure {}
+
+/// True when two prefixes of one family share an address.
+fn overlap(a: &Cidr, b: &Cidr) -> bool {
+    a.is_v4() == b.is_v4() && (a.contains(b.addr) || b.contains(a.addr))
+}
 
 /// The maintenance mark of a description, if it is one.
 pub(crate) fn maintenance_mark(description: Option<&str>) -> Option<(String, u64)> {

@@ -204,8 +204,9 @@ fn set_rules(fw: &Firewall, rules: Vec<Value>, what: &str) -> Result<ApiCall, su
     .on(Service::Hcloud))
 }
 
-/// Opening `o` in `fw`, dropping the overdue maintenance rules at `now` in
-/// the same call: the call, the rules opened and those dropped.
+/// Opening `o` in `fw`, dropping in the same call the maintenance rules
+/// overdue at `now` and those `o` replaces: the call, the rules opened
+/// and those dropped.
 pub fn open(
     fw: &Firewall,
     o: &Opening,
@@ -215,7 +216,7 @@ pub fn open(
     let (mut keep, mut dropped) = (Vec::new(), Vec::new());
     for r in &fw.rules {
         match as_maintenance(r) {
-            Some(m) if overdue.selects(&m) => dropped.push(m),
+            Some(m) if overdue.selects(&m) || m.replaced_by(o) => dropped.push(m),
             _ => keep.push(r.clone()),
         }
     }

@@ -153,7 +153,30 @@ async fn open_hetzner(
 
 async fn open_otc(cloud: &Cloud, host: &str, o: &Opening, now: u64) -> Result<Outcome, EdgeError> {
     let group = group(cloud, host).await?;
-    let mut opened = Vec::new();
+    // First the rules this window replaces and the overdue ones: OTC
+    // refuses a rule equal to one it holds. One that cannot be deleted is
+    // a warning (the next run, or drift, removes it), not a failure.
+    let all = otc_rules(cloud, host, &group).await?;
+    let mut out = Outcome {
+        object: object_name(host),
+        ..Outcome::default()
+    };
+    for r in all {
+        if !(r.overdue(now) || r.replaced_by(o)) {
+            out.kept.push(r);
+            continue;
+        }
+        let Some(c) = otc::delete_call(&r)? else {
+            continue;
+        };
+        match call(cloud, host, &c).await {
+            Ok(_) => out.closed.push(r),
+            Err(e) => {
+                out.warnings.push(format!("{r} NOT closed: {e}"));
+                out.kept.push(r);
+            }
+        }
+    }
     for (c, source) in otc::create_calls(&group, o)? {
         let answer_json = call(cloud, host, &c).await?;
         let id = otc::created_id(&answer_json).ok_or_else(|| {
@@ -162,30 +185,16 @@ async fn open_otc(cloud: &Cloud, host: &str, o: &Opening, now: u64) -> Result<Ou
                 format!("the rule for {source} came back without an id"),
             )
         })?;
-        opened.push(EdgeRule {
+        let rule = EdgeRule {
             id: Some(id),
             window: o.window.clone(),
             until: o.until,
             sources: vec![source],
             ports: Some((o.port, o.port)),
-        });
+        };
+        out.kept.push(rule.clone());
+        out.opened.push(rule);
     }
-    // The window is open; an overdue rule that cannot be removed now is
-    // a warning (the next run, or drift, removes it), not a failure.
-    let mut out = match close_in_group(cloud, host, &group, &Which::Overdue(now)).await {
-        Ok(out) => out,
-        Err(e) => Outcome {
-            warnings: vec![format!("overdue openings not checked: {e}")],
-            ..Outcome::default()
-        },
-    };
-    out.object = object_name(host);
-    for r in &opened {
-        if !out.kept.contains(r) {
-            out.kept.push(r.clone());
-        }
-    }
-    out.opened = opened;
     Ok(out)
 }
 

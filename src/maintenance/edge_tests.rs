@@ -61,11 +61,9 @@ fn description_carries_window_and_expiry() {
 fn hetzner_open_sends_old_rules_plus_the_window_and_drops_overdue() {
     let hand = json!({"direction": "in", "protocol": "icmp", "port": null,
                       "source_ips": ["0.0.0.0/0", "::/0"], "destination_ips": [], "description": null});
-    let list = fw_list(json!([
-        controller_rule(),
-        hand,
-        hz_maint(OLD, "2026-12-02T06:00:00Z")
-    ]));
+    let mut old = hz_maint(OLD, "2026-12-02T06:00:00Z");
+    old["source_ips"] = json!(["203.0.113.0/24"]); // not replaced: other sources
+    let list = fw_list(json!([controller_rule(), hand, old]));
     let fw = hetzner::firewall(&list, "harden-web").expect("found by exact name");
     assert_eq!(fw.id, 42);
     let now = at("2026-12-02T07:00:00Z");
@@ -323,4 +321,37 @@ fn failures_say_what_to_do_and_what_is_left() {
     };
     assert!(!dirty.clean());
     assert!(dirty.to_string().contains("rollback FAILED"), "{dirty}");
+}
+
+#[test]
+fn a_window_replaces_other_windows_on_the_same_sources_and_port() {
+    let o = opening();
+    let rule = |window: &str, source: &str, port: u16| EdgeRule {
+        id: None,
+        window: window.into(),
+        until: at("2026-12-02T09:00:00Z"),
+        sources: vec![Cidr::parse(source).unwrap()],
+        ports: Some((port, port)),
+    };
+    assert!(rule(OLD, "198.51.100.0/28", 2222).replaced_by(&o));
+    assert!(rule(OLD, "198.51.100.5/32", 2222).replaced_by(&o), "inside");
+    assert!(rule(OLD, "198.51.100.0/24", 2222).replaced_by(&o), "around");
+    assert!(!rule(W, "198.51.100.0/28", 2222).replaced_by(&o), "its own");
+    assert!(
+        !rule(OLD, "198.51.100.0/28", 22).replaced_by(&o),
+        "another port"
+    );
+    assert!(
+        !rule(OLD, "203.0.113.0/24", 2222).replaced_by(&o),
+        "other sources"
+    );
+    let list = fw_list(
+        json!([controller_rule(), {"direction": "in", "protocol": "tcp",
+        "port": "2222", "source_ips": ["198.51.100.0/28"],
+        "description": marked(OLD, "2026-12-02T09:00:00Z")}]),
+    );
+    let fw = hetzner::firewall(&list, "harden-web").unwrap();
+    let (call, _, dropped) = hetzner::open(&fw, &o, at("2026-12-02T07:00:00Z")).unwrap();
+    assert_eq!(dropped.len(), 1, "replaced in the same set_rules");
+    assert_eq!(call.body.unwrap()["rules"].as_array().unwrap().len(), 2);
 }

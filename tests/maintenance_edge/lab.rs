@@ -119,6 +119,7 @@ fn window_at_the_provider_and_on_the_host_or_on_neither() {
         vec![
             token_reply(TOKEN1, 3600),
             groups(true),
+            rules(vec![]),
             Reply::raw(400, neutron.to_vec()),
             groups(true),
             rules(vec![]),
@@ -142,12 +143,12 @@ fn window_at_the_provider_and_on_the_host_or_on_neither() {
         vec![
             token_reply(TOKEN1, 3600),
             groups(true),
-            Reply::json(201, json!({"security_group_rule": {"id": "r-new"}})),
             rules(vec![rule(
                 "r-old",
                 "harden maintenance w99998888 until 2026-01-01T00:00:00Z",
             )]),
             Reply::raw(204, Vec::new()),
+            Reply::json(201, json!({"security_group_rule": {"id": "r-new"}})),
         ],
     );
     let inv = cloud_inventory(&t, &fake, &password, 3);
@@ -161,12 +162,12 @@ fn window_at_the_provider_and_on_the_host_or_on_neither() {
         shape(&reqs)[1..],
         [
             "GET /vpc/v2.0/security-groups",
-            "POST /vpc/v2.0/security-group-rules",
             "GET /vpc/v2.0/security-group-rules",
-            "DELETE /vpc/v2.0/security-group-rules/r-old"
+            "DELETE /vpc/v2.0/security-group-rules/r-old",
+            "POST /vpc/v2.0/security-group-rules",
         ]
     );
-    let body = reqs[2].json();
+    let body = reqs[4].json();
     let desc = body["security_group_rule"]["description"]
         .as_str()
         .expect("description")

@@ -101,12 +101,10 @@ fn controller() -> Value {
 }
 
 #[tokio::test]
-async fn otc_open_posts_one_marked_rule_per_source_and_closes_overdue_ones() {
+async fn otc_open_posts_one_marked_rule_per_source_after_closing_overdue_and_replaced_ones() {
     let fake = FakeApi::start(vec![
         token_reply(TOKEN1, 3600),
         groups(),
-        created("r-new4"),
-        created("r-new6"),
         rules(vec![
             controller(),
             rule(
@@ -115,17 +113,20 @@ async fn otc_open_posts_one_marked_rule_per_source_and_closes_overdue_ones() {
                 Some(&marked(OLD, "2026-12-02T06:00:00Z")),
             ),
             rule(
-                "r-new4",
+                "r-same",
                 "198.51.100.0/28",
-                Some(&marked(W, "2026-12-02T08:00:00Z")),
+                Some(&marked(LATER, "2026-12-02T09:00:00Z")),
             ),
             rule(
-                "r-new6",
-                "2001:db8:5::/64",
-                Some(&marked(W, "2026-12-02T08:00:00Z")),
+                "r-else",
+                "203.0.113.0/24",
+                Some(&marked(LATER, "2026-12-02T09:00:00Z")),
             ),
         ]),
         deleted(),
+        deleted(),
+        created("r-new4"),
+        created("r-new6"),
     ])
     .await;
     let (cloud, _d) = otc(&fake);
@@ -137,23 +138,25 @@ async fn otc_open_posts_one_marked_rule_per_source_and_closes_overdue_ones() {
         shape(&reqs),
         [
             req("GET", GROUPS),
-            req("POST", RULES),
-            req("POST", RULES),
             req("GET", RULES),
             req("DELETE", "/vpc/v2.0/security-group-rules/r-old"),
-        ]
+            req("DELETE", "/vpc/v2.0/security-group-rules/r-same"),
+            req("POST", RULES),
+            req("POST", RULES),
+        ],
+        "the overdue rule and the one this window replaces go first (OTC refuses duplicates)"
     );
     assert_eq!(reqs[1].query("name").as_deref(), Some("harden-web"));
-    assert_eq!(reqs[4].query("security_group_id").as_deref(), Some("sg-1"));
-    assert_eq!(reqs[2].header("x-auth-token"), Some(TOKEN1));
+    assert_eq!(reqs[2].query("security_group_id").as_deref(), Some("sg-1"));
+    assert_eq!(reqs[5].header("x-auth-token"), Some(TOKEN1));
     let desc = "harden maintenance w0123abcd until 2026-12-02T08:00:00Z";
     assert_eq!(
-        reqs[2].json(),
+        reqs[5].json(),
         json!({"security_group_rule": {"security_group_id": "sg-1", "direction": "ingress",
             "ethertype": "IPv4", "protocol": "tcp", "port_range_min": 22, "port_range_max": 22,
             "remote_ip_prefix": "198.51.100.0/28", "description": desc}})
     );
-    let six = &reqs[3].json()["security_group_rule"];
+    let six = &reqs[6].json()["security_group_rule"];
     assert_eq!(
         (six["ethertype"].as_str(), six["remote_ip_prefix"].as_str()),
         (Some("IPv6"), Some("2001:db8:5::/64"))
@@ -161,8 +164,10 @@ async fn otc_open_posts_one_marked_rule_per_source_and_closes_overdue_ones() {
     assert_eq!(six["description"], desc);
     let ids: Vec<_> = out.opened.iter().map(|r| r.id.clone().unwrap()).collect();
     assert_eq!(ids, ["r-new4", "r-new6"]);
-    assert_eq!(out.closed.len(), 1);
-    assert_eq!(out.closed[0].window, OLD);
+    let closed: Vec<_> = out.closed.iter().map(|r| r.id.clone().unwrap()).collect();
+    assert_eq!(closed, ["r-old", "r-same"]);
+    let kept: Vec<_> = out.kept.iter().map(|r| r.id.clone().unwrap()).collect();
+    assert_eq!(kept, ["r-else", "r-new4", "r-new6"]);
     assert!(out.warnings.is_empty(), "{:?}", out.warnings);
     assert_eq!((fake.unused(), fake.unexpected()), (0, 0));
 }
@@ -247,6 +252,7 @@ async fn otc_failure_half_way_is_rolled_back() {
     let fake = FakeApi::start(vec![
         token_reply(TOKEN1, 3600),
         groups(),
+        rules(vec![controller()]),
         created("r-new4"),
         Reply::raw(
             400,
@@ -276,6 +282,7 @@ async fn otc_failure_half_way_is_rolled_back() {
         shape(&fake.requests()),
         [
             req("GET", GROUPS),
+            req("GET", RULES),
             req("POST", RULES),
             req("POST", RULES),
             req("GET", GROUPS),
