@@ -25,6 +25,7 @@ mod fuzz;
 mod gatekeeper;
 mod inventory;
 mod maintenance;
+mod maintenance_edge;
 mod plan;
 mod provider_backend;
 mod sections;

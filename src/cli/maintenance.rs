@@ -11,6 +11,7 @@
 //! the flags; `open.rs`, `close.rs` and `list.rs` the three commands.
 
 mod close;
+mod edge;
 mod list;
 mod open;
 mod port;

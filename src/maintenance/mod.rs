@@ -24,7 +24,10 @@
 //! - [`sshlog`] and [`history`]: who logged in during which window, read
 //!   from the host's sshd log and its audit copy (the kernel's packet log
 //!   is not readable per namespace; see [`sshlog`]);
-//! - [`render`]: text and JSON for `list`.
+//! - [`render`]: text and JSON for `list`;
+//! - [`edge`]: the same window at the host's provider (Hetzner firewall,
+//!   OTC security group), which cannot expire a rule: the expiry is in the
+//!   rule's description and harden closes overdue ones.
 //!
 //! `apply` keeps open windows (the rules file declares the sets without
 //! flushing them), `drift` lists them as information, and an element
@@ -35,6 +38,7 @@
 //! host copies, webhook.
 
 pub mod duration;
+pub mod edge;
 pub mod fleet;
 pub mod history;
 pub mod remote;

@@ -1,16 +1,24 @@
 //! `maintenance close`: removes a window's elements (or every element in
 //! the maintenance sets) before they expire, and records one
 //! `maintenance-close` event for the hosts where something was closed.
+//!
+//! Hosts with a provider account are closed at the provider after the
+//! host (`edge.rs`): this window's rules (every maintenance rule without
+//! `--id`) and every overdue one. The provider step runs even when the
+//! host could not be reached; a provider failure is reported with the
+//! host's state and makes the exit code 1.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{bail, Result};
 use serde_json::{json, Value};
 
-use super::{context, name, runtime, CloseArgs};
+use super::{context, edge, name, runtime, CloseArgs};
 use crate::events::{Reporter, Target};
 use crate::inventory::Inventory;
 use crate::maintenance::duration;
+use crate::maintenance::edge::Which;
 use crate::maintenance::fleet::{self, Done, Op};
 use crate::maintenance::window;
 
@@ -34,6 +42,7 @@ pub fn close(inv: Arc<Inventory>, a: &CloseArgs) -> Result<u8> {
         .iter()
         .map(|&i| (i, Op::Close(a.id.clone())))
         .collect();
+    let acc = edge::accounts(&inv, &hosts, Duration::from_secs(a.conns.command_timeout));
     let rt = runtime()?;
     let (closed_hosts, failed, trouble) = rt.block_on(async {
         ctx.watch_signals();
@@ -67,6 +76,42 @@ pub fn close(inv: Arc<Inventory>, a: &CloseArgs) -> Result<u8> {
                 }
             }
         }
+        let now = crate::timefmt::now();
+        let which = |_| match &a.id {
+            Some(id) => Which::Window {
+                id: id.clone(),
+                now,
+            },
+            None => Which::All,
+        };
+        let mut provider = Vec::new();
+        for (i, r) in edge::close(&inv, &acc, which).await {
+            let host = inv.hosts[i].name.clone();
+            let state = match results.iter().find(|h| h.index == i).map(|h| &h.result) {
+                Some(Ok(Done::Closed(s))) if !s.is_empty() => "closed on the host",
+                Some(Ok(_)) => "nothing open on the host",
+                _ => "NOT closed on the host either",
+            };
+            match r {
+                Ok(o) => {
+                    for c in &o.closed {
+                        println!("{}", edge::closed_line(&host, &o.object, c, now));
+                    }
+                    for w in &o.warnings {
+                        eprintln!("harden: {host}: {state}, NOT at the provider: {w}");
+                        failed.push(json!({"host": host, "error": w, "at": "provider"}));
+                    }
+                    if !o.closed.is_empty() && !hosts_closed.contains(&i) {
+                        hosts_closed.push(i);
+                    }
+                    provider.push((i, o));
+                }
+                Err(e) => {
+                    eprintln!("harden: {host}: {state}, NOT at the provider: {e}");
+                    failed.push(json!({"host": host, "error": e, "at": "provider"}));
+                }
+            }
+        }
         if !hosts_closed.is_empty() {
             let names: Vec<String> = hosts_closed
                 .iter()
@@ -77,6 +122,7 @@ pub fn close(inv: Arc<Inventory>, a: &CloseArgs) -> Result<u8> {
                 .with_details(json!({
                     "window": a.id,
                     "closed": closed,
+                    "provider": edge::details(&inv, &provider),
                     "failed": failed,
                     "tom": [crate::tom::MGMT_WINDOW.id, crate::tom::ACCESS_REPORTING.id],
                 }));

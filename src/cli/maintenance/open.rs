@@ -5,17 +5,27 @@
 //! the intent, is recorded for the hosts where it opened
 //! (`maintenance-open-failed` when it opened nowhere). A run killed in
 //! between is completed by the next run from the kernel's live elements.
+//!
+//! Hosts with a provider account open at the provider first (`edge.rs`:
+//! a host whose provider step fails is not opened; a provider opening
+//! whose host then fails is closed again); the intent names the provider
+//! rules that will be opened, the event those that were. The provider's
+//! rules carry the same instant as the host's nft timeout: the window's
+//! end is fixed once, after the intent, and each host's timeout is
+//! counted down to it.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{bail, Result};
 use serde_json::json;
 
-use super::{context, name, runtime, OpenArgs};
+use super::{context, edge, name, runtime, OpenArgs};
 use crate::contract::HostCtx;
 use crate::events::{Reporter, Target};
 use crate::inventory::Inventory;
 use crate::maintenance::duration;
+use crate::maintenance::edge::{object_name, Opening};
 use crate::maintenance::fleet::{self, Done, Op};
 use crate::maintenance::remote::OpenRequest;
 use crate::maintenance::window::{self, Comment};
@@ -51,29 +61,71 @@ pub fn open(inv: Arc<Inventory>, a: &OpenArgs) -> Result<u8> {
             }),
         ));
     }
+    let acc = edge::accounts(&inv, &hosts, Duration::from_secs(a.conns.command_timeout));
+    let opening = |i: usize, until: u64| -> Opening {
+        let (sources, port) = work
+            .iter()
+            .find_map(|(w, op)| match op {
+                Op::Open(r) if *w == i => Some((r.sources.clone(), r.port)),
+                _ => None,
+            })
+            .unwrap_or_default();
+        Opening {
+            window: id.clone(),
+            sources,
+            port,
+            until,
+        }
+    };
+    let mut provider_intent = serde_json::Map::new();
+    for i in acc.hosts() {
+        let o = opening(i, 0);
+        provider_intent.insert(
+            inv.hosts[i].name.clone(),
+            json!({"object": object_name(&inv.hosts[i].name), "window": &id,
+                   "sources": o.sources.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                   "port": o.port}),
+        );
+    }
     let rt = runtime()?;
     let (ok, failed, trouble, closes_at) = rt.block_on(async {
         ctx.watch_signals();
         reporter.flush().await;
-        let intent = match record_intent(&reporter, &inv, &work, &id, &reason, a.duration, &ctx.run_id).await {
+        let intent = match record_intent(&reporter, &inv, &work, &id, &reason, a.duration, &ctx.run_id, provider_intent).await {
             Ok(i) => i,
             Err(e) => return Err(anyhow::anyhow!("window {id} not opened: {e}")),
         };
-        let work: Vec<(usize, Op)> = work
-            .into_iter()
+        let mut work: Vec<(usize, Op)> = work
+            .iter()
             .filter(|(i, _)| !intent.refused.iter().any(|(h, _)| *h == inv.hosts[*i].name))
+            .cloned()
             .collect();
         crate::events::pause::at("maintenance-intent").await;
-        // Bounds, not guesses: each host's timer starts when its element is
-        // added, between these two instants.
+        // The window's end, fixed once: the provider's rules carry it and
+        // each host's nft timeout counts down to it.
         let opened_at = timefmt::now();
+        let until = opened_at + a.duration;
+        let mut failed = Vec::new();
+        let selected: Vec<usize> = work.iter().map(|(i, _)| *i).collect();
+        let mut prov = edge::open(&inv, &acc, &selected, |i| opening(i, until), opened_at).await;
+        for (i, msg) in &prov.failed {
+            eprintln!("harden: {msg}; nothing was opened on the host");
+            failed.push(json!({"host": inv.hosts[*i].name, "error": msg, "at": "provider"}));
+        }
+        work.retain(|(i, _)| !prov.failed.iter().any(|(f, _)| f == i));
+        let secs = until.saturating_sub(timefmt::now()).max(1);
+        for (_, op) in &mut work {
+            if let Op::Open(r) = op {
+                r.secs = secs;
+            }
+        }
         let mut results = fleet::run(inv.clone(), work, &ctx.client, a.conns.jobs.into()).await;
         crate::events::pause::at("maintenance-opened").await;
-        let closes_at = timefmt::rfc3339(timefmt::now() + a.duration);
+        let closes_at = timefmt::rfc3339(until);
         let mut elements = serde_json::Map::new();
         let mut replaced = Vec::new();
-        let mut failed = Vec::new();
         let mut opened = Vec::new();
+        let mut rolled_back = Vec::new();
         for r in &results {
             let host = name(&inv, r);
             match &r.result {
@@ -107,8 +159,28 @@ pub fn open(inv: Arc<Inventory>, a: &OpenArgs) -> Result<u8> {
                 Ok(_) => {}
                 Err(e) => {
                     eprintln!("harden: {e}");
-                    failed.push(json!({"host": host, "error": e.to_string()}));
+                    let mut f = json!({"host": host, "error": e.to_string()});
+                    if prov.done.iter().any(|(i, _)| *i == r.index) {
+                        let (clean, msg) = edge::roll_back(&inv, &acc, r.index, &id).await;
+                        eprintln!("harden: {msg}");
+                        f["provider"] = json!(if clean { "rolled back" } else { "left open" });
+                        f["provider_message"] = json!(msg);
+                        if clean {
+                            rolled_back.push(r.index);
+                        }
+                    }
+                    failed.push(f);
                 }
+            }
+        }
+        prov.done.retain(|(i, _)| !rolled_back.contains(i));
+        for (i, o) in &prov.done {
+            let host = &inv.hosts[*i].name;
+            for r in &o.opened {
+                println!("{host}: opened {r} at the provider ({})", o.object);
+            }
+            for c in &o.closed {
+                println!("{}", edge::closed_line(host, &o.object, c, opened_at));
             }
         }
         if !opened.is_empty() {
@@ -124,6 +196,7 @@ pub fn open(inv: Arc<Inventory>, a: &OpenArgs) -> Result<u8> {
                     "elements": elements,
                     "replaced": replaced,
                     "failed": failed,
+                    "provider": edge::details(&inv, &prov.done),
                     "intent": &intent.id,
                     "run_id": &ctx.run_id,
                     "outcome": "opened",
@@ -142,13 +215,16 @@ pub fn open(inv: Arc<Inventory>, a: &OpenArgs) -> Result<u8> {
                 .with_reason(reason.clone())
                 .with_details(json!({
                     "window": id, "failed": failed, "intent": &intent.id,
+                    "provider": edge::details(&inv, &prov.done),
                     "run_id": &ctx.run_id, "outcome": "failed",
                 }));
             reporter.record(event, &[]).await;
         }
         fleet::close_all(&mut results).await;
-        Ok((opened.len(), failed.len(), reporter.trouble(), closes_at))
+        let at_provider = !prov.done.is_empty();
+        Ok((opened.len(), failed.len(), reporter.trouble(), (closes_at, at_provider)))
     })?;
+    let (closes_at, at_provider) = closes_at;
     if ok == 0 {
         bail!("window {id} was not opened on any host");
     }
@@ -157,10 +233,17 @@ pub fn open(inv: Arc<Inventory>, a: &OpenArgs) -> Result<u8> {
         ok + failed,
         duration::format(a.duration)
     );
+    if at_provider {
+        println!(
+            "At the provider the rules carry the same expiry, but only harden removes them: `maintenance close`, any maintenance run after {closes_at}, or the nightly drift."
+        );
+    }
     Ok(if failed > 0 || trouble { 1 } else { 0 })
 }
 
-/// Records the `maintenance-open-intent` (before any window opens).
+/// Records the `maintenance-open-intent` (before any window opens, at
+/// the provider or on a host), naming the provider rules to be opened.
+#[allow(clippy::too_many_arguments)]
 async fn record_intent(
     reporter: &Reporter,
     inv: &Inventory,
@@ -169,6 +252,7 @@ async fn record_intent(
     reason: &str,
     secs: u64,
     run_id: &str,
+    provider: serde_json::Map<String, serde_json::Value>,
 ) -> Result<crate::events::intent::Intent, String> {
     let names: Vec<String> = work
         .iter()
@@ -185,6 +269,7 @@ async fn record_intent(
             "summary": format!("maintenance window {id} will open"),
             "window": id,
             "duration_secs": secs,
+            "provider": provider,
             "run": crate::events::intent::run_details(run_id),
         }));
     reporter.record_intent(event, &targets).await
