@@ -14,6 +14,7 @@ pub mod disks;
 pub mod edge;
 pub mod firewall;
 pub mod haproxy;
+pub mod passwords;
 pub mod sections;
 pub mod ssh_ca;
 pub mod sshd;
@@ -33,5 +34,6 @@ pub static ALL: &[&dyn Control] = &[
     &haproxy::Haproxy,
     &disks::Disks,
     &banner::BannerControl,
+    &passwords::Passwords,
     &cloud::CloudControl,
 ];
