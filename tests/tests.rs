@@ -22,6 +22,7 @@ mod fuzz;
 mod gatekeeper;
 mod inventory;
 mod maintenance;
+mod passwords;
 mod plan;
 mod provider_backend;
 mod sections;
