@@ -182,6 +182,9 @@ fn rule(
     }
 }
 
+/// Reads one key of a raw table.
+type Getter = fn(&RawPasswords) -> Option<u32>;
+
 /// `min_days` and `warn_age` below `max_days`, lengths at most
 /// [`MAX_LENGTH`]: otherwise no password could satisfy the rules.
 fn order(
@@ -190,7 +193,7 @@ fn order(
     h: Option<&RawPasswords>,
     p: &mut Policy,
 ) {
-    let checks: [(&str, u32, u32, fn(&RawPasswords) -> Option<u32>); 4] = [
+    let checks: [(&str, u32, u32, Getter); 4] = [
         ("min_days", p.min_days, p.max_days, |r| r.min_days),
         ("warn_age", p.warn_age, p.max_days, |r| r.warn_age),
         ("min_length", p.min_length, MAX_LENGTH + 1, |r| r.min_length),
