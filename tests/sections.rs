@@ -113,6 +113,7 @@ fn a_section_registered_in_a_test_is_merged_per_host() {
             "gatekeeper",
             "disks",
             "banner",
+            "passwords",
             "cloud",
             "motd"
         ]
@@ -151,7 +152,7 @@ fn an_unregistered_section_is_an_unknown_key_listing_the_registered_ones() {
     );
     assert!(
         e.contains(
-            "`connect_timeout`, `firewall`, `sshd`, `gatekeeper`, `disks`, `banner`, `cloud`\n"
+            "`connect_timeout`, `firewall`, `sshd`, `gatekeeper`, `disks`, `banner`, `passwords`, `cloud`\n"
         ),
         "{e}"
     );

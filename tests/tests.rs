@@ -26,6 +26,7 @@ mod gatekeeper;
 mod inventory;
 mod maintenance;
 mod maintenance_edge;
+mod passwords;
 mod plan;
 mod provider_backend;
 mod sections;

@@ -10,6 +10,7 @@ pub mod ca;
 pub mod check;
 pub mod disk;
 pub mod maintenance;
+pub mod passwd;
 pub mod progress;
 pub mod render;
 pub mod run;
@@ -88,6 +89,8 @@ pub enum Command {
     Audit(audit::Args),
     /// Set up a new LUKS2 data volume on a declared, provably empty device.
     Disk(disk::Args),
+    /// Generate random passwords of the length a host class needs.
+    Passwd(passwd::Args),
 }
 
 /// The CA's public parts for offline commands. A CA that is configured but
@@ -127,6 +130,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Maintenance(a) => maintenance::run(&cli.inventory, &a),
         Command::Audit(a) => audit::run(&cli.inventory, &a),
         Command::Disk(a) => disk::run(&cli.inventory, &a),
+        Command::Passwd(a) => passwd::run(&cli.inventory, &a),
     }
 }
 

@@ -15,6 +15,7 @@ pub mod edge;
 pub mod evs;
 pub mod firewall;
 pub mod haproxy;
+pub mod passwords;
 pub mod sections;
 pub mod ssh_ca;
 pub mod sshd;
@@ -34,6 +35,7 @@ pub static ALL: &[&dyn Control] = &[
     &haproxy::Haproxy,
     &disks::Disks,
     &banner::BannerControl,
+    &passwords::Passwords,
     &cloud::CloudControl,
     &evs::Evs,
     &edge::hetzner::HCLOUD_FIREWALL,
