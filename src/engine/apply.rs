@@ -268,6 +268,10 @@ async fn apply_locked(
     report.status = match (&error, rolled_back) {
         (_, true) => HostStatus::RolledBack,
         (Some(_), false) => HostStatus::Failed,
+        // Report-only drift left (nothing apply could fix): still drift.
+        (None, false) if report.findings.iter().any(|f| f.status == Status::Drift) => {
+            HostStatus::Drift
+        }
         (None, false) => HostStatus::Changed,
     };
     report.error = error;

@@ -21,11 +21,13 @@
 //! activation lines) is a contract error, and nothing of it is carried
 //! out. Errors are typed ([`ProviderError`]) with stable codes.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+
+use serde_json::Value;
 
 use crate::backend::http::cloud::{Cloud, CloudError};
 use crate::backend::http::ApiError;
-use crate::contract::api::ApiCall;
+use crate::contract::api::{ApiCall, Service};
 use crate::contract::{Change, ChangeId, Control, Facts, Fix, HostCtx, Plan, Probe, Scope};
 use crate::report::model::{Finding, HostReport, HostStatus, Status};
 
@@ -203,13 +205,42 @@ pub async fn check_apply_with(
     apply: bool,
 ) -> Vec<ProviderOutcome> {
     let mut out = Vec::new();
+    let cache = Cache::default();
     for c in controls
         .iter()
         .filter(|c| c.scope() == Scope::Provider && c.applies(ctx))
     {
-        out.push(one(*c, ctx, api, apply).await);
+        let o = one(*c, ctx, api, apply, &cache).await;
+        if o.changed() {
+            cache.clear(); // what the next control reads may have changed
+        }
+        out.push(o);
     }
     out
+}
+
+/// The answers of the planning reads of one host, shared by its controls
+/// (each starts from the same server lookup; provider APIs are
+/// rate-limited). Reads after a change never use it.
+#[derive(Default)]
+struct Cache(std::sync::Mutex<HashMap<(Option<Service>, String, Option<String>), Value>>);
+
+impl Cache {
+    fn get(&self, key: &(Option<Service>, String, Option<String>)) -> Option<Value> {
+        self.0.lock().ok().and_then(|m| m.get(key).cloned())
+    }
+
+    fn clear(&self) {
+        if let Ok(mut m) = self.0.lock() {
+            m.clear();
+        }
+    }
+
+    fn put(&self, key: (Option<Service>, String, Option<String>), v: &Value) {
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(key, v.clone());
+        }
+    }
 }
 
 async fn one(
@@ -217,9 +248,10 @@ async fn one(
     ctx: &HostCtx<'_>,
     api: &Cloud,
     apply: bool,
+    cache: &Cache,
 ) -> ProviderOutcome {
     let mut out = ProviderOutcome::new(c.id());
-    let plan = match read_and_plan(c, ctx, api).await {
+    let plan = match read_and_plan(c, ctx, api, Some(cache)).await {
         Ok(p) => p,
         Err(e) => {
             out.error = Some(e);
@@ -265,7 +297,7 @@ async fn one(
         if out.done.len() == made {
             return out;
         }
-        let now = match read_and_plan(c, ctx, api).await {
+        let now = match read_and_plan(c, ctx, api, None).await {
             Ok(now) => now,
             Err(e) => {
                 out.error.get_or_insert(ProviderError::Verify(Box::new(e)));
@@ -280,7 +312,10 @@ async fn one(
                 return out;
             }
         };
-        if out.error.is_some() || next.is_empty() || round == MAX_ROUNDS {
+        // No progress (the same calls again) is drift left, not a loop.
+        let same =
+            next.len() == calls.len() && next.iter().zip(&calls).all(|((_, a), (_, b))| a == b);
+        if out.error.is_some() || next.is_empty() || same || round == MAX_ROUNDS {
             break;
         }
         calls = next;
@@ -321,6 +356,7 @@ async fn read_and_plan(
     c: &'static dyn Control,
     ctx: &HostCtx<'_>,
     api: &Cloud,
+    cache: Option<&Cache>,
 ) -> Result<Plan, ProviderError> {
     let plan_err = |e: crate::contract::RenderError| ProviderError::Plan(e.to_string());
     let mut facts = Facts::default();
@@ -330,13 +366,13 @@ async fn read_and_plan(
         return Err(ProviderError::TooManyProbes(asked));
     }
     let mut seen = BTreeSet::new();
-    read(api, first, &mut facts, &mut seen).await?;
+    read(api, first, &mut facts, &mut seen, cache).await?;
     let second = c.probes_after(ctx, &facts).map_err(plan_err)?;
     asked += second.len();
     if asked > MAX_PROBES {
         return Err(ProviderError::TooManyProbes(asked));
     }
-    read(api, second, &mut facts, &mut seen).await?;
+    read(api, second, &mut facts, &mut seen, cache).await?;
     let mut plan = c.plan(ctx, &facts).map_err(plan_err)?;
     plan.control = c.id();
     for f in &mut plan.findings {
@@ -352,6 +388,7 @@ async fn read(
     probes: Vec<Probe>,
     facts: &mut Facts,
     seen: &mut BTreeSet<String>,
+    cache: Option<&Cache>,
 ) -> Result<(), ProviderError> {
     for p in probes {
         let Probe::Api {
@@ -366,10 +403,20 @@ async fn read(
         if !seen.insert(id.clone()) {
             continue;
         }
-        let answer = api
-            .get(service, &path, list.as_deref())
-            .await
-            .map_err(ProviderError::from)?;
+        let key = (service, path, list);
+        let answer = match cache.and_then(|c| c.get(&key)) {
+            Some(v) => v,
+            None => {
+                let v = api
+                    .get(key.0, &key.1, key.2.as_deref())
+                    .await
+                    .map_err(ProviderError::from)?;
+                if let Some(c) = cache {
+                    c.put(key, &v);
+                }
+                v
+            }
+        };
         facts.set_api(&id, answer);
     }
     Ok(())

@@ -81,6 +81,8 @@ fn drift_exits_0_with_encrypted_volumes_and_2_naming_an_unencrypted_one() {
     let (data, logs) = {
         let mut s = fake.lock();
         let srv = s.add_server("otc-db-1", "subnet-1", "10.213.0.11");
+        // Its network card, where apply attaches harden's security group.
+        s.add_port(&srv, &[], "10.213.0.11");
         (
             s.add_volume("db-data", Some(&srv), Some(KEY)),
             s.add_volume("db-logs", Some(&srv), Some(KEY)),
