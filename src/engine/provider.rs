@@ -223,10 +223,13 @@ pub async fn check_apply_with(
 /// (each starts from the same server lookup; provider APIs are
 /// rate-limited). Reads after a change never use it.
 #[derive(Default)]
-struct Cache(std::sync::Mutex<HashMap<(Option<Service>, String, Option<String>), Value>>);
+struct Cache(std::sync::Mutex<HashMap<ReadKey, Value>>);
+
+/// A read: service, path, list key.
+type ReadKey = (Option<Service>, String, Option<String>);
 
 impl Cache {
-    fn get(&self, key: &(Option<Service>, String, Option<String>)) -> Option<Value> {
+    fn get(&self, key: &ReadKey) -> Option<Value> {
         self.0.lock().ok().and_then(|m| m.get(key).cloned())
     }
 
@@ -236,7 +239,7 @@ impl Cache {
         }
     }
 
-    fn put(&self, key: (Option<Service>, String, Option<String>), v: &Value) {
+    fn put(&self, key: ReadKey, v: &Value) {
         if let Ok(mut m) = self.0.lock() {
             m.insert(key, v.clone());
         }
