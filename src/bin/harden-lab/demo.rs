@@ -4,12 +4,16 @@
 //! login, and the gatekeeper seen from outside: a client reaches the app
 //! only through the gatekeeper and sees the app's certificate, issued by
 //! the lab's private CA; a direct connection to the app is dropped by the
-//! app's derived firewall.
+//! app's derived firewall. The providers' APIs are local fakes
+//! (`harden::lab::fake_cloud`): `plan` shows both layers, `apply` creates
+//! the Hetzner firewall and the OTC security groups beside the host
+//! firewalls, and `drift` checks both, plus the data host's EVS volumes.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Duration;
 
+use harden::lab::fake_cloud::estate::FakeClouds;
 use harden::lab::pki::Pki;
 use harden::lab::tls::{Dest, Serve};
 use harden::lab::{Lab, Reach};
@@ -29,7 +33,7 @@ provider = "telekom"
 environment = "production"
 tenant = "clinic-a"
 roles = ["data"]
-disks = []   # the lab has no data volume: harden warns that it verifies none here
+disks = []   # no LUKS volume in the lab: the EVS check at the provider is the evidence
 allow = [ { port = 5432, from = ["otc-app-1"], comment = "postgres from the app" } ]
 
 [[hosts]]
@@ -61,10 +65,15 @@ backends = ["otc-app-1:8443"]
 /// The public name of the demo service.
 pub const SNI: &str = "portal.example.com";
 
-fn inventory(lab: &Lab, alice_pub: &str) -> String {
+fn inventory(lab: &Lab, alice_pub: &str, clouds: Option<&FakeClouds>) -> String {
+    let mut defaults = lab.defaults_toml();
+    if let Some(c) = clouds {
+        defaults.push_str("\n# The providers' APIs: local fakes in the controller's namespace.\n");
+        defaults.push_str(&c.toml());
+    }
     format!(
         "# Demo estate: a Telekom data host, a Telekom app host, a Hetzner gatekeeper\n# in front of the app, harden's SSH CA and one person from management.\n{}\n[ca]\ndir = \"ca\"\n\n[[users]]\nname = \"alice\"\nrole = \"management\"\npublic_keys = [\"{alice_pub}\"]\n",
-        DEMO_ESTATE.replace("{defaults}", &lab.defaults_toml())
+        DEMO_ESTATE.replace("{defaults}", &defaults)
     )
 }
 
@@ -219,8 +228,37 @@ pub fn run(keep: bool) -> ExitCode {
         eprintln!("harden-lab: cannot create a key for the demo user (ssh-keygen)");
         return ExitCode::from(1);
     }
-    let inv = lab.write_inventory("inventory.toml", &inventory(&lab, alice_pub.trim()));
+    // The providers' APIs (Hetzner Cloud, Open Telekom Cloud): local fakes
+    // served in the controller's namespace, credentials in a private
+    // directory outside the inventory's.
+    let secrets = match tempfile::Builder::new()
+        .prefix("harden-lab-cloud")
+        .tempdir()
+    {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("harden-lab: a directory for the providers' credentials: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let clouds = match FakeClouds::start(&lab.controller_ns(), &secrets.path().join("c")) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("harden-lab: the provider fakes: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    println!(
+        "provider fakes up: Hetzner Cloud at {}, Open Telekom Cloud at {}",
+        clouds.hcloud_url, clouds.otc_url
+    );
+    let inv = lab.write_inventory(
+        "inventory.toml",
+        &inventory(&lab, alice_pub.trim(), Some(&clouds)),
+    );
     let init = run_harden(&lab, &inv, &["ca", "init"]);
+    // Both layers in one plan: the hosts' files and the providers' rules.
+    let _ = run_harden(&lab, &inv, &["plan"]);
     let apply = run_harden(&lab, &inv, &["apply", "--yes"]);
     let drift = run_harden(&lab, &inv, &["drift"]);
     let pubkey = key.with_extension("pub").display().to_string();
@@ -237,12 +275,16 @@ pub fn run(keep: bool) -> ExitCode {
             "FAILED"
         }
     );
+    drop(clouds);
     if keep {
         lab.keep();
+        // The provider fakes stop with the demo: the kept lab's inventory
+        // has no provider accounts.
+        let kept = lab.write_inventory("inventory.toml", &inventory(&lab, alice_pub.trim(), None));
         println!(
-            "lab kept: harden-lab down {}  (inventory {})",
+            "lab kept: harden-lab down {}  (inventory {}; the provider fakes stopped with the demo, so it has no provider accounts)",
             lab.id,
-            inv.display()
+            kept.display()
         );
     }
     if gk

@@ -111,7 +111,14 @@ impl Section for DisksSection {
                     )
                     .tom(crate::tom::DISK_ENCRYPTION.id)
                 });
-            } else if h.has_role(Role::Data) && h.settings::<DiskSettings>().disks.is_empty() {
+            } else if h.has_role(Role::Data)
+                && h.settings::<DiskSettings>().disks.is_empty()
+                && !matches!(
+                    h.settings::<crate::backend::http::cloud::CloudSettings>()
+                        .account(h),
+                    Some(crate::backend::http::cloud::CloudKey::Otc(_))
+                )
+            {
                 let at = KeyPath::root().key("hosts").index(h.index).key("disks");
                 out.add(Severity::Warning, || {
                     Diagnostic::at(
