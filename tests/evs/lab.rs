@@ -3,66 +3,42 @@
 //! controller's namespace, where harden runs: the exit codes of a run
 //! whose only provider finding is EVS encryption.
 
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
+use harden::lab::fake_cloud::ns::{serve_in, InNs};
 use harden::lab::fake_cloud::otc::{OtcFake, OtcState};
 
 use super::{KEY, PASSWORD};
 use crate::util::TestLab;
 
-/// The fake, serving from inside network namespace `ns` on its own
-/// thread until dropped.
+/// The fake, serving from inside network namespace `ns` (harden's
+/// `lab::fake_cloud::ns`) until dropped.
 struct NsFake {
     url: String,
     state: Arc<Mutex<OtcState>>,
-    stop: Option<mpsc::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _ns: InNs,
 }
 
 impl NsFake {
     fn start(ns: &str, state: OtcState) -> NsFake {
-        let path = format!("/run/netns/{ns}");
-        let (tx, rx) = mpsc::channel();
-        let (stop, stopped) = mpsc::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let f = std::fs::File::open(&path).expect("netns file");
-            // SAFETY: setns(2) on this thread only, with an open netns fd.
-            let rc =
-                unsafe { libc::setns(std::os::fd::AsRawFd::as_raw_fd(&f), libc::CLONE_NEWNET) };
-            assert_eq!(rc, 0, "setns {path}");
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async {
-                let fake = OtcFake::start("127.0.0.1:0", state).await.expect("fake");
-                tx.send((fake.url(), fake.state.clone())).expect("send");
-                // Serve until told to stop (or the test is gone).
-                let _ = tokio::task::spawn_blocking(move || stopped.recv()).await;
-                drop(fake);
-            });
-        });
-        let (url, state) = rx.recv().expect("fake started");
+        let (guard, (url, state)) = serve_in(ns, move || async move {
+            let fake = OtcFake::start("127.0.0.1:0", state)
+                .await
+                .map_err(|e| e.to_string())?;
+            let out = (fake.url(), fake.state.clone());
+            let keep: Box<dyn std::any::Any> = Box::new(fake);
+            Ok((keep, out))
+        })
+        .expect("the fake started in the namespace");
         NsFake {
             url,
             state,
-            stop: Some(stop),
-            thread: Some(thread),
+            _ns: guard,
         }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, OtcState> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-impl Drop for NsFake {
-    fn drop(&mut self) {
-        drop(self.stop.take());
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 
