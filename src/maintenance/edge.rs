@@ -323,6 +323,34 @@ fn overlap(a: &Cidr, b: &Cidr) -> bool {
 }
 
 /// The maintenance mark of a description, if it is one.
+/// Why the read of harden's provider object cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    /// No object has the name.
+    Missing,
+    /// Several have it.
+    Several(usize),
+    /// The answer is malformed.
+    Bad(String),
+}
+
+/// The one object named `object` in a list answer (`what` names the list
+/// in messages: "firewall", "security-group").
+pub fn named<'a>(list: &'a Value, object: &str, what: &str) -> Result<&'a Value, ReadError> {
+    let items = list
+        .as_array()
+        .ok_or_else(|| ReadError::Bad(format!("the {what} list is not an array")))?;
+    let named: Vec<&Value> = items
+        .iter()
+        .filter(|f| f.get("name").and_then(Value::as_str) == Some(object))
+        .collect();
+    match named.as_slice() {
+        [] => Err(ReadError::Missing),
+        [f] => Ok(*f),
+        many => Err(ReadError::Several(many.len())),
+    }
+}
+
 pub(crate) fn maintenance_mark(description: Option<&str>) -> Option<(String, u64)> {
     match Mark::parse(description?)? {
         Mark::Maintenance { window, until } => Some((window, until)),

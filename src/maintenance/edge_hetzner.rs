@@ -8,7 +8,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{maintenance_mark, EdgeRule, Opening, Which};
+pub use super::ReadError;
+use super::{maintenance_mark, named, EdgeRule, Opening, Which};
 use crate::contract::api::{ApiCall, Method, Service};
 use crate::inventory::Cidr;
 
@@ -32,17 +33,6 @@ pub struct Firewall {
     pub rules: Vec<Value>,
 }
 
-/// Why a firewall read cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReadError {
-    /// No firewall has the name.
-    Missing,
-    /// Several have it.
-    Several(usize),
-    /// The answer is malformed.
-    Bad(String),
-}
-
 /// `GET /firewalls?name=<object>` (list: [`LIST_KEY`]).
 pub fn find_path(object: &str) -> String {
     format!("/firewalls?name={object}")
@@ -50,18 +40,7 @@ pub fn find_path(object: &str) -> String {
 
 /// The firewall named `object` in a `GET /firewalls?name=` list.
 pub fn firewall(list: &Value, object: &str) -> Result<Firewall, ReadError> {
-    let items = list
-        .as_array()
-        .ok_or_else(|| ReadError::Bad("the firewall list is not an array".into()))?;
-    let named: Vec<&Value> = items
-        .iter()
-        .filter(|f| f.get("name").and_then(Value::as_str) == Some(object))
-        .collect();
-    let f = match named.as_slice() {
-        [] => return Err(ReadError::Missing),
-        [f] => *f,
-        many => return Err(ReadError::Several(many.len())),
-    };
+    let f = named(list, object, "firewall")?;
     let id = f
         .get("id")
         .and_then(Value::as_u64)

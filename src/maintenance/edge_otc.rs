@@ -7,7 +7,8 @@
 
 use serde_json::{json, Value};
 
-use super::{maintenance_mark, valid_id, EdgeRule, Opening, Which};
+pub use super::ReadError;
+use super::{maintenance_mark, named, valid_id, EdgeRule, Opening, Which};
 use crate::contract::api::{ApiCall, Method, Service};
 use crate::inventory::Cidr;
 
@@ -17,17 +18,6 @@ pub const GROUPS_KEY: &str = "security_groups";
 /// The list key of `GET /v2.0/security-group-rules`.
 pub const RULES_KEY: &str = "security_group_rules";
 
-/// Why a group read cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReadError {
-    /// No group has the name.
-    Missing,
-    /// Several have it.
-    Several(usize),
-    /// The answer is malformed.
-    Bad(String),
-}
-
 /// `GET /v2.0/security-groups?name=<object>` (list: [`GROUPS_KEY`]).
 pub fn find_path(object: &str) -> String {
     format!("/v2.0/security-groups?name={object}")
@@ -35,18 +25,7 @@ pub fn find_path(object: &str) -> String {
 
 /// The id of the group named `object` in a security-group list.
 pub fn group(list: &Value, object: &str) -> Result<String, ReadError> {
-    let items = list
-        .as_array()
-        .ok_or_else(|| ReadError::Bad("the security-group list is not an array".into()))?;
-    let named: Vec<&Value> = items
-        .iter()
-        .filter(|g| g.get("name").and_then(Value::as_str) == Some(object))
-        .collect();
-    let g = match named.as_slice() {
-        [] => return Err(ReadError::Missing),
-        [g] => *g,
-        many => return Err(ReadError::Several(many.len())),
-    };
+    let g = named(list, object, "security-group")?;
     g.get("id")
         .and_then(Value::as_str)
         .filter(|id| valid_id(id))

@@ -5,7 +5,7 @@
 
 use super::hetzner::{self, Firewall};
 use super::otc;
-use super::{object_name, EdgeError, EdgeRule, OpenFailure, Opening, Outcome, Which};
+use super::{object_name, EdgeError, EdgeRule, OpenFailure, Opening, Outcome, ReadError, Which};
 use crate::backend::http::cloud::{Cloud, CloudError};
 use crate::contract::api::{ApiCall, Service};
 
@@ -37,19 +37,24 @@ async fn firewall(cloud: &Cloud, host: &str) -> Result<Firewall, EdgeError> {
         )
         .await
         .map_err(cloud_err(host))?;
-    hetzner::firewall(&list, &object).map_err(|e| match e {
-        hetzner::ReadError::Missing => EdgeError::NotApplied {
+    hetzner::firewall(&list, &object).map_err(|e| read_error(e, host, object, "firewall"))
+}
+
+/// The error of a failed read of harden's object `object` of `kind`.
+fn read_error(e: ReadError, host: &str, object: String, kind: &'static str) -> EdgeError {
+    match e {
+        ReadError::Missing => EdgeError::NotApplied {
             host: host.to_string(),
             object,
-            kind: "firewall",
+            kind,
         },
-        hetzner::ReadError::Several(count) => EdgeError::Ambiguous {
+        ReadError::Several(count) => EdgeError::Ambiguous {
             host: host.to_string(),
             object,
             count,
         },
-        hetzner::ReadError::Bad(m) => answer(host, m),
-    })
+        ReadError::Bad(m) => answer(host, m),
+    }
 }
 
 async fn group(cloud: &Cloud, host: &str) -> Result<String, EdgeError> {
@@ -62,19 +67,7 @@ async fn group(cloud: &Cloud, host: &str) -> Result<String, EdgeError> {
         )
         .await
         .map_err(cloud_err(host))?;
-    otc::group(&list, &object).map_err(|e| match e {
-        otc::ReadError::Missing => EdgeError::NotApplied {
-            host: host.to_string(),
-            object,
-            kind: "security group",
-        },
-        otc::ReadError::Several(count) => EdgeError::Ambiguous {
-            host: host.to_string(),
-            object,
-            count,
-        },
-        otc::ReadError::Bad(m) => answer(host, m),
-    })
+    otc::group(&list, &object).map_err(|e| read_error(e, host, object, "security group"))
 }
 
 async fn otc_rules(cloud: &Cloud, host: &str, group: &str) -> Result<Vec<EdgeRule>, EdgeError> {
