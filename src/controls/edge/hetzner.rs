@@ -67,6 +67,44 @@ fn applied(fw: &Value, server: u64) -> bool {
     })
 }
 
+/// Where harden's firewall of one host is applied besides that host's
+/// server: other servers and label selectors, in the API's own shape (to
+/// send back in `remove_from_resources`), and how each reads.
+fn elsewhere(fw: &Value, server: u64) -> Vec<(Value, String)> {
+    let Some(list) = fw.get("applied_to").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    list.iter()
+        .take(MAX_FIREWALLS)
+        .filter_map(|r| match r.get("type").and_then(Value::as_str) {
+            Some("server") => {
+                let id = r.pointer("/server/id").and_then(Value::as_u64)?;
+                (id != server).then(|| {
+                    (
+                        json!({"type": "server", "server": {"id": id}}),
+                        format!("server {id}"),
+                    )
+                })
+            }
+            Some("label_selector") => {
+                let sel = r
+                    .pointer("/label_selector/selector")
+                    .and_then(Value::as_str)?;
+                let ok = !sel.is_empty()
+                    && sel.len() <= 200
+                    && sel.chars().all(|c| c.is_ascii_graphic() || c == ' ');
+                ok.then(|| {
+                    (
+                        json!({"type": "label_selector", "label_selector": {"selector": sel}}),
+                        format!("label selector {sel}"),
+                    )
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 fn read_firewall(fw: &Value, server: u64) -> Result<Firewall, String> {
     let id = fw
         .get("id")
@@ -236,6 +274,35 @@ impl Control for HcloudFirewall {
             }
         };
         plan.push(object_finding);
+        // harden's firewall of this host holds this host's rules: applied
+        // to anything else, it would impose them there.
+        if let Some(fw_json) = all
+            .iter()
+            .find(|f| f.get("name").and_then(Value::as_str) == Some(name.as_str()))
+        {
+            let extra = elsewhere(fw_json, server_id);
+            let scope = Finding::new(id, "edge-object-scope", name.clone(), TOM);
+            if extra.is_empty() {
+                plan.push(scope.ok(format!("applied only to server {server_id}")));
+            } else if let Some(fw) = &own {
+                let shown: Vec<&str> = extra.iter().map(|(_, s)| s.as_str()).collect();
+                let c = plan.change(call(
+                    Method::Post,
+                    format!("/firewalls/{}/actions/remove_from_resources", fw.id),
+                    json!({ "remove_from": extra.iter().map(|(v, _)| v.clone()).collect::<Vec<_>>() }),
+                    format!("remove firewall {name} from {}", shown.join(", ")),
+                )?);
+                plan.push(
+                    scope
+                        .drift(
+                            format!("applied only to server {server_id}"),
+                            format!("also applied to {}", shown.join(", ")),
+                            Fix::Change(c),
+                        )
+                        .with_message("harden's firewall of one host carries that host's rules; apply removes it from everything else"),
+                );
+            }
+        }
         let unreadable = own.as_ref().map(|f| f.unreadable.as_slice()).unwrap_or(&[]);
         plan.push(compare::rules_finding(
             id,

@@ -249,3 +249,32 @@ fn hostile_answers_give_a_finding_or_an_error_never_a_panic() {
     assert!(calls(&plan).is_empty());
     assert_eq!(drifting(&plan, "edge-object").len(), 1);
 }
+
+#[test]
+fn harden_s_firewall_applied_elsewhere_is_removed_from_there_only() {
+    let rules = body(&plan_with(json!([])), 0)["rules"].clone();
+    let applied = json!([
+        {"type": "server", "server": {"id": 42}},
+        {"type": "server", "server": {"id": 77}},
+        {"type": "label_selector", "label_selector": {"selector": "env=prod"}}
+    ]);
+    let plan = plan_with(json!([hcloud_fw(7, "harden-web", rules.clone(), applied)]));
+    assert_eq!(
+        calls(&plan),
+        ["POST /firewalls/7/actions/remove_from_resources"]
+    );
+    assert_eq!(
+        body(&plan, 0)["remove_from"],
+        json!([
+            {"type": "server", "server": {"id": 77}},
+            {"type": "label_selector", "label_selector": {"selector": "env=prod"}}
+        ])
+    );
+    let scope = drifting(&plan, "edge-object-scope");
+    assert_eq!(scope.len(), 1);
+    assert!(scope[0].actual.contains("server 77") && scope[0].actual.contains("env=prod"));
+    // Only on the host's server: in sync, no call.
+    let plan = plan_with(json!([own(rules)]));
+    assert!(calls(&plan).is_empty(), "{:?}", plan.findings);
+    assert!(drifting(&plan, "edge-object-scope").is_empty());
+}
