@@ -29,6 +29,7 @@ mod maintenance_edge;
 mod passwords;
 mod plan;
 mod provider_backend;
+mod providers_lab;
 mod sections;
 mod sshd;
 mod systemd;

@@ -8,7 +8,9 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use super::hcloud::{HcloudFake, TokenKind};
+use std::sync::{Arc, Mutex};
+
+use super::hcloud::{HcloudFake, HcloudState, TokenKind};
 use super::ns::{serve_in, InNs};
 use super::otc::{OtcFake, OtcState};
 
@@ -27,6 +29,10 @@ pub struct FakeClouds {
     pub otc_url: String,
     /// Where the credentials are (removed on drop).
     pub secrets: PathBuf,
+    /// Hetzner's state (servers, firewalls, requests).
+    pub hcloud: Arc<Mutex<HcloudState>>,
+    /// OTC's state (servers, volumes, groups, rules, the request log).
+    pub otc: Arc<Mutex<OtcState>>,
     _ns: InNs,
 }
 
@@ -52,7 +58,7 @@ impl FakeClouds {
             std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))
                 .map_err(|e| format!("{}: {e}", p.display()))?;
         }
-        let (guard, (hcloud_url, otc_url)) = serve_in(ns, || async {
+        let (guard, (hcloud_url, otc_url, hcloud, otc)) = serve_in(ns, || async {
             let mut otc = OtcState::new(OTC_PASSWORD);
             let db = otc.add_server("otc-db-1", "subnet-lab", "10.213.0.11");
             otc.add_port(&db, &[], "10.213.0.11");
@@ -69,14 +75,16 @@ impl FakeClouds {
             hz.token(HCLOUD_TOKEN, TokenKind::ReadWrite);
             hz.state()
                 .add_server("hz-gw-1", "10.213.0.13", "fd00:213::/64", "");
-            let urls = (hz.url(), otc.url());
+            let out = (hz.url(), otc.url(), hz.shared(), otc.state.clone());
             let keep: Box<dyn std::any::Any> = Box::new((otc, hz));
-            Ok((keep, urls))
+            Ok((keep, out))
         })?;
         Ok(FakeClouds {
             hcloud_url,
             otc_url,
             secrets: secrets.to_path_buf(),
+            hcloud,
+            otc,
             _ns: guard,
         })
     }

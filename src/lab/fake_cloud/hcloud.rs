@@ -309,6 +309,11 @@ impl HcloudFake {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The shared state, for a caller on another thread.
+    pub fn shared(&self) -> Arc<Mutex<HcloudState>> {
+        self.state.clone()
+    }
+
     /// Adds `token` with `kind`.
     pub fn token(&self, token: &str, kind: TokenKind) {
         self.state().tokens.insert(token.into(), kind);
