@@ -22,8 +22,9 @@ while [ "$i" -le "$rounds" ]; do
     failed=$((failed + 1))
     grep -E "panicked|FAILED" "$log" | head -20 || true
   fi
-  grep "^faults:" "$log" || true
-  grep "^faults:" "$log" >>"${log}.all" || true
+  # The test harness may print a test's name on the same line first.
+  grep -o "faults: [a-z ]*: runs.*" "$log" || true
+  grep -o "faults: [a-z ]*: runs.*" "$log" >>"${log}.all" || true
   i=$((i + 1))
 done
 awk -v rounds="$rounds" -v failed="$failed" '
