@@ -17,7 +17,7 @@ use super::compare::{self, Live, TOM};
 use super::normalise::{self, Unreadable};
 use super::rule::{object_name, Atom};
 use crate::backend::http::cloud::CloudKey;
-use crate::contract::api::{ApiCall, Method, Service};
+use crate::contract::api::{Method, Service};
 use crate::contract::{Change, Control, Facts, HostCtx, Plan, Probe, RenderError, Scope};
 use crate::controls::cloud::server;
 use crate::report::model::{Finding, Fix};
@@ -47,9 +47,7 @@ struct Firewall {
     on_server: bool,
 }
 
-fn err(e: impl std::fmt::Display) -> RenderError {
-    RenderError(e.to_string())
-}
+use super::err;
 
 fn applied(fw: &Value, server: u64) -> bool {
     let direct = |r: &Value| {
@@ -148,11 +146,7 @@ fn call(
     body: Value,
     describe: String,
 ) -> Result<Change, RenderError> {
-    Ok(Change::Api(
-        ApiCall::new(method, path, Some(body), describe)
-            .map_err(err)?
-            .on(Service::Hcloud),
-    ))
+    super::api_change(Service::Hcloud, method, path, Some(body), describe)
 }
 
 impl Control for HcloudFirewall {

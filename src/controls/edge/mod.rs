@@ -12,3 +12,28 @@ pub mod normalise;
 pub mod otc;
 mod otc_ports;
 pub mod rule;
+
+use serde_json::Value;
+
+use crate::contract::api::{ApiCall, Method, Service};
+use crate::contract::{Change, RenderError};
+
+/// A planning error from anything displayable.
+pub(crate) fn err(e: impl std::fmt::Display) -> RenderError {
+    RenderError(e.to_string())
+}
+
+/// A checked provider call on `service`, as a plan change.
+pub(crate) fn api_change(
+    service: Service,
+    method: Method,
+    path: String,
+    body: Option<Value>,
+    describe: String,
+) -> Result<Change, RenderError> {
+    Ok(Change::Api(
+        ApiCall::new(method, path, body, describe)
+            .map_err(err)?
+            .on(service),
+    ))
+}

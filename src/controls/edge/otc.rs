@@ -22,7 +22,7 @@ use super::compare::{self, Live, TOM};
 use super::normalise::{self, id_of, Unreadable};
 use super::rule::object_name;
 use crate::backend::http::cloud::CloudKey;
-use crate::contract::api::{ApiCall, Method, Service};
+use crate::contract::api::{Method, Service};
 use crate::contract::{Change, ChangeId, Control, Facts, HostCtx, Plan, Probe, RenderError, Scope};
 use crate::controls::cloud::server;
 use crate::report::model::{Finding, Fix};
@@ -50,9 +50,7 @@ pub static OTC_SECGROUP: OtcSecgroup = OtcSecgroup {
     clock: crate::timefmt::now,
 };
 
-fn err(e: impl std::fmt::Display) -> RenderError {
-    RenderError(e.to_string())
-}
+use super::err;
 
 pub(super) fn list<'a>(facts: &'a Facts, id: &str) -> Result<&'a [Value], RenderError> {
     facts
@@ -104,11 +102,7 @@ pub(super) fn call(
     body: Option<Value>,
     describe: String,
 ) -> Result<Change, RenderError> {
-    Ok(Change::Api(
-        ApiCall::new(method, path, body, describe)
-            .map_err(err)?
-            .on(Service::OtcVpc),
-    ))
+    super::api_change(Service::OtcVpc, method, path, body, describe)
 }
 
 impl Control for OtcSecgroup {
