@@ -205,7 +205,7 @@ pub fn run(
                 })
                 .collect();
             let plan = plan_summary(&inv, &phase_one, &provider);
-            provider::merge(&inv, &mut hosts, provider);
+            provider::merge(&inv, &mut hosts, provider.clone());
             let preview = model::Report {
                 format_version: model::FORMAT_VERSION,
                 harden_version: env!("CARGO_PKG_VERSION"),
@@ -229,7 +229,7 @@ pub fn run(
                 &ui,
                 &ctx,
                 &provider_pending,
-                Vec::new(),
+                provider,
                 api_timeout,
             )
             .await;
@@ -289,9 +289,9 @@ pub fn run(
 }
 
 /// Phase two of apply: the hosts' changes (write-ahead intent first), then
-/// the provider changes of `provider_pending` (their own intent first);
-/// `provider` holds the plan-only outcomes of the other hosts (empty when
-/// the preview already consumed them: they are read again then).
+/// the provider changes of `provider_pending` (their own intent first,
+/// from phase one's provider plans in `provider`, which also holds the
+/// plan-only outcomes of the other hosts).
 #[allow(clippy::too_many_arguments)]
 async fn apply_hosts_then_provider(
     inv: &Arc<Inventory>,
@@ -336,14 +336,9 @@ async fn apply_hosts_then_provider(
         provider::merge(inv, &mut reports, pending);
         return Ok(reports);
     }
-    let fresh =
-        provider_all::check_apply_all(inv, provider_pending, ctx.ca.as_deref(), api_timeout, false)
-            .await;
-    let todo: Vec<&provider_all::HostOutcomes> = fresh.iter().filter(|h| h.needs_apply()).collect();
-    if todo.is_empty() {
-        provider::merge(inv, &mut reports, fresh);
-        return Ok(reports);
-    }
+    // The plan read in phase one is the intent; the apply reads again
+    // before each call it makes.
+    let todo: Vec<&provider_all::HostOutcomes> = pending.iter().collect();
     let intent = match provider::record_intent(reporter, inv, &todo, &ctx.run_id).await {
         Ok(id) => id,
         Err(e) => {
@@ -354,7 +349,7 @@ async fn apply_hosts_then_provider(
                 r.status = model::HostStatus::Failed;
                 r.error = Some(format!("not changed at the provider: {e}"));
             }
-            provider::merge(inv, &mut reports, fresh);
+            provider::merge(inv, &mut reports, pending);
             return Ok(reports);
         }
     };
@@ -362,9 +357,6 @@ async fn apply_hosts_then_provider(
     let done =
         provider_all::check_apply_all(inv, &targets, ctx.ca.as_deref(), api_timeout, true).await;
     provider::record_done(reporter, inv, &done, &intent, &ctx.run_id).await;
-    let (_, untouched): (Vec<_>, Vec<_>) =
-        fresh.into_iter().partition(|h| targets.contains(&h.index));
-    provider::merge(inv, &mut reports, untouched);
     provider::merge(inv, &mut reports, done);
     Ok(reports)
 }

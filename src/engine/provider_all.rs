@@ -19,6 +19,7 @@ use crate::contract::{HostCtx, Scope};
 use crate::inventory::Inventory;
 
 /// One host's provider outcomes.
+#[derive(Clone)]
 pub struct HostOutcomes {
     /// The host's index in the inventory.
     pub index: usize,
