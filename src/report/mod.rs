@@ -11,6 +11,7 @@ pub mod json;
 pub mod junit;
 pub mod model;
 pub mod plan_counts;
+pub mod reach;
 pub mod text;
 
 #[cfg(test)]
