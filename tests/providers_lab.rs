@@ -109,3 +109,83 @@ fn both_layers_apply_once_stay_idempotent_and_repair_a_rule_deleted_by_hand() {
     t.harden_with(&inv, &["apply", "--yes"]).code(0);
     t.harden_with(&inv, &["drift"]).code(0);
 }
+
+/// The source prefixes of every rule in harden's OTC group for `host`.
+fn otc_sources(c: &FakeClouds, host: &str) -> Vec<String> {
+    let o = c.otc.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(gid) = o
+        .groups
+        .iter()
+        .find(|g| g.name == format!("harden-{host}"))
+        .map(|g| g.id.clone())
+    else {
+        return Vec::new();
+    };
+    o.rules
+        .iter()
+        .filter(|r| r.security_group_id == gid)
+        .filter_map(|r| r.remote_ip_prefix.clone())
+        .collect()
+}
+
+#[test]
+fn a_host_change_rolled_back_gets_no_provider_change_in_the_same_apply() {
+    let t = TestLab::new(&["otc-db-1", "otc-app-1", "hz-gw-1"], "{defaults}");
+    let secrets = tempfile::tempdir().expect("secrets dir");
+    let clouds = FakeClouds::start(&t.lab.controller_ns(), &secrets.path().join("c"))
+        .expect("the provider fakes");
+    let estate = ESTATE.replace("{defaults}", &format!("{{defaults}}\n{}", clouds.toml()));
+    let inv = t.inventory("both.toml", &estate);
+    t.harden_with(&inv, &["apply", "--yes", "--limit", "otc-db-1"])
+        .code(0);
+    let sources = otc_sources(&clouds, "otc-db-1");
+    assert!(
+        sources.iter().any(|s| s.starts_with("10.213.0.2")),
+        "the controller rule is at OTC: {sources:?}"
+    );
+    let before = writes(&clouds);
+
+    // A controller source that cuts harden off: the host rolls back by
+    // itself, and the OTC group must keep the controller rule that works.
+    let bad = t.inventory(
+        "bad.toml",
+        &estate.replace(
+            "[[hosts]]\nname = \"otc-db-1\"",
+            "[[hosts]]\ncontroller_sources = [\"10.213.0.99\"]\nname = \"otc-db-1\"",
+        ),
+    );
+    assert!(
+        std::fs::read_to_string(&bad)
+            .unwrap_or_default()
+            .contains("10.213.0.99"),
+        "the host entry was found and changed"
+    );
+    let r = t.harden_with(
+        &bad,
+        &[
+            "apply",
+            "--yes",
+            "--limit",
+            "otc-db-1",
+            "--no-preflight",
+            "--rollback-after",
+            "5",
+            "--format",
+            "json",
+        ],
+    );
+    r.code(1);
+    let j = r.json();
+    assert_eq!(j["hosts"][0]["status"], "rolled-back", "{j}");
+    assert!(
+        j["hosts"][0]["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("provider changes not made"),
+        "{j}"
+    );
+    assert_eq!(writes(&clouds), before, "no write at either provider");
+    assert_eq!(otc_sources(&clouds, "otc-db-1"), sources);
+    t.harden_with(&inv, &["drift", "--limit", "otc-db-1"])
+        .code(0);
+}

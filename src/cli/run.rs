@@ -336,6 +336,15 @@ async fn apply_hosts_then_provider(
         provider::merge(inv, &mut reports, pending);
         return Ok(reports);
     }
+    // A host whose own change was rolled back (or failed after changing
+    // something) keeps its provider objects as they are: the two layers
+    // stay as they were before this run, and the next apply does both.
+    let (pending, held) = provider::hold_back(&reports, inv, pending);
+    provider::note_held(inv, &mut reports, &held);
+    provider::merge(inv, &mut reports, held);
+    if pending.is_empty() {
+        return Ok(reports);
+    }
     // The plan read in phase one is the intent; the apply reads again
     // before each call it makes.
     let todo: Vec<&provider_all::HostOutcomes> = pending.iter().collect();

@@ -24,6 +24,43 @@ pub(super) fn merge(inv: &Inventory, reports: &mut [HostReport], outcomes: Vec<H
     }
 }
 
+/// Splits the hosts with provider changes pending into those whose host
+/// apply allows them and those held back: a host that was rolled back, or
+/// failed after changing something, gets no provider change in this run,
+/// and its report says so. A host that failed before changing anything
+/// (unreachable, say) is not held back: the provider change may be what
+/// makes it reachable again.
+pub(super) fn hold_back(
+    reports: &[HostReport],
+    inv: &Inventory,
+    pending: Vec<HostOutcomes>,
+) -> (Vec<HostOutcomes>, Vec<HostOutcomes>) {
+    use crate::report::model::HostStatus;
+    pending.into_iter().partition(|h| {
+        let name = &inv.hosts[h.index].name;
+        !reports.iter().any(|r| {
+            &r.host == name
+                && (r.status == HostStatus::RolledBack
+                    || (r.status == HostStatus::Failed && r.changed))
+        })
+    })
+}
+
+/// Notes on each held-back host's report that its provider changes were
+/// not made, after [`hold_back`].
+pub(super) fn note_held(inv: &Inventory, reports: &mut [HostReport], held: &[HostOutcomes]) {
+    for h in held {
+        let name = &inv.hosts[h.index].name;
+        if let Some(r) = reports.iter_mut().find(|r| &r.host == name) {
+            let note = "provider changes not made: the host's own change did not hold, so both firewall layers stay as they were; fix the host and apply again";
+            r.error = Some(match r.error.take() {
+                Some(e) => format!("{e}; {note}"),
+                None => note.to_string(),
+            });
+        }
+    }
+}
+
 /// The plan counts with the provider plans added to each host's.
 pub(super) fn add_to_plan(inv: &Inventory, plans: &mut Vec<HostPlan>, outcomes: &[HostOutcomes]) {
     for h in outcomes {
