@@ -129,13 +129,7 @@ fn window_element_without_timeout_is_drift_and_removed() {
 #[test]
 fn preflight_refuses_a_firewall_that_would_lock_harden_out() {
     let t = TestLab::estate();
-    let bad = t.inventory(
-        "bad.toml",
-        &ESTATE.replace(
-            "[[hosts]]\nname = \"otc-db-1\"",
-            "[[hosts]]\ncontroller_sources = [\"10.213.0.99\"]\nname = \"otc-db-1\"",
-        ),
-    );
+    let bad = t.cut_off_inventory(ESTATE);
     let r = t.harden_with(&bad, &["apply", "--yes", "--limit", "otc-db-1"]);
     r.code(1)
         .says("refusing to apply")
@@ -152,28 +146,9 @@ fn firewall_change_that_cuts_harden_off_rolls_back_by_itself() {
     let t = TestLab::estate();
     t.harden(&["apply", "--yes", "--limit", "otc-db-1"]).code(0);
     let before = t.on("otc-db-1", "cat /etc/harden/firewall.nft");
-    let bad = t.inventory(
-        "bad.toml",
-        &ESTATE.replace(
-            "[[hosts]]\nname = \"otc-db-1\"",
-            "[[hosts]]\ncontroller_sources = [\"10.213.0.99\"]\nname = \"otc-db-1\"",
-        ),
-    );
+    let bad = t.cut_off_inventory(ESTATE);
     let started = std::time::Instant::now();
-    let r = t.harden_with(
-        &bad,
-        &[
-            "apply",
-            "--yes",
-            "--limit",
-            "otc-db-1",
-            "--no-preflight",
-            "--rollback-after",
-            "5",
-            "--format",
-            "json",
-        ],
-    );
+    let r = t.apply_rolling_back(&bad);
     r.code(1);
     let j = r.json();
     assert_eq!(j["hosts"][0]["status"], "rolled-back", "{j}");

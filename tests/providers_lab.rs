@@ -147,33 +147,8 @@ fn a_host_change_rolled_back_gets_no_provider_change_in_the_same_apply() {
 
     // A controller source that cuts harden off: the host rolls back by
     // itself, and the OTC group must keep the controller rule that works.
-    let bad = t.inventory(
-        "bad.toml",
-        &estate.replace(
-            "[[hosts]]\nname = \"otc-db-1\"",
-            "[[hosts]]\ncontroller_sources = [\"10.213.0.99\"]\nname = \"otc-db-1\"",
-        ),
-    );
-    assert!(
-        std::fs::read_to_string(&bad)
-            .unwrap_or_default()
-            .contains("10.213.0.99"),
-        "the host entry was found and changed"
-    );
-    let r = t.harden_with(
-        &bad,
-        &[
-            "apply",
-            "--yes",
-            "--limit",
-            "otc-db-1",
-            "--no-preflight",
-            "--rollback-after",
-            "5",
-            "--format",
-            "json",
-        ],
-    );
+    let bad = t.cut_off_inventory(&estate);
+    let r = t.apply_rolling_back(&bad);
     r.code(1);
     let j = r.json();
     assert_eq!(j["hosts"][0]["status"], "rolled-back", "{j}");

@@ -212,6 +212,37 @@ impl TestLab {
         run(c)
     }
 
+    /// The estate with `otc-db-1`'s controller source moved to an address
+    /// harden does not have, so an apply cuts harden off (written beside
+    /// `estate`, which must hold the estate's `otc-db-1` entry).
+    pub fn cut_off_inventory(&self, estate: &str) -> PathBuf {
+        let text = estate.replace(
+            "[[hosts]]\nname = \"otc-db-1\"",
+            "[[hosts]]\ncontroller_sources = [\"10.213.0.99\"]\nname = \"otc-db-1\"",
+        );
+        assert_ne!(text, estate, "the estate has otc-db-1's entry");
+        self.inventory("bad.toml", &text)
+    }
+
+    /// `apply` of `otc-db-1` alone, without the preflight, with a 5 s
+    /// rollback timer, as JSON: the run a cut-off inventory rolls back.
+    pub fn apply_rolling_back(&self, inv: &Path) -> Run {
+        self.harden_with(
+            inv,
+            &[
+                "apply",
+                "--yes",
+                "--limit",
+                "otc-db-1",
+                "--no-preflight",
+                "--rollback-after",
+                "5",
+                "--format",
+                "json",
+            ],
+        )
+    }
+
     /// Runs the real `ssh` client from namespace `ns` as `user@addr` with
     /// key `key` (and its `-cert.pub`, if present), running `cmd`.
     pub fn ssh(&self, ns: &str, key: &Path, user: &str, addr: &str, cmd: &str) -> Run {
