@@ -172,7 +172,7 @@ pub const CODES: &[CodeInfo] = &[
         code: "pol-mgmt-people-permanent",
         severity: "error",
         tom: Some(crate::tom::MGMT_WINDOW.id),
-        description: "a controller_sources entry overlaps management_sources: people's networks would reach the management port at all times",
+        description: "a controller_sources prefix wider than one address overlaps management_sources: people's machines would reach the management port at all times",
     },
     CodeInfo {
         code: "pol-data-host-public",

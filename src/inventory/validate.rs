@@ -71,9 +71,12 @@ fn mgmt_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Diags) {
     }
     let overlap = |a: &Cidr, b: &Cidr| a.contains(b.network()) || b.contains(a.network());
     let cp = written(inv, hp, "controller_sources");
+    // A controller *network* sharing addresses with a people's network puts
+    // people's machines in the always-open set; one controller address
+    // (inside the office network, or listed in both) is one machine.
     for (k, c) in h.controller_sources.iter().enumerate() {
-        if c.is_any() {
-            continue; // pol-mgmt-open-to-all
+        if c.is_any() || *c == Cidr::host(c.addr) {
+            continue; // pol-mgmt-open-to-all, or a single address
         }
         if let Some(m) = h.management_sources.iter().find(|m| !m.is_any() && overlap(c, m)) {
             out.add(Severity::Error, || {

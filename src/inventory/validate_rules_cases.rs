@@ -115,7 +115,13 @@ pub(super) fn cases() -> Vec<Case> {
         // ---- the management port (TOM-1.2-mgmt-window)
         broken("pol-no-controller", "controller_sources = [\"10.213.0.2\"]\n", "controller_sources = []\n", "controller_sources"),
         broken("pol-mgmt-open-to-all", "management_sources = [\"198.51.100.0/28\"]", "management_sources = [\"0.0.0.0/0\"]", "management_sources"),
-        broken("pol-mgmt-people-permanent", "management_sources = [\"198.51.100.0/28\"]", "management_sources = [\"10.213.0.0/24\"]", "controller_sources"),
+        Case {
+            code: "pol-mgmt-people-permanent",
+            fail: edit("controller_sources = [\"10.213.0.2\"]", "controller_sources = [\"198.51.100.0/24\"]"),
+            // A single controller address inside the office network is one machine.
+            pass: edit("controller_sources = [\"10.213.0.2\"]", "controller_sources = [\"198.51.100.2\"]"),
+            at: "controller_sources",
+        },
         broken("pol-mgmt-port-in-allow", db_from, "allow = [ { port = 22, from = [\"app\"] } ]", "port = 22"),
         broken("pol-gk-mgmt-port", "listen = [443]", "listen = [443, 22]", "listen = [443, 22]"),
         // ---- ports (TOM-1.2-ports)
