@@ -78,7 +78,11 @@ fn mgmt_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Diags) {
         if c.is_any() || *c == Cidr::host(c.addr) {
             continue; // pol-mgmt-open-to-all, or a single address
         }
-        if let Some(m) = h.management_sources.iter().find(|m| !m.is_any() && overlap(c, m)) {
+        if let Some(m) = h
+            .management_sources
+            .iter()
+            .find(|m| !m.is_any() && overlap(c, m))
+        {
             out.add(Severity::Error, || {
                 Diagnostic::at(src, &cp.index(k), "pol-mgmt-people-permanent",
                     format!("controller_sources {c} of `{}` overlaps management_sources {m}: the people's network would reach the management port at all times", h.name),

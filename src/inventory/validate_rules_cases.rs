@@ -171,7 +171,12 @@ pub(super) fn cases() -> Vec<Case> {
         },
     ];
     // ---- passwords (TOM-1.3-password-rotation, TOM-1.3-password-length)
-    v.push(broken("pol-pass-undeclared", "[defaults.passwords]\nmax_days = 90\n", "", "[defaults]"));
+    v.push(broken(
+        "pol-pass-undeclared",
+        "[defaults.passwords]\nmax_days = 90\n",
+        "",
+        "[defaults]",
+    ));
     for (code, bad, good) in [
         ("pol-pass-max-days", "max_days = 120", "max_days = 60"),
         ("pol-pass-min-days", "min_days = 0", "min_days = 2"),

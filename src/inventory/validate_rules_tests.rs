@@ -49,7 +49,10 @@ fn check(case: &Case, info: &CodeInfo) -> Vec<String> {
         Severity::Warning
     };
     if fail.is_empty() {
-        bad.push(format!("{}: the failing inventory produces nothing", case.code));
+        bad.push(format!(
+            "{}: the failing inventory produces nothing",
+            case.code
+        ));
     }
     for d in &fail {
         if d.code != case.code || d.severity != want || d.tom != info.tom {
@@ -60,7 +63,10 @@ fn check(case: &Case, info: &CodeInfo) -> Vec<String> {
         }
     }
     let line = line_of(&case.fail, case.at);
-    if !fail.iter().any(|d| d.line == line && !d.key.is_empty() && !d.message.is_empty()) {
+    if !fail
+        .iter()
+        .any(|d| d.line == line && !d.key.is_empty() && !d.message.is_empty())
+    {
         bad.push(format!(
             "{}: no diagnostic at line {line} (`{}`):\n{}",
             case.code,
@@ -70,7 +76,11 @@ fn check(case: &Case, info: &CodeInfo) -> Vec<String> {
     }
     let pass = diagnostics(&case.pass);
     if !pass.is_empty() {
-        bad.push(format!("{}: the passing inventory says\n{}", case.code, show(&pass)));
+        bad.push(format!(
+            "{}: the passing inventory says\n{}",
+            case.code,
+            show(&pass)
+        ));
     }
     bad
 }

@@ -19,12 +19,12 @@
 
 use std::collections::BTreeSet;
 
+use crate::backend::http::cloud::CloudSettings;
+use crate::controls::haproxy::model::GatekeeperSettings;
 use crate::inventory::model::{Host, Inventory};
 use crate::inventory::net::Cidr;
 use crate::inventory::schema::Provider;
 use crate::inventory::source::{Diagnostic, Diags, KeyPath, Severity};
-use crate::backend::http::cloud::CloudSettings;
-use crate::controls::haproxy::model::GatekeeperSettings;
 
 /// Runs the separation rules.
 pub fn check(inv: &Inventory, out: &mut Diags) {
@@ -50,8 +50,14 @@ fn sources(inv: &Inventory, h: &Host, out: &mut Diags) {
                 continue;
             }
             let at = hp.key("allow").index(j).key("from").index(k);
-            let covered = |o: &&Host| o.name != h.name && o.addresses.iter().any(|ip| cidr.contains(*ip));
-            if let Some(o) = inv.hosts.iter().filter(covered).find(|o| o.environment != h.environment) {
+            let covered =
+                |o: &&Host| o.name != h.name && o.addresses.iter().any(|ip| cidr.contains(*ip));
+            if let Some(o) = inv
+                .hosts
+                .iter()
+                .filter(covered)
+                .find(|o| o.environment != h.environment)
+            {
                 out.add(Severity::Error, || {
                     Diagnostic::at(&inv.source, &at, "pol-prod-test-source",
                         format!("{} host `{}` accepts {written}, which holds {} host `{}`", h.environment, h.name, o.environment, o.name),
@@ -59,7 +65,8 @@ fn sources(inv: &Inventory, h: &Host, out: &mut Diags) {
                         .tom(crate::tom::PROD_TEST.id)
                 });
             }
-            let other_tenant = |o: &&Host| matches!((&h.tenant, &o.tenant), (Some(a), Some(b)) if a != b);
+            let other_tenant =
+                |o: &&Host| matches!((&h.tenant, &o.tenant), (Some(a), Some(b)) if a != b);
             if let Some(o) = inv.hosts.iter().filter(covered).find(other_tenant) {
                 out.add(Severity::Error, || {
                     Diagnostic::at(&inv.source, &at, "pol-tenant-source",
@@ -75,7 +82,7 @@ fn sources(inv: &Inventory, h: &Host, out: &mut Diags) {
 
 /// Whether `a` names `b` in an `allow.from` or as a gatekeeper backend.
 fn links(a: &Host, b: &Host) -> bool {
-    a.allow.iter().any(|al| al.from_written.iter().any(|w| *w == b.name))
+    a.allow.iter().any(|al| al.from_written.contains(&b.name))
         || a.settings::<GatekeeperSettings>()
             .services
             .iter()
@@ -135,3 +142,7 @@ fn projects(inv: &Inventory, out: &mut Diags) {
         });
     }
 }
+
+#[cfg(test)]
+#[path = "validate_separation_tests.rs"]
+mod tests;

@@ -1,6 +1,7 @@
 //! The measures of the TOM, one constant each (a flat table). Ids that
 //! TOM.md writes out are kept verbatim; the measures it lists without an id
-//! got one here, in the same shape, and are named in [`ASSIGNED_HERE`].
+//! got one here, in the same shape, and are named in
+//! [`ASSIGNED_HERE`](super::ASSIGNED_HERE); the lists are in `lists.rs`.
 //!
 //! Titles are one line each, shortened from TOM.md (an English summary of
 //! the customer's German document of 2024-12-20).
@@ -185,7 +186,9 @@ pub const PSEUDONYMISATION: &Tom = &Tom {
     section: S1_5,
     title: "data passed to third parties pseudonymised and encrypted (the application's)",
     kind: O,
-    how: Application("what data goes to third parties, and in what form, is decided by the application."),
+    how: Application(
+        "what data goes to third parties, and in what form, is decided by the application.",
+    ),
 };
 /// 2.1 Transfer control: data only transferred encrypted (SSH, SSL/TLS, VPN).
 pub const TRANSPORT_ENCRYPTION: &Tom = &Tom {
@@ -217,7 +220,9 @@ pub const BACKUP_DELETION: &Tom = &Tom {
     section: S2_2,
     title: "backup files deleted after the customer's period, by default 14 days (see 3.2)",
     kind: Technical,
-    how: NotYet("backups are not in harden's scope yet: no control reads the backup jobs or their expiry."),
+    how: NotYet(
+        "backups are not in harden's scope yet: no control reads the backup jobs or their expiry.",
+    ),
 };
 /// 3.1 Availability: power, climate, fire detection and suppression, spare hardware.
 pub const DATACENTRE_AVAILABILITY: &Tom = &Tom {
@@ -257,7 +262,9 @@ pub const BACKUP_MONITORING: &Tom = &Tom {
     section: S3_2,
     title: "the daily backup is monitored; failures notify management at once",
     kind: Technical,
-    how: NotYet("backups are not in harden's scope yet: their monitoring belongs to the backup system."),
+    how: NotYet(
+        "backups are not in harden's scope yet: their monitoring belongs to the backup system.",
+    ),
 };
 /// 3.2 Recoverability: deletion rules re-applied before a restored backup goes live.
 pub const RESTORE_DELETION: &Tom = &Tom {
@@ -322,7 +329,9 @@ pub const INCIDENT_HANDLING: &Tom = &Tom {
     title:
         "incidents go to lawyers, forensics and authorities through a cyber insurance, documented",
     kind: O,
-    how: Organisational("incidents go to lawyers, forensics and authorities through the insurance."),
+    how: Organisational(
+        "incidents go to lawyers, forensics and authorities through the insurance.",
+    ),
 };
 /// 7 Privacy by default and order control: a role concept restricts data access and user rights; rights follow roles automatically.
 pub const ROLE_CONCEPT: &Tom = &Tom {
@@ -357,69 +366,3 @@ pub const INSTRUCTED_STAFF: &Tom = &Tom {
     kind: O,
     how: Organisational("instructions and written confidentiality."),
 };
-
-/// Every measure, in the order of TOM.md.
-pub const ALL: &[&Tom] = &[
-    DATACENTRE_ACCESS,
-    OFFICE_ACCESS,
-    AUTH,
-    CRITICAL_LOGIN,
-    NO_OFFICE_INGRESS,
-    DEVICE_ENCRYPTION,
-    DISK_ENCRYPTION,
-    STAFF_UPDATES,
-    PORTS,
-    MGMT_WINDOW,
-    CENTRAL_USERS,
-    DATA_HOSTS_MANAGEMENT_ONLY,
-    USER_ADMIN,
-    PASSWORD_LENGTH,
-    PASSWORD_RANDOM,
-    PASSWORD_ROTATION,
-    SHREDDING,
-    ACCESS_REPORTING,
-    DEDICATED_SERVERS,
-    PROD_TEST,
-    MULTI_TENANT,
-    PSEUDONYMISATION,
-    TRANSPORT_ENCRYPTION,
-    TEST_DATA_PSEUDONYMISED,
-    ACCESS_LOGGING,
-    BACKUP_DELETION,
-    DATACENTRE_AVAILABILITY,
-    BACKUP_NIGHTLY,
-    BACKUP_RETENTION,
-    BACKUP_SEPARATE,
-    BACKUP_MONITORING,
-    RESTORE_DELETION,
-    OFFICE_BACKUP,
-    REVIEW,
-    DATA_PROTECTION_MANAGEMENT,
-    PROVIDER_FIREWALL,
-    ANTI_DDOS,
-    MGMT_ACCESS_REPORT,
-    INCIDENT_HANDLING,
-    ROLE_CONCEPT,
-    COMPANY_DEVICES,
-    DATA_MINIMISATION,
-    INSTRUCTED_STAFF,
-];
-
-/// The measures TOM.md lists without an id; harden assigned theirs.
-pub const ASSIGNED_HERE: &[&Tom] = &[
-    DATACENTRE_ACCESS,
-    OFFICE_ACCESS,
-    STAFF_UPDATES,
-    PSEUDONYMISATION,
-    TEST_DATA_PSEUDONYMISED,
-    BACKUP_DELETION,
-    DATACENTRE_AVAILABILITY,
-    OFFICE_BACKUP,
-    DATA_PROTECTION_MANAGEMENT,
-    ANTI_DDOS,
-    INCIDENT_HANDLING,
-    ROLE_CONCEPT,
-    COMPANY_DEVICES,
-    DATA_MINIMISATION,
-    INSTRUCTED_STAFF,
-];

@@ -19,7 +19,12 @@ fn subcommand(path: &[&str]) -> bool {
 #[test]
 fn every_mechanism_is_a_real_subcommand() {
     for m in Mechanism::ALL {
-        assert!(subcommand(m.command()), "{}: harden {:?} is no subcommand", m.name(), m.command());
+        assert!(
+            subcommand(m.command()),
+            "{}: harden {:?} is no subcommand",
+            m.name(),
+            m.command()
+        );
         assert!(!m.measures().is_empty(), "{}", m.name());
     }
     assert!(!subcommand(&["passwd", "invent"]));
@@ -31,9 +36,15 @@ fn the_webhook_is_the_report_table_and_the_nightly_run_is_documented() {
         .host("app", "10.213.0.12", "app")
         .tables("[report]\nwebhook_url = \"https://hooks.example.com/harden\"\n")
         .load();
-    assert!(inv.report.is_some(), "[report] does not configure the webhook");
+    assert!(
+        inv.report.is_some(),
+        "[report] does not configure the webhook"
+    );
     let ci = include_str!("../../docs/ci.md");
-    assert!(ci.contains("schedule:") && ci.contains("harden drift"), "docs/ci.md lost the nightly drift job");
+    assert!(
+        ci.contains("schedule:") && ci.contains("harden drift"),
+        "docs/ci.md lost the nightly drift job"
+    );
 }
 
 #[test]
@@ -44,7 +55,12 @@ fn coverage_counts_each_mechanism_where_it_is_evidence() {
                 .into_iter()
                 .find(|(x, _)| x.id == t.id)
                 .expect("measure");
-            assert!(checks.contains(&m.name()), "{} not counted for {}", m.name(), t.id);
+            assert!(
+                checks.contains(&m.name()),
+                "{} not counted for {}",
+                m.name(),
+                t.id
+            );
         }
     }
 }

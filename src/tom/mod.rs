@@ -12,6 +12,7 @@
 pub mod catalogue;
 pub mod coverage;
 mod doc;
+mod lists;
 pub mod mechanism;
 mod sections;
 #[cfg(test)]
@@ -19,8 +20,9 @@ mod tests;
 
 pub use catalogue::*;
 pub use coverage::coverage;
-pub use mechanism::Mechanism;
 pub use doc::render as render_doc;
+pub use lists::{ALL, ASSIGNED_HERE};
+pub use mechanism::Mechanism;
 
 /// One measure of the TOM.
 #[derive(Debug, PartialEq, Eq)]

@@ -68,7 +68,11 @@ pub fn undeclared(inv: &crate::inventory::Inventory, out: &mut crate::inventory:
     let names: Vec<&str> = inv
         .hosts
         .iter()
-        .filter(|h| h.settings::<super::section::PasswordSettings>().policy.is_none())
+        .filter(|h| {
+            h.settings::<super::section::PasswordSettings>()
+                .policy
+                .is_none()
+        })
         .map(|h| h.name.as_str())
         .collect();
     let Some(first) = names.first() else { return };
