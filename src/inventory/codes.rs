@@ -169,6 +169,12 @@ pub const CODES: &[CodeInfo] = &[
         description: "an allow entry opens the management port; use maintenance windows",
     },
     CodeInfo {
+        code: "pol-mgmt-people-permanent",
+        severity: "error",
+        tom: Some(crate::tom::MGMT_WINDOW.id),
+        description: "a controller_sources prefix wider than one address overlaps management_sources: people's machines would reach the management port at all times",
+    },
+    CodeInfo {
         code: "pol-data-host-public",
         severity: "error",
         tom: Some(crate::tom::PORTS.id),
@@ -197,6 +203,30 @@ pub const CODES: &[CodeInfo] = &[
         severity: "error",
         tom: Some(crate::tom::DEDICATED_SERVERS.id),
         description: "a host accepts a host of another tenant",
+    },
+    CodeInfo {
+        code: "pol-prod-test-source",
+        severity: "error",
+        tom: Some(crate::tom::PROD_TEST.id),
+        description: "an allow `from` address or prefix (not 0.0.0.0/0, ::/0) contains an address of a host of the other environment",
+    },
+    CodeInfo {
+        code: "pol-prod-test-project",
+        severity: "error",
+        tom: Some(crate::tom::PROD_TEST.id),
+        description: "a production and a test host use the same provider project (the same OTC region, domain and project, or the same Hetzner token)",
+    },
+    CodeInfo {
+        code: "pol-tenant-source",
+        severity: "error",
+        tom: Some(crate::tom::DEDICATED_SERVERS.id),
+        description: "an allow `from` address or prefix (not 0.0.0.0/0, ::/0) contains an address of a host of another tenant",
+    },
+    CodeInfo {
+        code: "pol-tenant-shared-host",
+        severity: "error",
+        tom: Some(crate::tom::DEDICATED_SERVERS.id),
+        description: "a host without a tenant is linked (allow `from` host name or gatekeeper backend, either direction) to hosts of two or more tenants",
     },
     CodeInfo {
         code: "pol-plaintext-port",

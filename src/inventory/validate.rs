@@ -13,6 +13,9 @@ use super::source::{Diagnostic, Diags, KeyPath, Severity};
 
 pub use super::codes::{catalogue, CodeInfo, CODES};
 
+#[path = "validate_separation.rs"]
+mod separation;
+
 /// Runs every policy rule.
 pub fn policy(inv: &Inventory, out: &mut Diags) {
     for h in &inv.hosts {
@@ -26,12 +29,22 @@ pub fn policy(inv: &Inventory, out: &mut Diags) {
                 .tom(crate::tom::DISK_ENCRYPTION.id));
         }
     }
+    separation::check(inv, out);
+}
+
+/// Where a host's `key` (a `[defaults]` key a host may override) was
+/// written: the host's own, else `[defaults]`.
+fn written(inv: &Inventory, hp: &KeyPath, key: &str) -> KeyPath {
+    match inv.source.key_span_of(&hp.key(key)) {
+        Some(_) => hp.key(key),
+        None => KeyPath::root().key("defaults").key(key),
+    }
 }
 
 fn mgmt_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Diags) {
     let src = &inv.source;
     if h.controller_sources.is_empty() {
-        out.add(Severity::Error, || Diagnostic::at(src, hp, "pol-no-controller",
+        out.add(Severity::Error, || Diagnostic::at(src, &written(inv, hp, "controller_sources"), "pol-no-controller",
             format!("host `{}` has no controller_sources", h.name),
             "set controller_sources in [defaults] to the address(es) harden connects from, or harden would lock itself out")
             .tom(crate::tom::MGMT_WINDOW.id));
@@ -40,11 +53,11 @@ fn mgmt_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Diags) {
         ("controller_sources", &h.controller_sources),
         ("management_sources", &h.management_sources),
     ] {
-        if list.iter().any(Cidr::is_any) {
+        if let Some(k) = list.iter().position(Cidr::is_any) {
             out.add(Severity::Error, || {
                 Diagnostic::at(
                     src,
-                    &hp.key(key),
+                    &written(inv, hp, key).index(k),
                     "pol-mgmt-open-to-all",
                     format!(
                         "{key} of `{}` opens the management port to the whole internet",
@@ -53,6 +66,28 @@ fn mgmt_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Diags) {
                     "list the management networks explicitly (e.g. 198.51.100.0/28)",
                 )
                 .tom(crate::tom::MGMT_WINDOW.id)
+            });
+        }
+    }
+    let overlap = |a: &Cidr, b: &Cidr| a.contains(b.network()) || b.contains(a.network());
+    let cp = written(inv, hp, "controller_sources");
+    // A controller *network* sharing addresses with a people's network puts
+    // people's machines in the always-open set; one controller address
+    // (inside the office network, or listed in both) is one machine.
+    for (k, c) in h.controller_sources.iter().enumerate() {
+        if c.is_any() || *c == Cidr::host(c.addr) {
+            continue; // pol-mgmt-open-to-all, or a single address
+        }
+        if let Some(m) = h
+            .management_sources
+            .iter()
+            .find(|m| !m.is_any() && overlap(c, m))
+        {
+            out.add(Severity::Error, || {
+                Diagnostic::at(src, &cp.index(k), "pol-mgmt-people-permanent",
+                    format!("controller_sources {c} of `{}` overlaps management_sources {m}: the people's network would reach the management port at all times", h.name),
+                    "controller_sources lists only the address(es) harden runs from; people reach the port through `harden maintenance open`")
+                    .tom(crate::tom::MGMT_WINDOW.id)
             });
         }
     }
@@ -151,3 +186,11 @@ fn allow_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Diags) {
 #[cfg(test)]
 #[path = "validate_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "validate_rules_cases.rs"]
+mod rules_cases;
+
+#[cfg(test)]
+#[path = "validate_rules_tests.rs"]
+mod rules_tests;

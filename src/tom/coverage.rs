@@ -1,5 +1,6 @@
-//! Which measures harden checks, and by what: the controls (by control id)
-//! and the inventory's policy rules (by diagnostic code).
+//! Which measures harden checks, and by what: the controls (by control id),
+//! the inventory's policy rules (by diagnostic code) and harden's other
+//! mechanisms ([`super::Mechanism`], by name).
 //!
 //! Policy rules are read from the catalogue
 //! ([`crate::inventory::validate::catalogue`]: the inventory's `CODES` and
@@ -22,7 +23,8 @@ pub fn dir_of(c: &dyn Control) -> String {
 }
 
 /// Every measure with the checks that serve it: control ids first, then
-/// policy rule codes; an empty list means harden has no check for it.
+/// policy rule codes, then mechanism names; an empty list means harden has
+/// no check for it.
 pub fn coverage() -> Vec<(&'static Tom, Vec<&'static str>)> {
     ALL.iter()
         .map(|&t| {
@@ -34,7 +36,11 @@ pub fn coverage() -> Vec<(&'static Tom, Vec<&'static str>)> {
                 .into_iter()
                 .filter(|c| c.tom == Some(t.id))
                 .map(|c| c.code);
-            (t, controls.chain(rules).collect())
+            let mechanisms = super::Mechanism::ALL
+                .iter()
+                .filter(|m| m.measures().contains(&t))
+                .map(|m| m.name());
+            (t, controls.chain(rules).chain(mechanisms).collect())
         })
         .collect()
 }

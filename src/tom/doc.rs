@@ -11,10 +11,12 @@ pub fn render() -> String {
          harden names them in findings, policy diagnostics, reports and audit/webhook events.\n\
          Kind: **T** technical (harden can make it true and check it), **O** organisational\n\
          (outside harden), **P** the provider's (Telekom, Hetzner), **T/O** both.\n\
-         *Checked by* lists the controls (by id) and inventory policy rules (by code, see\n\
-         [inventory.md](inventory.md)) whose results name the measure; `—` means harden has no\n\
-         check for it.\n\n\
-         | Id | Section | Measure | Kind | Checked by |\n|---|---|---|---|---|\n",
+         *Checked by* lists the controls (by id), inventory policy rules (by code, see\n\
+         [inventory.md](inventory.md)) and harden's other mechanisms (the password generator,\n\
+         the audit log, the webhook to management, the nightly drift run) whose results name\n\
+         the measure; `—` means harden has no check for it. *How* says in one sentence what is\n\
+         checked, or why harden cannot check it.\n\n\
+         | Id | Section | Measure | Kind | Checked by | How |\n|---|---|---|---|---|---|\n",
     );
     let cov = coverage();
     for (t, checks) in &cov {
@@ -28,12 +30,13 @@ pub fn render() -> String {
                 .join(", ")
         };
         s.push_str(&format!(
-            "| `{}` | {} | {} | {} | {} |\n",
+            "| `{}` | {} | {} | {} | {} | {} |\n",
             t.id,
             t.section.label(),
             t.title.replace('|', "\\|"),
             t.kind.label(),
-            by
+            by,
+            t.how.sentence().replace('|', "\\|")
         ));
     }
     let technical = cov

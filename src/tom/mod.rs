@@ -12,12 +12,17 @@
 pub mod catalogue;
 pub mod coverage;
 mod doc;
+mod lists;
+pub mod mechanism;
+mod sections;
 #[cfg(test)]
 mod tests;
 
 pub use catalogue::*;
 pub use coverage::coverage;
 pub use doc::render as render_doc;
+pub use lists::{ALL, ASSIGNED_HERE};
+pub use mechanism::Mechanism;
 
 /// One measure of the TOM.
 #[derive(Debug, PartialEq, Eq)]
@@ -30,6 +35,59 @@ pub struct Tom {
     pub title: &'static str,
     /// Who makes it true.
     pub kind: Kind,
+    /// How harden checks it, or why it cannot: one sentence.
+    pub how: Reach,
+}
+
+/// How harden reaches a measure, with one sentence: for a checked
+/// measure what is checked, otherwise why harden cannot check it. A test
+/// holds [`Reach::Checked`] to the measures [`coverage`] finds a check
+/// for, and every other variant to those it finds none for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// harden checks it (by the controls, rules and mechanisms of [`coverage`]).
+    Checked(&'static str),
+    /// Outside harden: done by people (practice, paperwork).
+    Organisational(&'static str),
+    /// The provider's (Telekom, Hetzner).
+    Provider(&'static str),
+    /// The application's: inside the products, whose data harden does not see.
+    Application(&'static str),
+    /// Technical, but not in harden's scope yet.
+    NotYet(&'static str),
+}
+
+impl Reach {
+    /// The sentence.
+    pub fn text(self) -> &'static str {
+        match self {
+            Reach::Checked(t)
+            | Reach::Organisational(t)
+            | Reach::Provider(t)
+            | Reach::Application(t)
+            | Reach::NotYet(t) => t,
+        }
+    }
+
+    /// Why not, for a measure harden does not check; `None` when it does.
+    pub fn why_not(self) -> Option<&'static str> {
+        match self {
+            Reach::Checked(_) => None,
+            Reach::Organisational(_) => Some("organisational"),
+            Reach::Provider(_) => Some("the provider's"),
+            Reach::Application(_) => Some("the application's"),
+            Reach::NotYet(_) => Some("not in harden's scope yet"),
+        }
+    }
+
+    /// As docs/tom.md and the report write it: the sentence, behind
+    /// `Not checked (why):` when harden does not check the measure.
+    pub fn sentence(self) -> String {
+        match self.why_not() {
+            None => self.text().to_string(),
+            Some(why) => format!("Not checked ({why}): {}", self.text()),
+        }
+    }
 }
 
 /// A section of the TOM document.

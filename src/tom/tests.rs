@@ -152,3 +152,28 @@ fn shared_tom_md_ids_are_in_the_copy() {
         }
     }
 }
+
+/// `Reach::Checked` exactly where coverage finds a check, a reason
+/// everywhere else; every sentence one line ending in a full stop.
+#[test]
+fn every_measure_says_how_it_is_checked_or_why_not() {
+    for (t, checks) in super::coverage() {
+        let text = t.how.text();
+        assert!(
+            !text.is_empty() && !text.contains('\n') && text.ends_with('.'),
+            "{}: `{text}` is not one sentence",
+            t.id
+        );
+        assert_eq!(
+            t.how.why_not().is_none(),
+            !checks.is_empty(),
+            "{}: how = {:?} but coverage = {checks:?}",
+            t.id,
+            t.how
+        );
+    }
+    assert_eq!(
+        super::Reach::NotYet("x.").sentence(),
+        "Not checked (not in harden's scope yet): x."
+    );
+}

@@ -57,3 +57,40 @@ impl Default for Policy {
 pub fn holds_data(host: &Host) -> bool {
     crate::controls::haproxy::section::policy::holds_data(host).is_some()
 }
+
+/// `pol-pass-undeclared`: one warning, at `[defaults]`, naming the hosts
+/// the passwords control does not manage (no `passwords` table of their
+/// own and no `[defaults.passwords]`): on them harden checks neither
+/// TOM-1.3-password-length nor TOM-1.3-password-rotation. The control
+/// stays opt-in (docs/passwords.md, "Which hosts" says why).
+pub fn undeclared(inv: &crate::inventory::Inventory, out: &mut crate::inventory::Diags) {
+    use crate::inventory::{Diagnostic, KeyPath, Severity};
+    let names: Vec<&str> = inv
+        .hosts
+        .iter()
+        .filter(|h| {
+            h.settings::<super::section::PasswordSettings>()
+                .policy
+                .is_none()
+        })
+        .map(|h| h.name.as_str())
+        .collect();
+    let Some(first) = names.first() else { return };
+    let more = match names.len() {
+        1 => String::new(),
+        n => format!(" and {} more", n - 1),
+    };
+    out.add(Severity::Warning, || {
+        Diagnostic::at(
+            &inv.source,
+            &KeyPath::root().key("defaults"),
+            "pol-pass-undeclared",
+            format!(
+                "no passwords table for `{first}`{more}: TOM-1.3-password-length and TOM-1.3-password-rotation are not checked there"
+            ),
+            "add an empty [defaults.passwords] table to put every host under the TOM's password rules",
+        )
+        .tom(crate::tom::PASSWORD_ROTATION.id)
+        .warning()
+    });
+}

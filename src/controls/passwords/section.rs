@@ -73,6 +73,10 @@ impl Section for PasswordsSection {
     fn codes(&self) -> &'static [CodeInfo] {
         super::section_codes::CODES
     }
+
+    fn policy(&self, inv: &crate::inventory::Inventory, out: &mut crate::inventory::Diags) {
+        super::policy::undeclared(inv, out);
+    }
 }
 
 /// One numeric rule: its key, the TOM's value, the bound a value must

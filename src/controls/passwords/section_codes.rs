@@ -35,6 +35,12 @@ pub(super) const CODES: &[CodeInfo] = &[
         description: "`passwords.min_length` is below 12 or `min_length_data` below 30 characters (the TOM's minimums)",
     },
     CodeInfo {
+        code: "pol-pass-undeclared",
+        severity: "warning",
+        tom: ROTATION,
+        description: "hosts without a passwords table (and no `[defaults.passwords]`): TOM-1.3-password-length and -rotation are not checked there",
+    },
+    CodeInfo {
         code: "inv-pass-days",
         severity: "error",
         tom: None,
