@@ -20,13 +20,20 @@ fn report_names_the_drifting_measure_and_host_fresh_and_from_a_saved_run() {
     drift.code(2);
     let d = drift.json();
     let drifts = drifting(&d);
-    assert!(!drifts.is_empty() && drifts.iter().all(|(h, _, _)| h == DB), "{drifts:?}");
+    assert!(
+        !drifts.is_empty() && drifts.iter().all(|(h, _, _)| h == DB),
+        "{drifts:?}"
+    );
     assert_eq!(d["inventory_sha256"].as_str().map(str::len), Some(64));
     let probes = d["probes"].as_array().expect("drift JSON records probes");
     assert!(
         probes.iter().any(|p| p["host"] == DB
             && p["control"] == "firewall"
-            && p["probes"].as_array().into_iter().flatten().any(|l| l == "file:/etc/harden/firewall.nft")),
+            && p["probes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|l| l == "file:/etc/harden/firewall.nft")),
         "the firewall's file probe on {DB} is recorded: {probes:?}"
     );
     let drift_toms: Vec<String> = d["hosts"]
@@ -48,17 +55,35 @@ fn report_names_the_drifting_measure_and_host_fresh_and_from_a_saved_run() {
         .iter()
         .map(|m| {
             let hosts = m["hosts"].as_array().into_iter().flatten();
-            (m["tom"].as_str().unwrap_or_default().to_string(), hosts.filter_map(|h| h.as_str().map(str::to_string)).collect())
+            (
+                m["tom"].as_str().unwrap_or_default().to_string(),
+                hosts
+                    .filter_map(|h| h.as_str().map(str::to_string))
+                    .collect(),
+            )
         })
         .collect();
     assert!(!named.is_empty(), "a drifting measure is named");
     for tom in &drift_toms {
-        let m = named.iter().find(|(t, _)| t == tom).unwrap_or_else(|| panic!("{tom} not named: {named:?}"));
+        let m = named
+            .iter()
+            .find(|(t, _)| t == tom)
+            .unwrap_or_else(|| panic!("{tom} not named: {named:?}"));
         assert_eq!(m.1, [DB], "only {DB} drifts");
     }
     // Every technical measure of the TOM is a row; organisational ones are outside.
-    let rows: Vec<&str> = e["measures"].as_array().expect("measures").iter().filter_map(|m| m["tom"].as_str()).collect();
-    let outside: Vec<&str> = e["outside"].as_array().expect("outside").iter().filter_map(|m| m["tom"].as_str()).collect();
+    let rows: Vec<&str> = e["measures"]
+        .as_array()
+        .expect("measures")
+        .iter()
+        .filter_map(|m| m["tom"].as_str())
+        .collect();
+    let outside: Vec<&str> = e["outside"]
+        .as_array()
+        .expect("outside")
+        .iter()
+        .filter_map(|m| m["tom"].as_str())
+        .collect();
     for t in harden::tom::ALL {
         if technical(t.kind.label()) {
             assert!(rows.contains(&t.id), "{} missing", t.id);
@@ -81,16 +106,34 @@ fn report_names_the_drifting_measure_and_host_fresh_and_from_a_saved_run() {
     // The saved drift run gives the same evidence as the fresh one.
     let saved = t.inv.with_file_name("drift.json");
     std::fs::write(&saved, &drift.stdout).expect("save drift JSON");
-    let from = t.harden(&["report", "--from", saved.to_str().expect("path"), "--format", "json"]);
+    let from = t.harden(&[
+        "report",
+        "--from",
+        saved.to_str().expect("path"),
+        "--format",
+        "json",
+    ]);
     from.code(2);
     let f = from.json();
     assert_eq!(f["run"]["source"], "saved");
-    assert_eq!(f["measures"], e["measures"], "--from gives the same evidence");
-    assert_eq!(f["summary"]["drifting_measures"], e["summary"]["drifting_measures"]);
+    assert_eq!(
+        f["measures"], e["measures"],
+        "--from gives the same evidence"
+    );
+    assert_eq!(
+        f["summary"]["drifting_measures"],
+        e["summary"]["drifting_measures"]
+    );
 
     // A saved file of an unknown format version is refused, naming file and field.
     let bad = t.inv.with_file_name("drift-v9.json");
-    std::fs::write(&bad, drift.stdout.replacen("\"format_version\": 1", "\"format_version\": 9", 1)).expect("write");
+    std::fs::write(
+        &bad,
+        drift
+            .stdout
+            .replacen("\"format_version\": 1", "\"format_version\": 9", 1),
+    )
+    .expect("write");
     t.harden(&["report", "--from", bad.to_str().expect("path")])
         .code(1)
         .says("drift-v9.json: format_version: 9");

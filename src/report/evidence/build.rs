@@ -154,10 +154,7 @@ pub(super) fn cell(
             format!("{} checks could not be run", has(Status::Failed)),
         )
     } else if !found.is_empty() {
-        (
-            CellStatus::Holds,
-            format!("{} checks in sync", found.len()),
-        )
+        (CellStatus::Holds, format!("{} checks in sync", found.len()))
     } else if host_failed && found.is_empty() && h.findings.is_empty() {
         (
             CellStatus::NotChecked,

@@ -63,8 +63,19 @@ pub fn safe_svg(svg: &str) -> Option<String> {
     let t = s.trim();
     let lower = t.to_ascii_lowercase();
     let bad = [
-        "<script", "javascript:", "http://", "https://", "//", "src=", "url(", "<image",
-        "<foreignobject", "@import", "<iframe", "<object", "<embed",
+        "<script",
+        "javascript:",
+        "http://",
+        "https://",
+        "//",
+        "src=",
+        "url(",
+        "<image",
+        "<foreignobject",
+        "@import",
+        "<iframe",
+        "<object",
+        "<embed",
     ];
     let ok = t.starts_with("<svg")
         && t.ends_with("</svg>")
@@ -80,7 +91,10 @@ pub fn safe_svg(svg: &str) -> Option<String> {
 fn has_handler(s: &str) -> bool {
     s.match_indices(" on").any(|(i, _)| {
         let rest = &s[i + 3..];
-        let name: String = rest.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .collect();
         !name.is_empty() && rest[name.len()..].trim_start().starts_with('=')
     })
 }
@@ -89,28 +103,60 @@ fn has_handler(s: &str) -> bool {
 pub fn write(e: &Evidence, svg: &str, w: &mut dyn Write) -> std::io::Result<()> {
     let r = &e.run;
     let s = &e.summary;
-    write!(w, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")?;
-    write!(w, "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">")?;
-    writeln!(w, "<title>harden evidence {}</title><style>{CSS}</style></head><body>", esc(&r.started))?;
-    writeln!(w, "<header><h1>Evidence of the technical measures (TOM)</h1>")?;
+    write!(
+        w,
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+    )?;
+    write!(
+        w,
+        "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+    )?;
+    writeln!(
+        w,
+        "<title>harden evidence {}</title><style>{CSS}</style></head><body>",
+        esc(&r.started)
+    )?;
+    writeln!(
+        w,
+        "<header><h1>Evidence of the technical measures (TOM)</h1>"
+    )?;
     writeln!(w, "<p class=\"sub\">Drift run of {} · inventory <code>{}</code> · SHA-256 <code>{}</code></p></header>",
         esc(&r.started), esc(&r.inventory), esc(or_unknown(&r.inventory_sha256)))?;
     // Summary.
     writeln!(w, "<section><h2>Summary</h2>")?;
     if s.drifting_measures.is_empty() && s.unreachable_hosts.is_empty() {
-        writeln!(w, "<div class=\"ok\"><b>No measure drifts</b> on the {} host(s) checked.</div>", e.hosts.len())?;
+        writeln!(
+            w,
+            "<div class=\"ok\"><b>No measure drifts</b> on the {} host(s) checked.</div>",
+            e.hosts.len()
+        )?;
     }
     if !s.drifting_measures.is_empty() {
-        writeln!(w, "<div class=\"alert\"><b>{} measure(s) drift:</b><ul>", s.drifting_measures.len())?;
+        writeln!(
+            w,
+            "<div class=\"alert\"><b>{} measure(s) drift:</b><ul>",
+            s.drifting_measures.len()
+        )?;
         for d in &s.drifting_measures {
-            writeln!(w, "<li><code>{}</code> {} — on <b>{}</b></li>", esc(&d.tom), esc(&d.title), esc(&d.hosts.join(", ")))?;
+            writeln!(
+                w,
+                "<li><code>{}</code> {} — on <b>{}</b></li>",
+                esc(&d.tom),
+                esc(&d.title),
+                esc(&d.hosts.join(", "))
+            )?;
         }
         writeln!(w, "</ul></div>")?;
     }
     if !s.unreachable_hosts.is_empty() {
         writeln!(w, "<div class=\"alert\"><b>Host(s) not checked:</b><ul>")?;
         for h in &s.unreachable_hosts {
-            writeln!(w, "<li><b>{}</b>: {}</li>", esc(&h.host), esc(h.error.as_deref().unwrap_or("failed")))?;
+            writeln!(
+                w,
+                "<li><b>{}</b>: {}</li>",
+                esc(&h.host),
+                esc(h.error.as_deref().unwrap_or("failed"))
+            )?;
         }
         writeln!(w, "</ul></div>")?;
     }
@@ -119,23 +165,40 @@ pub fn write(e: &Evidence, svg: &str, w: &mut dyn Write) -> std::io::Result<()> 
         (s.holding, "hold", Some(CellStatus::Holds)),
         (s.drifting, "drift", Some(CellStatus::Drifts)),
         (s.not_checked, "not checked", Some(CellStatus::NotChecked)),
-        (s.not_applicable, "not applicable", Some(CellStatus::NotApplicable)),
+        (
+            s.not_applicable,
+            "not applicable",
+            Some(CellStatus::NotApplicable),
+        ),
         (s.outside, "outside harden", None),
     ] {
-        let class = st.map(|c| badge(c)).unwrap_or_default();
+        let class = st.map(badge).unwrap_or_default();
         writeln!(w, "<div class=\"card\"><b>{n}</b>{label} {class}</div>")?;
     }
     writeln!(w, "</div><p class=\"small\">{} measures checked per host, {} hosts, drift run by harden {} ({} ms); report by harden {} from a {} run.</p></section>",
         s.measures, e.hosts.len(), esc(&r.harden_version), r.duration_ms, esc(&e.harden_version), esc(&r.source))?;
     // Per measure.
     writeln!(w, "<section class=\"page\"><h2>Measures</h2><table><colgroup><col style=\"width:44%\"><col style=\"width:7%\"><col style=\"width:15%\"><col></colgroup>")?;
-    writeln!(w, "<tr><th>Measure</th><th>Kind</th><th>Status</th><th>Hosts</th></tr>")?;
+    writeln!(
+        w,
+        "<tr><th>Measure</th><th>Kind</th><th>Status</th><th>Hosts</th></tr>"
+    )?;
     for m in &e.measures {
-        write!(w, "<tr><td><code>{}</code><br>{}", esc(&m.tom), esc(&m.title))?;
+        write!(
+            w,
+            "<tr><td><code>{}</code><br>{}",
+            esc(&m.tom),
+            esc(&m.title)
+        )?;
         if let Some(n) = &m.note {
             write!(w, "<br><span class=\"small\">{}</span>", esc(n))?;
         }
-        write!(w, "</td><td>{}</td><td>{}</td><td>", esc(&m.kind), badge(m.status))?;
+        write!(
+            w,
+            "</td><td>{}</td><td>{}</td><td>",
+            esc(&m.kind),
+            badge(m.status)
+        )?;
         for c in &m.hosts {
             write!(w, "<div><b>{}</b> {}</div>", esc(&c.host), badge(c.status))?;
         }
@@ -152,17 +215,37 @@ pub fn write(e: &Evidence, svg: &str, w: &mut dyn Write) -> std::io::Result<()> 
         }
         writeln!(w, "<table><colgroup><col style=\"width:24%\"><col style=\"width:16%\"><col></colgroup><tr><th>Measure</th><th>Status</th><th>Evidence</th></tr>")?;
         for m in &e.measures {
-            let Some(c) = m.hosts.iter().find(|c| c.host == h.host) else { continue };
+            let Some(c) = m.hosts.iter().find(|c| c.host == h.host) else {
+                continue;
+            };
             if c.status == CellStatus::NotApplicable {
                 continue;
             }
-            write!(w, "<tr><td><code>{}</code></td><td>{}</td><td>{}", esc(&m.tom), badge(c.status), esc(&c.reason))?;
+            write!(
+                w,
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}",
+                esc(&m.tom),
+                badge(c.status),
+                esc(&c.reason)
+            )?;
             if !c.findings.is_empty() {
                 write!(w, "<ul>")?;
                 for f in &c.findings {
-                    write!(w, "<li><b>{}</b> <span class=\"mono\">{}/{} {}</span>", esc(&f.status), esc(&f.control), esc(&f.check), esc(&f.item))?;
+                    write!(
+                        w,
+                        "<li><b>{}</b> <span class=\"mono\">{}/{} {}</span>",
+                        esc(&f.status),
+                        esc(&f.control),
+                        esc(&f.check),
+                        esc(&f.item)
+                    )?;
                     if f.expected != f.actual {
-                        write!(w, ": expected <code>{}</code>, found <code>{}</code>", esc(&f.expected), esc(&f.actual))?;
+                        write!(
+                            w,
+                            ": expected <code>{}</code>, found <code>{}</code>",
+                            esc(&f.expected),
+                            esc(&f.actual)
+                        )?;
                     } else if !f.actual.is_empty() {
                         write!(w, ": <code>{}</code>", esc(&f.actual))?;
                     }
@@ -174,7 +257,12 @@ pub fn write(e: &Evidence, svg: &str, w: &mut dyn Write) -> std::io::Result<()> 
                 write!(w, "</ul>")?;
             }
             for p in &c.probes {
-                write!(w, "<div class=\"small\">read by <b>{}</b>: <span class=\"mono\">{}</span></div>", esc(&p.control), esc(&p.probes.join(", ")))?;
+                write!(
+                    w,
+                    "<div class=\"small\">read by <b>{}</b>: <span class=\"mono\">{}</span></div>",
+                    esc(&p.control),
+                    esc(&p.probes.join(", "))
+                )?;
             }
             writeln!(w, "</td></tr>")?;
         }
@@ -185,8 +273,13 @@ pub fn write(e: &Evidence, svg: &str, w: &mut dyn Write) -> std::io::Result<()> 
     writeln!(w, "<section class=\"page reach\"><h2>Reachability</h2><p class=\"small\">Which sources may reach which port on which host, drawn from the rendered firewalls.</p>")?;
     match safe_svg(svg) {
         Some(s) => writeln!(w, "{s}")?,
-        None if svg.trim().is_empty() => writeln!(w, "<p>No picture: the estate has no hosts to draw.</p>")?,
-        None => writeln!(w, "<p class=\"alert\">The picture is left out: it was not plain inline SVG.</p>")?,
+        None if svg.trim().is_empty() => {
+            writeln!(w, "<p>No picture: the estate has no hosts to draw.</p>")?
+        }
+        None => writeln!(
+            w,
+            "<p class=\"alert\">The picture is left out: it was not plain inline SVG.</p>"
+        )?,
     }
     writeln!(w, "</section>")?;
     // Outside.

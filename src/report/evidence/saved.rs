@@ -144,7 +144,10 @@ impl Run {
         }
         if self.started.is_empty()
             || self.started.len() > 40
-            || !self.started.bytes().all(|b| b"0123456789-:TZ.+".contains(&b))
+            || !self
+                .started
+                .bytes()
+                .all(|b| b"0123456789-:TZ.+".contains(&b))
         {
             return Err("started: not an RFC 3339 time".into());
         }
@@ -179,7 +182,11 @@ impl Run {
                     text(&at("message"), m)?;
                 }
                 if crate::tom::find(&f.tom).is_none() {
-                    return Err(format!("{}: {:?} is no TOM measure", at("tom"), short(&f.tom)));
+                    return Err(format!(
+                        "{}: {:?} is no TOM measure",
+                        at("tom"),
+                        short(&f.tom)
+                    ));
                 }
             }
         }

@@ -21,14 +21,32 @@ fn finding(host: &str, control: &str, tom: &str, status: &str, item: &str) -> St
 
 /// app: ports drift, transport encryption in sync; db could not be reached.
 pub(super) fn run_json(db_failed: bool, drift: bool) -> String {
-    let ports = finding("app", "firewall", "TOM-1.2-ports", if drift { "drift" } else { "in-sync" }, "/etc/nftables.conf");
-    let tls = finding("app", "sshd", "TOM-2.1-transport-encryption", "in-sync", "Ciphers");
+    let ports = finding(
+        "app",
+        "firewall",
+        "TOM-1.2-ports",
+        if drift { "drift" } else { "in-sync" },
+        "/etc/nftables.conf",
+    );
+    let tls = finding(
+        "app",
+        "sshd",
+        "TOM-2.1-transport-encryption",
+        "in-sync",
+        "Ciphers",
+    );
     let db = if db_failed {
         r#"{"host":"db","address":"10.213.0.11","status":"failed","error":"connection refused","findings":[],"changes_applied":0,"changed":false,"duration_ms":3}"#.to_string()
     } else {
         format!(
             r#"{{"host":"db","address":"10.213.0.11","status":"in-sync","findings":[{}],"changes_applied":0,"changed":false,"duration_ms":3}}"#,
-            finding("db", "firewall", "TOM-1.2-ports", "in-sync", "/etc/nftables.conf")
+            finding(
+                "db",
+                "firewall",
+                "TOM-1.2-ports",
+                "in-sync",
+                "/etc/nftables.conf"
+            )
         )
     };
     format!(
@@ -46,8 +64,15 @@ pub(super) fn evidence(db_failed: bool, drift: bool) -> Evidence {
 }
 
 fn cell<'a>(e: &'a Evidence, tom: &str, host: &str) -> &'a super::Cell {
-    let m = e.measures.iter().find(|m| m.tom == tom).unwrap_or_else(|| panic!("no {tom}"));
-    m.hosts.iter().find(|c| c.host == host).unwrap_or_else(|| panic!("no {host} in {tom}"))
+    let m = e
+        .measures
+        .iter()
+        .find(|m| m.tom == tom)
+        .unwrap_or_else(|| panic!("no {tom}"));
+    m.hosts
+        .iter()
+        .find(|c| c.host == host)
+        .unwrap_or_else(|| panic!("no {host} in {tom}"))
 }
 
 #[test]
@@ -56,13 +81,25 @@ fn status_rules_drift_failure_holds_and_no_check() {
     let ports = cell(&e, "TOM-1.2-ports", "app");
     assert_eq!(ports.status, CellStatus::Drifts);
     assert_eq!(ports.findings.len(), 1);
-    assert_eq!(ports.probes[0].probes, ["cmd:nft-ruleset", "file:/etc/nftables.conf"]);
-    assert_eq!(cell(&e, "TOM-2.1-transport-encryption", "app").status, CellStatus::Holds);
+    assert_eq!(
+        ports.probes[0].probes,
+        ["cmd:nft-ruleset", "file:/etc/nftables.conf"]
+    );
+    assert_eq!(
+        cell(&e, "TOM-2.1-transport-encryption", "app").status,
+        CellStatus::Holds
+    );
     let db = cell(&e, "TOM-2.1-transport-encryption", "db");
     assert_eq!(db.status, CellStatus::NotChecked);
     assert!(db.reason.contains("connection refused"), "{}", db.reason);
     let auth = cell(&e, "TOM-1.2-auth", "app");
-    assert_eq!((auth.status, auth.reason.as_str()), (CellStatus::NotChecked, "harden has no check for this measure"));
+    assert_eq!(
+        (auth.status, auth.reason.as_str()),
+        (
+            CellStatus::NotChecked,
+            "harden has no check for this measure"
+        )
+    );
     // Policy only (pol-tenant-mix), the inventory loaded: holds.
     let tenants = cell(&e, "TOM-1.4-dedicated-servers", "app");
     assert_eq!(tenants.status, CellStatus::Holds, "{}", tenants.reason);
@@ -78,8 +115,11 @@ fn a_serving_control_without_finding_is_not_checked_none_is_not_applicable() {
     let run = Run::parse(&run_json(false, false)).expect("valid");
     let h = &run.hosts[0];
     let t = crate::tom::ACCESS_LOGGING;
-    let sshd: Vec<&'static dyn crate::contract::Control> =
-        crate::controls::ALL.iter().copied().filter(|c| c.id() == "sshd").collect();
+    let sshd: Vec<&'static dyn crate::contract::Control> = crate::controls::ALL
+        .iter()
+        .copied()
+        .filter(|c| c.id() == "sshd")
+        .collect();
     let c = super::build::cell(&run, h, t, &sshd, &[], false, true);
     assert_eq!(c.status, CellStatus::NotChecked);
     let c = super::build::cell(&run, h, t, &sshd, &[], false, false);
@@ -102,25 +142,59 @@ fn every_measure_is_a_row_or_outside_and_exit_codes_follow_the_worst() {
     }
     assert_eq!(e.summary.measures, e.measures.len());
     let s = &e.summary;
-    assert_eq!(s.holding + s.drifting + s.not_checked + s.not_applicable, s.measures);
+    assert_eq!(
+        s.holding + s.drifting + s.not_checked + s.not_applicable,
+        s.measures
+    );
     assert_eq!(e.exit_code(), 1, "a host not checked is an error");
     assert_eq!(evidence(false, true).exit_code(), 2);
     let clean = evidence(false, false);
     assert_eq!(clean.exit_code(), 0);
-    assert_eq!(cell(&clean, "TOM-1.2-ports", "db").status, CellStatus::Holds);
+    assert_eq!(
+        cell(&clean, "TOM-1.2-ports", "db").status,
+        CellStatus::Holds
+    );
 }
 
 #[test]
 fn hostile_saved_runs_are_refused_naming_the_field() {
     let good = run_json(false, true);
     let cases = [
-        (good.replace(r#""format_version":1"#, r#""format_version":2"#), "format_version"),
-        (good.replace(r#""command":"drift""#, r#""command":"apply""#), "command"),
-        (good.replace("/etc/nftables.conf\",\"status\":\"drift", "/etc/x\\u001b[2J\",\"status\":\"drift"), "hosts[0].findings[0].item"),
-        (good.replace("TOM-2.1-transport-encryption", "TOM-9-made-up"), "hosts[0].findings[1].tom"),
+        (
+            good.replace(r#""format_version":1"#, r#""format_version":2"#),
+            "format_version",
+        ),
+        (
+            good.replace(r#""command":"drift""#, r#""command":"apply""#),
+            "command",
+        ),
+        (
+            good.replace(
+                "/etc/nftables.conf\",\"status\":\"drift",
+                "/etc/x\\u001b[2J\",\"status\":\"drift",
+            ),
+            "hosts[0].findings[0].item",
+        ),
+        (
+            good.replace("TOM-2.1-transport-encryption", "TOM-9-made-up"),
+            "hosts[0].findings[1].tom",
+        ),
         (good.replace(&"0".repeat(64), "abc"), "inventory_sha256"),
-        (good.replacen(r#""host":"app","control":"firewall","check""#, r#""host":"db","control":"firewall","check""#, 1), "hosts[0].findings[0].host"),
-        (good.replace(r#""status":"drift","findings""#, r#""status":"bogus","findings""#), "unknown variant"),
+        (
+            good.replacen(
+                r#""host":"app","control":"firewall","check""#,
+                r#""host":"db","control":"firewall","check""#,
+                1,
+            ),
+            "hosts[0].findings[0].host",
+        ),
+        (
+            good.replace(
+                r#""status":"drift","findings""#,
+                r#""status":"bogus","findings""#,
+            ),
+            "unknown variant",
+        ),
     ];
     for (text, field) in cases {
         assert_ne!(text, good, "{field}: the case changes the input");
@@ -139,8 +213,13 @@ fn hostile_saved_runs_are_refused_naming_the_field() {
 #[test]
 fn a_fresh_report_and_its_saved_json_give_the_same_evidence() {
     use crate::report::model::{self, Finding, Fix, HostReport, HostStatus};
-    let mut f = Finding::new("firewall", "file", "/etc/nftables.conf", crate::tom::PORTS.id)
-        .drift("a", "b", Fix::Activate);
+    let mut f = Finding::new(
+        "firewall",
+        "file",
+        "/etc/nftables.conf",
+        crate::tom::PORTS.id,
+    )
+    .drift("a", "b", Fix::Activate);
     f.host = "app".into();
     let mut app = HostReport::failed("app", "10.213.0.10".into(), String::new(), 5);
     (app.status, app.error, app.findings) = (HostStatus::Drift, None, vec![f]);
@@ -168,5 +247,13 @@ fn a_fresh_report_and_its_saved_json_give_the_same_evidence() {
     let b = serde_json::to_value(build(&saved, &inv(), None, "x").expect("b")).expect("b");
     assert_eq!(a, b);
     assert_eq!(a["run"]["inventory_sha256"], model::sha256_hex("x"));
-    assert_eq!(cell(&build(&saved, &inv(), None, "x").expect("b"), "TOM-1.2-ports", "app").status, CellStatus::Drifts);
+    assert_eq!(
+        cell(
+            &build(&saved, &inv(), None, "x").expect("b"),
+            "TOM-1.2-ports",
+            "app"
+        )
+        .status,
+        CellStatus::Drifts
+    );
 }

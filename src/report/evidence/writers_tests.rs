@@ -13,7 +13,11 @@ fn paths(v: &serde_json::Value, at: &str, out: &mut BTreeSet<String>) {
     match v {
         serde_json::Value::Object(m) => {
             for (k, x) in m {
-                let p = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+                let p = if at.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{at}.{k}")
+                };
                 out.insert(p.clone());
                 paths(x, &p, out);
             }
@@ -30,7 +34,11 @@ fn paths(v: &serde_json::Value, at: &str, out: &mut BTreeSet<String>) {
 /// The evidence with every optional field filled and hostile values.
 fn full() -> Evidence {
     let mut e = evidence(true, true);
-    let m = e.measures.iter_mut().find(|m| m.tom == "TOM-1.2-ports").expect("ports");
+    let m = e
+        .measures
+        .iter_mut()
+        .find(|m| m.tom == "TOM-1.2-ports")
+        .expect("ports");
     let f = &mut m.hosts[0].findings[0];
     f.message = Some("x".into());
     f.item = "<script>alert('item')</script> | `x` *y* http://evil.example/".into();
@@ -52,7 +60,9 @@ fn json_fields_are_exactly_the_documented_ones() {
     paths(&v, "", &mut have);
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/report.md"))
         .expect("docs/report.md");
-    let start = doc.find("<!-- schema:start -->").expect("schema start marker");
+    let start = doc
+        .find("<!-- schema:start -->")
+        .expect("schema start marker");
     let end = doc.find("<!-- schema:end -->").expect("schema end marker");
     let documented: BTreeSet<String> = doc[start..end]
         .lines()
@@ -86,7 +96,10 @@ fn html_is_self_contained_escaped_and_prints_on_a4() {
     assert!(h.contains("@page{size:A4;margin:"));
     assert!(h.contains("break-before:page"));
     assert!(h.contains("overflow-wrap:anywhere"));
-    assert!(h.contains("<svg viewBox"), "the picture is embedded, namespace dropped");
+    assert!(
+        h.contains("<svg viewBox"),
+        "the picture is embedded, namespace dropped"
+    );
     // Summary first, drifting measure named, footer last.
     let summary = h.find("<h2>Summary</h2>").expect("summary");
     let measures = h.find("<h2>Measures</h2>").expect("measures");
@@ -111,7 +124,10 @@ fn html_without_evil_item_has_no_url_at_all() {
 
 #[test]
 fn svg_is_embedded_only_when_plain() {
-    assert!(safe_svg(r#"<svg xmlns="http://www.w3.org/2000/svg"><text>on 443 https</text></svg>"#).is_some());
+    assert!(
+        safe_svg(r#"<svg xmlns="http://www.w3.org/2000/svg"><text>on 443 https</text></svg>"#)
+            .is_some()
+    );
     assert!(safe_svg(r##"<svg><use href="#a"/></svg>"##).is_some());
     for bad in [
         "<svg><script>alert(1)</script></svg>",
