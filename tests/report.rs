@@ -138,3 +138,23 @@ fn report_names_the_drifting_measure_and_host_fresh_and_from_a_saved_run() {
         .code(1)
         .says("drift-v9.json: format_version: 9");
 }
+
+/// Offline: a saved run of another inventory is refused before anything
+/// is written, naming the file and the field.
+#[test]
+fn a_saved_run_of_another_inventory_is_refused() {
+    let inv = concat!(env!("CARGO_MANIFEST_DIR"), "/inventories/example.toml");
+    let dir = std::env::temp_dir().join(format!("harden-report-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let saved = dir.join("other.json");
+    let run = format!(
+        r#"{{"format_version":1,"harden_version":"0","command":"drift","inventory":"x.toml","inventory_sha256":"{}","started":"2026-12-02T03:00:00Z","duration_ms":1,"hosts":[]}}"#,
+        "ab".repeat(32)
+    );
+    std::fs::write(&saved, run).expect("write");
+    let r =
+        crate::util::harden_local(&["-i", inv, "report", "--from", saved.to_str().expect("path")]);
+    r.code(1)
+        .says("other.json: inventory_sha256: the drift run checked another inventory");
+    let _ = std::fs::remove_dir_all(&dir);
+}
