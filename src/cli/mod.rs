@@ -13,6 +13,7 @@ pub mod maintenance;
 pub mod passwd;
 pub mod progress;
 pub mod render;
+pub mod report;
 pub mod run;
 pub mod select;
 
@@ -91,6 +92,8 @@ pub enum Command {
     Disk(disk::Args),
     /// Generate random passwords of the length a host class needs.
     Passwd(passwd::Args),
+    /// The evidence report per TOM measure (html, md, json; exit 2 on drift).
+    Report(report::Args),
 }
 
 /// The CA's public parts for offline commands. A CA that is configured but
@@ -131,6 +134,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Audit(a) => audit::run(&cli.inventory, &a),
         Command::Disk(a) => disk::run(&cli.inventory, &a),
         Command::Passwd(a) => passwd::run(&cli.inventory, &a),
+        Command::Report(a) => report::run(&cli.inventory, &a),
     }
 }
 

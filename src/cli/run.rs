@@ -90,6 +90,16 @@ fn now_rfc3339() -> String {
     crate::timefmt::rfc3339(secs)
 }
 
+/// A finished run: its report, before any writer has seen it.
+pub struct Executed {
+    /// The report every format is written from.
+    pub report: model::Report,
+    /// The inventory the run used.
+    pub inv: Arc<Inventory>,
+    /// Events could not be recorded or delivered (the run exits 1).
+    pub trouble: bool,
+}
+
 /// Runs one of the three modes; returns the exit code.
 pub fn run(
     inv_path: &Path,
@@ -97,6 +107,36 @@ pub fn run(
     args: &CommonArgs,
     apply: Option<&ApplyArgs>,
 ) -> Result<u8> {
+    let done = execute(inv_path, mode, args, apply)?;
+    let report = done.report;
+    let verbose = args.verbose;
+    match &args.output {
+        Some(p) => {
+            let mut f = std::fs::File::create(p)
+                .with_context(|| format!("creating report file {}", p.display()))?;
+            report::write(&report, args.format, verbose, &mut f)
+                .with_context(|| format!("writing {}", p.display()))?;
+            eprintln!("{}", report::text::summary(&report));
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            report::write(&report, args.format, verbose, &mut lock)
+                .context("writing the report")?;
+        }
+    }
+    let code = report.exit_code();
+    Ok(if done.trouble { 1 } else { code })
+}
+
+/// Runs one of the three modes and returns its report unwritten (the
+/// path `plan`, `drift`, `apply` and `report` share).
+pub fn execute(
+    inv_path: &Path,
+    mode: Mode,
+    args: &CommonArgs,
+    apply: Option<&ApplyArgs>,
+) -> Result<Executed> {
     let inv = Arc::new(load(inv_path)?);
     for w in &inv.warnings {
         eprintln!("{w}");
@@ -145,6 +185,7 @@ pub fn run(
         args.no_progress,
     );
     let mut plan = None;
+    let mut probes = Vec::new();
     let reports = rt.block_on(async {
         ctx.watch_signals();
         match &reporter {
@@ -166,7 +207,13 @@ pub fn run(
                 for r in phase_one {
                     match r {
                         Ok(c) => {
-                            out.push(c.report(&inv));
+                            let rep = c.report(&inv);
+                            probes.extend(c.controls.iter().map(|s| model::ProbeRecord {
+                                host: rep.host.clone(),
+                                control: s.control.id().to_string(),
+                                probes: s.probes.clone(),
+                            }));
+                            out.push(rep);
                             open.push(c);
                         }
                         Err(rep) => out.push(rep),
@@ -211,10 +258,12 @@ pub fn run(
                 harden_version: env!("CARGO_PKG_VERSION"),
                 command: "plan",
                 inventory: inv.source.path.display().to_string(),
+                inventory_sha256: String::new(),
                 started: started_at.clone(),
                 duration_ms: 0,
                 hosts,
                 plan: Some(plan),
+                probes: Vec::new(),
             };
             let confirmed = confirm(&preview, pending) && !run::stopping();
             if !confirmed {
@@ -259,32 +308,18 @@ pub fn run(
             Mode::Apply => "apply",
         },
         inventory: inv.source.path.display().to_string(),
+        inventory_sha256: model::sha256_hex(&inv.source.text),
         started: started_at,
         duration_ms: started.elapsed().as_millis() as u64,
         hosts: hosts_reports,
         plan,
+        probes,
     };
-    let verbose = args.verbose;
-    match &args.output {
-        Some(p) => {
-            let mut f = std::fs::File::create(p)
-                .with_context(|| format!("creating report file {}", p.display()))?;
-            report::write(&report, args.format, verbose, &mut f)
-                .with_context(|| format!("writing {}", p.display()))?;
-            eprintln!("{}", report::text::summary(&report));
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let mut lock = stdout.lock();
-            report::write(&report, args.format, verbose, &mut lock)
-                .context("writing the report")?;
-        }
-    }
-    let code = report.exit_code();
-    Ok(if reporter.is_some_and(|r| r.trouble()) {
-        1
-    } else {
-        code
+    let trouble = reporter.is_some_and(|r| r.trouble());
+    Ok(Executed {
+        report,
+        inv,
+        trouble,
     })
 }
 

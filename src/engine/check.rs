@@ -16,6 +16,8 @@ pub struct ControlState {
     pub control: &'static dyn Control,
     /// What it found and would change.
     pub plan: Plan,
+    /// What it asked the host for, as labels ([`probe_label`]), sorted.
+    pub probes: Vec<String>,
 }
 
 impl ControlState {
@@ -84,6 +86,31 @@ pub fn probes_after(ctx: &HostCtx<'_>, facts: &Facts) -> Result<BTreeSet<Probe>,
     Ok(set)
 }
 
+/// A probe as the report names it: `file:<path>`, `dir:<path>`,
+/// `cmd:<id>`, `api:<path>`, `tls:<addr>:<port>` (never a script's text).
+pub fn probe_label(p: &Probe) -> String {
+    match p {
+        Probe::File(path) => format!("file:{path}"),
+        Probe::Dir(path) => format!("dir:{path}"),
+        Probe::Cmd { id, .. } => format!("cmd:{id}"),
+        Probe::Api { path, .. } => format!("api:{path}"),
+        Probe::Tls(t) => format!("tls:{}", std::net::SocketAddr::new(t.addr, t.port)),
+    }
+}
+
+/// The labels of what `c` asked the host for, both phases (the same set
+/// [`probes`] and [`probes_after`] gave the engine for it).
+fn probes_of(c: &'static dyn Control, ctx: &HostCtx<'_>, facts: &Facts) -> Vec<String> {
+    let mut set = BTreeSet::new();
+    set.extend(c.probes(ctx).unwrap_or_default());
+    if let Ok(offline) = c.plan(ctx, &Facts::assumed()) {
+        set.extend(offline.files().map(|f| Probe::File(f.path.clone())));
+    }
+    set.extend(c.probes_after(ctx, facts).unwrap_or_default());
+    let labels: BTreeSet<String> = set.iter().map(probe_label).collect();
+    labels.into_iter().collect()
+}
+
 /// Plans every host-scoped control for one host.
 pub fn evaluate(ctx: &HostCtx<'_>, facts: &Facts) -> Result<Vec<ControlState>, String> {
     let mut out = Vec::new();
@@ -93,7 +120,11 @@ pub fn evaluate(ctx: &HostCtx<'_>, facts: &Facts) -> Result<Vec<ControlState>, S
         for f in &mut plan.findings {
             f.host = ctx.host.name.clone();
         }
-        out.push(ControlState { control: c, plan });
+        out.push(ControlState {
+            control: c,
+            plan,
+            probes: probes_of(c, ctx, facts),
+        });
     }
     Ok(out)
 }

@@ -6,6 +6,7 @@
 //! or to the file given with `--output`.
 
 pub mod diff;
+pub mod evidence;
 pub mod html;
 pub mod json;
 pub mod junit;

@@ -6,13 +6,13 @@
 //! JSON output serialises these types directly, so field names here are the
 //! documented contract (`format_version` bumps when one changes meaning).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Version of the JSON report format.
 pub const FORMAT_VERSION: u32 = 1;
 
 /// The state of one check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     /// Observed equals desired.
@@ -180,7 +180,7 @@ impl Finding {
 }
 
 /// Overall state of one host after a run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum HostStatus {
     /// Nothing to do.
@@ -292,6 +292,9 @@ pub struct Report {
     pub command: &'static str,
     /// Inventory path.
     pub inventory: String,
+    /// SHA-256 of the inventory file's text (hex); empty when unknown.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub inventory_sha256: String,
     /// Start time (RFC 3339, UTC).
     pub started: String,
     /// Wall time of the run.
@@ -301,6 +304,30 @@ pub struct Report {
     /// `plan` only: what apply would do (see `plan_counts`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<super::plan_counts::PlanSummary>,
+    /// What each host-scoped control asked its host for (`drift`, `plan`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub probes: Vec<ProbeRecord>,
+}
+
+/// The probes one control had the engine run on one host, each as a
+/// label (`file:/etc/ssh/sshd_config`, `dir:…`, `cmd:<id>`, `tls:…`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeRecord {
+    /// Host name.
+    pub host: String,
+    /// Control id.
+    pub control: String,
+    /// Probe labels, sorted.
+    pub probes: Vec<String>,
+}
+
+/// The SHA-256 of `text` as lowercase hex.
+pub fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl Report {
@@ -343,10 +370,12 @@ mod tests {
             harden_version: "t",
             command: "drift",
             inventory: "i".into(),
+            inventory_sha256: String::new(),
             started: "now".into(),
             duration_ms: 0,
             hosts: vec![host(HostStatus::InSync)],
             plan: None,
+            probes: Vec::new(),
         };
         assert_eq!(r.exit_code(), 0);
         r.hosts.push(host(HostStatus::Drift));

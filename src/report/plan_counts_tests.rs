@@ -31,10 +31,12 @@ fn report(hosts: Vec<HostReport>) -> Report {
         harden_version: "t",
         command: "plan",
         inventory: "i.toml".into(),
+        inventory_sha256: String::new(),
         started: "now".into(),
         duration_ms: 0,
         hosts,
         plan: None,
+        probes: Vec::new(),
     }
 }
 

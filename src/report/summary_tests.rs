@@ -42,10 +42,12 @@ fn partly_failed() -> Report {
         harden_version: "t",
         command: "apply",
         inventory: "i.toml".into(),
+        inventory_sha256: String::new(),
         started: "now".into(),
         duration_ms: 5,
         hosts: vec![h],
         plan: None,
+        probes: Vec::new(),
     }
 }
 

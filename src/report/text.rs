@@ -182,6 +182,7 @@ mod tests {
             harden_version: "t",
             command: "apply",
             inventory: "i.toml".into(),
+            inventory_sha256: String::new(),
             started: "now".into(),
             duration_ms: 1,
             hosts: vec![HostReport {
@@ -189,6 +190,7 @@ mod tests {
                 ..host
             }],
             plan: None,
+            probes: Vec::new(),
         };
         let mut out = Vec::new();
         write(&r, false, &mut out).expect("write");

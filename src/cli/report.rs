@@ -1,0 +1,154 @@
+//! `harden report`: the evidence report, per TOM measure and host.
+//!
+//! Without `--from` it runs a fresh drift (the same path as `harden
+//! drift`, [`super::run::execute`]); with `--from` it reads a saved
+//! `harden drift --format json` file, which must have been made from the
+//! inventory given now (same SHA-256). Exit codes: 0 every checked measure
+//! holds, 2 a measure drifts, 1 an error or a host that could not be
+//! checked (the report is still written).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::report::evidence::{self, saved::Run};
+use crate::report::model;
+
+/// Report formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EvidenceFormat {
+    /// One self-contained HTML file (A4 print).
+    Html,
+    /// Markdown.
+    Md,
+    /// The documented JSON schema (docs/report.md).
+    Json,
+}
+
+/// Flags of `report`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = EvidenceFormat::Html)]
+    pub format: EvidenceFormat,
+    /// Read a saved `harden drift --format json` file instead of running.
+    #[arg(long, conflicts_with = "limit")]
+    pub from: Option<PathBuf>,
+    /// Write the report to this file instead of stdout.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Only these hosts: comma-separated names or globs (fresh run only).
+    #[arg(long)]
+    pub limit: Option<String>,
+    /// Hosts handled in parallel.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: u16,
+    /// Plain progress lines even on a terminal.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Upper bound, in seconds, for one remote command.
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(5..=3600))]
+    pub command_timeout: u64,
+}
+
+/// Runs `report`; returns the exit code.
+pub fn run(inv_path: &Path, a: &Args) -> Result<u8> {
+    let (run, inv, trouble, source) = match &a.from {
+        None => {
+            let common = super::run::CommonArgs {
+                limit: a.limit.clone(),
+                jobs: a.jobs,
+                format: crate::report::Format::Json,
+                output: None,
+                verbose: false,
+                no_progress: a.no_progress,
+                command_timeout: a.command_timeout,
+            };
+            let done =
+                super::run::execute(inv_path, crate::engine::run::Mode::Drift, &common, None)?;
+            let run = Run::from_report(&done.report).map_err(|e| anyhow::anyhow!("{e}"))?;
+            (run, done.inv, done.trouble, "fresh")
+        }
+        Some(p) => {
+            let run = Run::read(p)?;
+            let inv = std::sync::Arc::new(super::run::load(inv_path)?);
+            let have = model::sha256_hex(&inv.source.text);
+            if run.inventory_sha256.is_empty() {
+                eprintln!(
+                    "harden: warning: {}: inventory_sha256 not recorded (an older harden); the report cannot prove which inventory was checked",
+                    p.display()
+                );
+            } else if run.inventory_sha256 != have {
+                anyhow::bail!(
+                    "{}: inventory_sha256: the drift run checked another inventory ({}) than {} ({have})",
+                    p.display(),
+                    run.inventory_sha256,
+                    inv_path.display()
+                );
+            }
+            (run, inv, false, "saved")
+        }
+    };
+    let ca = super::offline_ca(&inv)?;
+    let ev = evidence::build(&run, &inv, ca.as_ref(), source).map_err(|e| match &a.from {
+        Some(p) => anyhow::anyhow!("{}: {e}", p.display()),
+        None => anyhow::anyhow!("{e}"),
+    })?;
+    let svg = match a.format {
+        EvidenceFormat::Html => crate::report::reach::svg(&inv).unwrap_or_else(|e| {
+            eprintln!("harden: warning: no reachability picture: {e}");
+            String::new()
+        }),
+        _ => String::new(),
+    };
+    let write = |w: &mut dyn std::io::Write| match a.format {
+        EvidenceFormat::Json => evidence::write_json(&ev, w),
+        EvidenceFormat::Md => evidence::md::write(&ev, w),
+        EvidenceFormat::Html => evidence::html::write(&ev, &svg, w),
+    };
+    match &a.output {
+        Some(p) => {
+            let mut f = std::fs::File::create(p)
+                .with_context(|| format!("creating report file {}", p.display()))?;
+            write(&mut f).with_context(|| format!("writing {}", p.display()))?;
+            let s = &ev.summary;
+            eprintln!(
+                "{} measures: {} hold, {} drift, {} not checked, {} not applicable; {} outside harden",
+                s.measures, s.holding, s.drifting, s.not_checked, s.not_applicable, s.outside
+            );
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            write(&mut lock).context("writing the report")?;
+        }
+    }
+    Ok(if trouble { 1 } else { ev.exit_code() })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    #[test]
+    fn report_flags() {
+        let c = Cli::try_parse_from(["harden", "report", "--format", "md", "--from", "d.json"])
+            .unwrap();
+        let Command::Report(a) = c.command else {
+            panic!("not report")
+        };
+        assert_eq!(a.format, super::EvidenceFormat::Md);
+        assert_eq!(a.from.as_deref(), Some(std::path::Path::new("d.json")));
+        let c = Cli::try_parse_from(["harden", "report"]).unwrap();
+        let Command::Report(a) = c.command else {
+            panic!("not report")
+        };
+        assert_eq!(a.format, super::EvidenceFormat::Html);
+        assert!(Cli::try_parse_from(["harden", "report", "--format", "text"]).is_err());
+        assert!(
+            Cli::try_parse_from(["harden", "report", "--from", "d.json", "--limit", "x"]).is_err(),
+            "--limit only for a fresh run"
+        );
+    }
+}
