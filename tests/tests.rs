@@ -33,3 +33,4 @@ mod providers_lab;
 mod sections;
 mod sshd;
 mod systemd;
+mod tour;

@@ -51,7 +51,10 @@ fn a_host_that_needed_nothing_is_announced_once() {
     assert_eq!(summary(&quiet), "in sync", "phase one's line");
     assert_eq!(announce(false, &quiet), None, "phase two says nothing more");
     let changed = host("b", HostStatus::Changed, 2, 1);
-    assert_eq!(announce(true, &changed).as_deref(), Some("2 checks changed"));
+    assert_eq!(
+        announce(true, &changed).as_deref(),
+        Some("2 checks changed")
+    );
     let mut failed = host("c", HostStatus::Failed, 0, 0);
     failed.error = Some("lock lost".into());
     assert_eq!(announce(false, &failed).as_deref(), Some("lock lost"));

@@ -55,7 +55,8 @@ fn second_arg(s: &str) -> Option<&str> {
 }
 
 fn after<'a>(text: &'a str, pat: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-    text.match_indices(pat).map(move |(i, _)| &text[i + pat.len()..])
+    text.match_indices(pat)
+        .map(move |(i, _)| &text[i + pat.len()..])
 }
 
 /// Names of the helpers whose first parameter is a check kind
@@ -67,7 +68,10 @@ fn helpers(text: &str) -> Vec<String> {
         let name_end = if let Some(h) = head.strip_suffix('(') {
             h.trim_end()
         } else if let Some(h) = head.strip_suffix('|') {
-            h.trim_end().strip_suffix('=').map(str::trim_end).unwrap_or("")
+            h.trim_end()
+                .strip_suffix('=')
+                .map(str::trim_end)
+                .unwrap_or("")
         } else {
             continue;
         };
@@ -135,7 +139,10 @@ fn documented() -> Vec<String> {
 
 #[test]
 fn the_list_is_sorted_and_known_finds_each() {
-    assert!(KINDS.windows(2).all(|w| w[0] < w[1]), "KINDS sorted, no repeats");
+    assert!(
+        KINDS.windows(2).all(|w| w[0] < w[1]),
+        "KINDS sorted, no repeats"
+    );
     assert!(KINDS.iter().all(|k| known(k)));
     assert!(!known("boot-persistenc") && !known(""));
 }
@@ -146,8 +153,14 @@ fn every_kind_the_code_emits_is_listed_and_every_listed_kind_is_emitted() {
     let listed: BTreeSet<String> = KINDS.iter().map(|k| k.to_string()).collect();
     let unlisted: Vec<_> = code.difference(&listed).collect();
     let unused: Vec<_> = listed.difference(&code).collect();
-    assert!(unlisted.is_empty(), "emitted but not in KINDS: {unlisted:?}");
-    assert!(unused.is_empty(), "in KINDS but emitted nowhere: {unused:?}");
+    assert!(
+        unlisted.is_empty(),
+        "emitted but not in KINDS: {unlisted:?}"
+    );
+    assert!(
+        unused.is_empty(),
+        "in KINDS but emitted nowhere: {unused:?}"
+    );
 }
 
 #[test]
@@ -158,7 +171,10 @@ fn docs_reports_md_lists_exactly_the_kinds() {
     let missing: Vec<_> = listed.difference(&set).collect();
     let extra: Vec<_> = set.difference(&listed).collect();
     assert!(missing.is_empty(), "docs/reports.md lacks: {missing:?}");
-    assert!(extra.is_empty(), "docs/reports.md lists kinds the code has not: {extra:?}");
+    assert!(
+        extra.is_empty(),
+        "docs/reports.md lists kinds the code has not: {extra:?}"
+    );
 }
 
 #[test]
