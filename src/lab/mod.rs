@@ -23,6 +23,7 @@ pub mod owner;
 pub mod pki;
 pub mod proxy_v2;
 pub mod state;
+pub use state::kept;
 pub mod tls;
 pub mod tls_client;
 pub mod tls_server;
@@ -329,40 +330,6 @@ impl Lab {
         )))
     }
 
-    /// Keeps the lab after this process exits (`harden-lab down ID` removes it).
-    pub fn keep(&mut self) -> Result<(), LabError> {
-        self.keep_for(None, &[])
-    }
-
-    /// Keeps the lab and records what it made (see [`state`]): the
-    /// processes, the inventory and environment `harden-lab exec` gives harden.
-    pub fn keep_for(
-        &mut self,
-        inventory: Option<&Path>,
-        env: &[(&str, &str)],
-    ) -> Result<(), LabError> {
-        let mut pids: Vec<u32> = self.hosts.iter().map(|h| h.anchor_pid).collect();
-        if let Ok(v) = self.helpers.lock() {
-            pids.extend(v.iter().map(std::process::Child::id));
-        }
-        let st = state::State {
-            controller_ns: self.controller_ns(),
-            inventory: inventory.map(Path::to_path_buf),
-            env: env
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            pids: pids
-                .into_iter()
-                .filter_map(|p| state::start_time(p).map(|t| (p, t)))
-                .collect(),
-        };
-        st.write(&self.dir)?;
-        std::fs::write(self.dir.join("keep"), "").map_err(|e| LabError(e.to_string()))?;
-        self.keep = true;
-        Ok(())
-    }
-
     /// Tears the lab down (also done on drop unless `keep`).
     pub fn down(&mut self) {
         if let Ok(mut v) = self.helpers.lock() {
@@ -407,11 +374,4 @@ pub fn sweep() -> usize {
 /// namespaces and files; refused while the lab's owner still runs.
 pub fn sweep_id(id: &str) -> Result<(), LabError> {
     owner::Registry::system().remove(id, &owner::system_netns())
-}
-
-/// The directory and record of the kept lab `id` (exactly that id).
-pub fn kept(id: &str) -> Result<(PathBuf, state::State), LabError> {
-    let dir = owner::Registry::system().lab_dir(id)?;
-    let st = state::State::read(&dir)?;
-    Ok((dir, st))
 }

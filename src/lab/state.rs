@@ -13,7 +13,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::LabError;
+use super::{owner, Lab, LabError};
 
 /// The file name under the lab's directory.
 pub const FILE: &str = "state";
@@ -81,7 +81,7 @@ impl State {
             }
             let (k, v) = line.split_once('=').ok_or_else(|| bad(line))?;
             match k {
-                "controller_ns" if super::owner::is_ns_name(v) => st.controller_ns = v.into(),
+                "controller_ns" if owner::is_ns_name(v) => st.controller_ns = v.into(),
                 "inventory" => {
                     let p = PathBuf::from(v);
                     let inside = p.starts_with(dir)
@@ -148,6 +148,49 @@ impl State {
         }
         n
     }
+}
+
+impl Lab {
+    /// Keeps the lab after this process exits (`harden-lab down ID` removes it).
+    pub fn keep(&mut self) -> Result<(), LabError> {
+        self.keep_for(None, &[])
+    }
+
+    /// Keeps the lab and records what it made (see [`State`]): the
+    /// processes, the inventory and environment `harden-lab exec` gives harden.
+    pub fn keep_for(
+        &mut self,
+        inventory: Option<&Path>,
+        env: &[(&str, &str)],
+    ) -> Result<(), LabError> {
+        let mut pids: Vec<u32> = self.hosts.iter().map(|h| h.anchor_pid).collect();
+        if let Ok(v) = self.helpers.lock() {
+            pids.extend(v.iter().map(std::process::Child::id));
+        }
+        let st = State {
+            controller_ns: self.controller_ns(),
+            inventory: inventory.map(Path::to_path_buf),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            pids: pids
+                .into_iter()
+                .filter_map(|p| start_time(p).map(|t| (p, t)))
+                .collect(),
+        };
+        st.write(&self.dir)?;
+        std::fs::write(self.dir.join("keep"), "").map_err(|e| LabError(e.to_string()))?;
+        self.keep = true;
+        Ok(())
+    }
+}
+
+/// The directory and record of the kept lab `id` (exactly that id).
+pub fn kept(id: &str) -> Result<(PathBuf, State), LabError> {
+    let dir = owner::Registry::system().lab_dir(id)?;
+    let st = State::read(&dir)?;
+    Ok((dir, st))
 }
 
 #[cfg(test)]
