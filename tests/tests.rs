@@ -34,3 +34,4 @@ mod report;
 mod sections;
 mod sshd;
 mod systemd;
+mod tour;

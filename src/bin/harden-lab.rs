@@ -18,6 +18,8 @@ use harden::lab::Lab;
 
 #[path = "harden-lab/demo.rs"]
 mod demo;
+#[path = "harden-lab/kept.rs"]
+mod kept;
 #[path = "harden-lab/receive.rs"]
 mod receive;
 #[path = "harden-lab/tls.rs"]
@@ -48,9 +50,24 @@ enum Cmd {
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=200))]
         count: u16,
     },
-    /// Remove a lab started with `up` or `demo --keep`.
+    /// Remove a lab started with `up` or `demo --keep`: exactly the
+    /// namespaces and processes it recorded. Refuses any other id.
     Down {
-        /// Lab id.
+        /// Lab id, in full.
+        id: String,
+    },
+    /// Run a command in a kept lab's controller namespace with the demo's
+    /// environment (HARDEN_INVENTORY, the CA passphrase, harden on PATH).
+    Exec {
+        /// Lab id, in full.
+        id: String,
+        /// The command and its arguments (after `--`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        argv: Vec<String>,
+    },
+    /// A shell in a kept lab's controller namespace, with `exec`'s environment.
+    Shell {
+        /// Lab id, in full.
         id: String,
     },
     /// Connect to ADDR PORT: exit 0 connected, 1 refused, 2 timed out.
@@ -194,12 +211,13 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
+        Cmd::Exec { id, argv } => kept::exec(&id, &argv),
+        Cmd::Shell { id } => kept::shell(&id),
         Cmd::Up { count } => {
             let names: Vec<String> = (1..=count).map(|i| format!("host-{i}")).collect();
             let refs: Vec<&str> = names.iter().map(String::as_str).collect();
             match Lab::up(&refs) {
                 Ok(mut lab) => {
-                    lab.keep();
                     let mut inv = lab.defaults_toml();
                     for h in &lab.hosts {
                         inv.push_str(&format!(
@@ -208,6 +226,10 @@ fn main() -> ExitCode {
                         ));
                     }
                     let p = lab.write_inventory("inventory.toml", &inv);
+                    if let Err(e) = lab.keep_for(Some(&p), &[]) {
+                        eprintln!("harden-lab: {e}");
+                        return ExitCode::from(1);
+                    }
                     println!(
                         "id={}\ninventory={}\ncontroller_ns={}",
                         lab.id,

@@ -279,6 +279,12 @@ async fn apply_locked(
     report
 }
 
+/// Phase two's progress line for a host: none for one that needed nothing
+/// and is still in sync (phase one already said "in sync").
+pub(super) fn announce(needed: bool, rep: &HostReport) -> Option<String> {
+    (needed || rep.status != HostStatus::InSync).then(|| summary(rep))
+}
+
 /// Phase two: apply on every checked host that needs it.
 pub async fn apply_all(
     inv: Arc<Inventory>,
@@ -288,14 +294,14 @@ pub async fn apply_all(
 ) -> Vec<HostReport> {
     let limit = opts.client.command_timeout * 4 + opts.rollback_after * 2 + Duration::from_secs(60);
     // Hosts that failed phase one keep their report; the others run.
-    let mut order: Vec<Result<(String, String), HostReport>> = Vec::new();
+    let mut order: Vec<Result<(String, String, bool), HostReport>> = Vec::new();
     let mut work = Vec::new();
     for r in phase_one {
         match r {
             Err(rep) => order.push(Err(rep)),
             Ok(c) => {
                 let h = &inv.hosts[c.index];
-                order.push(Ok((h.name.clone(), h.address.to_string())));
+                order.push(Ok((h.name.clone(), h.address.to_string(), c.needs_apply())));
                 work.push((c, limit));
             }
         }
@@ -307,9 +313,10 @@ pub async fn apply_all(
     .into_iter();
     let mut out = Vec::new();
     for slot in order {
+        let needed = !matches!(slot, Ok((_, _, false)));
         let mut rep = match slot {
             Err(rep) => rep,
-            Ok((name, addr)) => match done.next() {
+            Ok((name, addr, _)) => match done.next() {
                 Some(Ok(r)) => r,
                 Some(Err(fanout::Unfinished::Timeout(d))) => HostReport::failed(
                     &name,
@@ -322,7 +329,9 @@ pub async fn apply_all(
             },
         };
         rep.normalise_error();
-        ui.done(&rep.host, &summary(&rep));
+        if let Some(line) = announce(needed, &rep) {
+            ui.done(&rep.host, &line);
+        }
         out.push(rep);
     }
     out

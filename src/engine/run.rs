@@ -402,11 +402,14 @@ pub async fn check_all(
     out
 }
 
+/// A host's progress line when it is done. It counts checks, as the run's
+/// summary does (`(133 checks changed)` is the sum of the hosts' `N checks
+/// changed`), never `changes_applied` (files written, reloads).
 pub(super) fn summary(r: &HostReport) -> String {
     match r.status {
         HostStatus::InSync => "in sync".into(),
-        HostStatus::Drift => format!("{} drifting", r.count(Status::Drift)),
-        HostStatus::Changed => format!("{} changed", r.changes_applied),
+        HostStatus::Drift => format!("{} checks drifting", r.count(Status::Drift)),
+        HostStatus::Changed => format!("{} checks changed", r.count(Status::Changed)),
         HostStatus::RolledBack => "rolled back".into(),
         HostStatus::Failed => r.error.clone().unwrap_or_else(|| "failed".into()),
     }
@@ -415,3 +418,6 @@ pub(super) fn summary(r: &HostReport) -> String {
 #[cfg(test)]
 #[path = "run_outside_tests.rs"]
 mod outside_tests;
+#[cfg(test)]
+#[path = "progress_tests.rs"]
+mod progress_tests;

@@ -22,6 +22,8 @@ pub mod net;
 pub mod owner;
 pub mod pki;
 pub mod proxy_v2;
+pub mod state;
+pub use state::kept;
 pub mod tls;
 pub mod tls_client;
 pub mod tls_server;
@@ -326,12 +328,6 @@ impl Lab {
         Err(LabError(format!(
             "{host}: listener on {port} did not come up"
         )))
-    }
-
-    /// Keeps the lab after this process exits (`harden-lab down ID` removes it).
-    pub fn keep(&mut self) {
-        self.keep = true;
-        let _ = std::fs::write(self.dir.join("keep"), "");
     }
 
     /// Tears the lab down (also done on drop unless `keep`).

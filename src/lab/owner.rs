@@ -83,6 +83,11 @@ pub fn is_lab_id(id: &str) -> bool {
     digits(pid) && digits(n)
 }
 
+/// A namespace name a lab may make: `[A-Za-z0-9-]`, at most 64 bytes.
+pub fn is_ns_name(n: &str) -> bool {
+    !n.is_empty() && n.len() <= 64 && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
 fn alive(pid: u32) -> bool {
     // SAFETY: kill(2) with signal 0 only checks that the pid exists.
     i32::try_from(pid).is_ok_and(|p| p > 0 && unsafe { libc::kill(p, 0) } == 0)
@@ -142,11 +147,7 @@ fn candidate(dir: &Path) -> Option<bool> {
 /// The namespaces lab `id` recorded (or, for an older lab without a record,
 /// those named `<id>-…`: ids never prefix one another's names).
 fn namespaces(dir: &Path, id: &str, ns: &Netns) -> Vec<String> {
-    let own = |n: &str| {
-        n.len() <= 64
-            && n.strip_prefix(id).is_some_and(|r| r.starts_with('-'))
-            && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    };
+    let own = |n: &str| is_ns_name(n) && n.strip_prefix(id).is_some_and(|r| r.starts_with('-'));
     match std::fs::read_to_string(dir.join(NETNS)) {
         Ok(s) if s.len() <= 64 * 1024 => s.lines().filter(|n| own(n)).map(String::from).collect(),
         Ok(_) => Vec::new(),
@@ -269,15 +270,40 @@ impl Registry {
         swept
     }
 
-    /// Removes lab `id` (`harden-lab down`): refused while its owner lives.
-    pub fn remove(&self, id: &str, ns: &Netns) -> Result<(), LabError> {
-        if !is_lab_id(id) {
-            return Err(LabError(format!("{id:?} is not a lab id (hl<pid>x<n>)")));
-        }
+    /// The directory of lab `id`, exactly that id: refused (naming the
+    /// labs there are) for anything that is not a lab here, a prefix of
+    /// one included.
+    pub fn lab_dir(&self, id: &str) -> Result<PathBuf, LabError> {
         let dir = self.root.join(id);
-        if !dir.is_dir() {
-            return Err(err("no lab at", &dir, "not found"));
+        if is_lab_id(id) && dir.is_dir() {
+            return Ok(dir);
         }
+        let mut ids: Vec<String> = std::fs::read_dir(&self.root)
+            .map(|r| {
+                r.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| is_lab_id(n))
+                    .collect()
+            })
+            .unwrap_or_default();
+        ids.sort();
+        let shown: String = id.chars().take(40).filter(|c| !c.is_control()).collect();
+        Err(LabError(format!(
+            "no lab {shown:?} in {} (an id is hl<pid>x<n>, given in full); labs there: {}",
+            self.root.display(),
+            if ids.is_empty() {
+                "none".into()
+            } else {
+                ids.join(", ")
+            }
+        )))
+    }
+
+    /// Removes lab `id` (`harden-lab down`): refused while its owner lives.
+    /// Removes what that lab recorded: its processes (by pid and start
+    /// time), its namespaces, its directory.
+    pub fn remove(&self, id: &str, ns: &Netns) -> Result<(), LabError> {
+        let dir = self.lab_dir(id)?;
         let lock = try_own(&dir, !dir.join(LOCK).exists())
             .ok_or_else(|| LabError(format!("lab {id} is in use by a running process")))?;
         clean(&dir, id, ns, lock);
@@ -287,6 +313,9 @@ impl Registry {
 
 /// Deletes lab `id`'s namespaces, then its directory, holding its lock.
 fn clean(dir: &Path, id: &str, ns: &Netns, lock: File) {
+    if let Ok(st) = super::state::State::read(dir) {
+        st.kill_recorded();
+    }
     for n in namespaces(dir, id, ns) {
         (ns.destroy)(&n);
     }

@@ -188,3 +188,33 @@ fn lab_ids_are_checked() {
         assert!(!is_lab_id(bad), "{bad}");
     }
 }
+
+#[test]
+fn down_takes_only_the_exact_id_and_only_its_namespaces() {
+    let (_t, r) = registry();
+    let c = r.claim().expect("claim");
+    let id = c.id.clone();
+    std::fs::write(c.dir.join("keep"), "").expect("keep");
+    for n in [format!("{id}-sw"), format!("{id}-c")] {
+        record_ns(&c.dir, &n).expect("record");
+    }
+    let dir = c.dir.clone();
+    drop(c);
+    let gone = RefCell::new(Vec::new());
+    let ns = Netns {
+        list: &|| panic!("must not list"),
+        destroy: &|n| gone.borrow_mut().push(n.to_string()),
+    };
+    let prefix = &id[..id.len() - 1];
+    for wrong in ["hl", prefix, &format!("{id}0"), "hl1x999", "", "../x"] {
+        let e = r.remove(wrong, &ns).expect_err(wrong);
+        assert!(e.to_string().contains(&id), "names the labs there: {e}");
+        assert!(
+            dir.is_dir() && gone.borrow().is_empty(),
+            "{wrong}: lab intact"
+        );
+    }
+    r.remove(&id, &ns).expect("removed");
+    assert_eq!(*gone.borrow(), [format!("{id}-sw"), format!("{id}-c")]);
+    assert!(!dir.exists());
+}

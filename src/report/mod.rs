@@ -5,6 +5,7 @@
 //! Progress output never goes here (it is on stderr); reports go to stdout
 //! or to the file given with `--output`.
 
+pub mod checks;
 pub mod diff;
 pub mod evidence;
 pub mod html;
@@ -15,6 +16,8 @@ pub mod plan_counts;
 pub mod reach;
 pub mod text;
 
+#[cfg(test)]
+mod checks_tests;
 #[cfg(test)]
 mod plan_counts_tests;
 #[cfg(test)]

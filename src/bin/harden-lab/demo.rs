@@ -276,18 +276,21 @@ pub fn run(keep: bool) -> ExitCode {
         }
     );
     drop(clouds);
+    let mut kept_ok = true;
     if keep {
-        lab.keep();
         // The provider fakes stop with the demo: the kept lab's inventory
-        // has no provider accounts.
+        // has no provider accounts, so `harden-lab exec` needs no fakes.
         let kept = lab.write_inventory("inventory.toml", &inventory(&lab, alice_pub.trim(), None));
-        println!(
-            "lab kept: harden-lab down {}  (inventory {}; the provider fakes stopped with the demo, so it has no provider accounts)",
-            lab.id,
-            kept.display()
-        );
+        match lab.keep_for(Some(&kept), &[("HARDEN_CA_PASSPHRASE", DEMO_PASSPHRASE)]) {
+            Ok(()) => println!("\n{}", crate::kept::next_steps(&lab.id)),
+            Err(e) => {
+                eprintln!("harden-lab: keeping the lab: {e}");
+                kept_ok = false;
+            }
+        }
     }
     if gk
+        && kept_ok
         && [init, apply, drift, sign, login]
             .iter()
             .all(|c| *c == Some(0))
