@@ -28,6 +28,7 @@ mod maintenance;
 mod maintenance_edge;
 mod passwords;
 mod plan;
+mod report_browser;
 mod provider_backend;
 mod providers_lab;
 mod sections;
