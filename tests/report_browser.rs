@@ -67,12 +67,18 @@ fn reachability_picture_renders_in_chromium_on_a4() {
     )
     .unwrap();
     let svg = harden::report::reach::svg(&inv).unwrap();
-    assert!(svg.starts_with("<svg") && svg.contains("hz-a-gw-1"), "{svg}");
+    assert!(
+        svg.starts_with("<svg") && svg.contains("hz-a-gw-1"),
+        "{svg}"
+    );
     let dir = tempfile_dir();
     let started = Instant::now();
     let (blank_png, _) = shoot(&dir, "blank", &page(""));
     let (png, pdf) = shoot(&dir, "reach", &page(&svg));
-    eprintln!("report_browser: two chromium runs (PNG+PDF each) took {:?}", started.elapsed());
+    eprintln!(
+        "report_browser: two chromium runs (PNG+PDF each) took {:?}",
+        started.elapsed()
+    );
     assert_eq!(png_size(&png), (1240, 1754));
     assert_eq!(png_size(&blank_png), (1240, 1754));
     // A blank page compresses to almost nothing; the picture does not.

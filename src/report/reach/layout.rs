@@ -155,8 +155,8 @@ fn source_text(m: &Model, s: &Source) -> (String, Vec<String>) {
         }
         Source::Management => {
             let mut l = cidrs(&m.management);
-            l.push("management port: window only".into());
-            ("management sources".into(), l)
+            l.push("mgmt port: window only".into());
+            ("management (mgmt)".into(), l)
         }
         Source::Net(c) => ("network".into(), vec![c.to_string()]),
         Source::OtherNets => ("other networks".into(), vec!["not drawn one by one".into()]),

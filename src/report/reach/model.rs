@@ -44,7 +44,7 @@ impl Source {
         match self {
             Source::Anyone => "anyone".into(),
             Source::Controller => "controller".into(),
-            Source::Management => "management".into(),
+            Source::Management => "mgmt".into(),
             Source::Net(c) => c.to_string(),
             Source::OtherNets => "other networks".into(),
             Source::Host(n) => n.clone(),
@@ -223,7 +223,12 @@ pub fn build(inv: &Inventory) -> Model {
             with_host_ctx(inv, h, None, |ctx| {
                 openings(ctx)
                     .into_iter()
-                    .map(|o| (format!("{}/{}", o.port, o.proto), o.from.map(<[Cidr]>::to_vec)))
+                    .map(|o| {
+                        (
+                            format!("{}/{}", o.port, o.proto),
+                            o.from.map(<[Cidr]>::to_vec),
+                        )
+                    })
                     .collect()
             })
         })
@@ -247,7 +252,11 @@ pub fn build(inv: &Inventory) -> Model {
                 always: Vec::new(),
                 window: Vec::new(),
             });
-            let v = if when == When::Always { &mut p.always } else { &mut p.window };
+            let v = if when == When::Always {
+                &mut p.always
+            } else {
+                &mut p.window
+            };
             if !v.contains(&s) {
                 v.push(s.clone());
             }

@@ -129,15 +129,39 @@ fn legend(out: &mut String, m: &Model) {
         &Source::Host(String::new()),
         "from another host (gatekeeper → backend, app → database)",
     );
-    legend_line(out, SRC_X, y + 18, &Source::OtherNets, "from a named network");
-    legend_line(out, 300, y + 18, &Source::Management, "from the management sources, always");
+    legend_line(
+        out,
+        SRC_X,
+        y + 18,
+        &Source::OtherNets,
+        "from a named network",
+    );
+    legend_line(
+        out,
+        300,
+        y + 18,
+        &Source::Management,
+        "from the management sources, always",
+    );
     let y = y + 36;
     rect(
         out,
-        Rect { x: SRC_X, y: y - 10, w: 34, h: 13 },
+        Rect {
+            x: SRC_X,
+            y: y - 10,
+            w: 34,
+            h: 13,
+        },
         r##" rx="2" fill="#1a1a1a""##,
     );
-    text(out, SRC_X + 4, y, 9, r##" font-weight="bold" fill="#ffffff""##, "DATA");
+    text(
+        out,
+        SRC_X + 4,
+        y,
+        9,
+        r##" font-weight="bold" fill="#ffffff""##,
+        "DATA",
+    );
     text(out, SRC_X + 42, y, 11, "", "holds personal data");
     text(
         out,
@@ -154,7 +178,14 @@ fn legend(out: &mut String, m: &Model) {
         (COL_X[2], "Data hosts"),
     ];
     for (x, h) in heads {
-        text(out, x, TOP - 8, 11, r##" font-weight="bold" fill="#555""##, h);
+        text(
+            out,
+            x,
+            TOP - 8,
+            11,
+            r##" font-weight="bold" fill="#555""##,
+            h,
+        );
     }
     if m.omitted_hosts > 0 {
         text(
@@ -283,14 +314,33 @@ fn host(out: &mut String, m: &Model, i: usize, b: &HostBox) {
     rect(out, b.rect, attrs);
     let (x, y) = (b.rect.x, b.rect.y);
     let name_max = if h.data { 22 } else { 28 };
-    text(out, x + 8, y + 16, 12, r##" font-weight="bold" fill="#111""##, &fit(&h.name, name_max));
+    text(
+        out,
+        x + 8,
+        y + 16,
+        12,
+        r##" font-weight="bold" fill="#111""##,
+        &fit(&h.name, name_max),
+    );
     if h.data {
         rect(
             out,
-            Rect { x: x + COL_W - 42, y: y + 5, w: 36, h: 14 },
+            Rect {
+                x: x + COL_W - 42,
+                y: y + 5,
+                w: 36,
+                h: 14,
+            },
             r##" rx="2" fill="#1a1a1a""##,
         );
-        text(out, x + COL_W - 37, y + 16, 9, r##" font-weight="bold" fill="#ffffff""##, "DATA");
+        text(
+            out,
+            x + COL_W - 37,
+            y + 16,
+            9,
+            r##" font-weight="bold" fill="#ffffff""##,
+            "DATA",
+        );
     }
     let roles: Vec<&str> = h.roles.iter().map(|r| r.as_str()).collect();
     let env = match h.environment {
@@ -300,14 +350,21 @@ fn host(out: &mut String, m: &Model, i: usize, b: &HostBox) {
     let meta = format!("{} · {} · {env}", roles.join(", "), h.provider);
     text(out, x + 8, y + 30, 10, r##" fill="#555""##, &fit(&meta, 34));
     for (k, p) in h.ports.iter().take(b.rows).enumerate() {
-        let fill = if p.always.contains(&Source::Anyone) { "#c62828" } else { "#222" };
+        let fill = if p.always.contains(&Source::Anyone) {
+            "#c62828"
+        } else {
+            "#222"
+        };
         let _ = write!(
             out,
             r#"<text x="{}" y="{}" font-size="10" font-family="{FONT}" fill="{fill}"><tspan font-weight="bold">{}</tspan> ← {}</text>"#,
             x + 8,
             b.row_baseline(k),
             esc(&p.label),
-            esc(&fit(&row_text(p), 33usize.saturating_sub(p.label.chars().count())))
+            esc(&fit(
+                &row_text(p),
+                33usize.saturating_sub(p.label.chars().count())
+            ))
         );
     }
     if b.more > 0 {
