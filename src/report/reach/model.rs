@@ -21,6 +21,9 @@ pub const MAX_HOSTS: usize = 400;
 /// are merged into [`Source::OtherNets`].
 pub const MAX_NETS: usize = 16;
 
+/// One host's openings: port label and allowed sources (`None`: anyone).
+type Opened = Vec<(String, Option<Vec<Cidr>>)>;
+
 /// Who may open a connection.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Source {
@@ -217,7 +220,7 @@ pub fn build(inv: &Inventory) -> Model {
         }
     }
     // Each host's openings, read once.
-    let opened: Vec<Vec<(String, Option<Vec<Cidr>>)>> = sorted
+    let opened: Vec<Opened> = sorted
         .iter()
         .map(|h| {
             with_host_ctx(inv, h, None, |ctx| {
@@ -318,11 +321,7 @@ fn port_key(label: &str) -> (u32, String) {
 
 /// The outside networks drawn on their own: the first [`MAX_NETS`] in
 /// address order.
-fn outside_nets(
-    hosts: &[&Host],
-    opened: &[Vec<(String, Option<Vec<Cidr>>)>],
-    by_addr: &BTreeMap<IpAddr, &str>,
-) -> Vec<Cidr> {
+fn outside_nets(hosts: &[&Host], opened: &[Opened], by_addr: &BTreeMap<IpAddr, &str>) -> Vec<Cidr> {
     let mut set = BTreeSet::new();
     for (h, list) in hosts.iter().zip(opened) {
         for c in list.iter().filter_map(|(_, f)| f.as_ref()).flatten() {
