@@ -5,7 +5,8 @@
 # Services are never started in the machine's own namespace: a temporary
 # policy-rc.d refuses every start during the install (sshd and haproxy run
 # only inside lab namespaces). haproxy and openssl are for the gatekeeper lab
-# tests and the demo (openssl makes the lab's private CA).
+# tests and the demo (openssl makes the lab's private CA). chromium (headless)
+# renders the HTML report in tests/report_browser.rs and scripts/screenshot.sh.
 set -euo pipefail
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -16,7 +17,7 @@ fi
 need=()
 for pair in sshd:openssh-server ssh:openssh-client nft:nftables haproxy:haproxy openssl:openssl cryptsetup:cryptsetup \
             ip:iproute2 nsenter:util-linux flock:util-linux ps:procps timeout:coreutils python3:python3 \
-            /usr/bin/time:time; do
+            /usr/bin/time:time /usr/bin/chromium:chromium; do
   cmd=${pair%%:*} pkg=${pair#*:}
   if ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$cmd" ]; then need+=("$pkg"); fi
 done

@@ -31,6 +31,7 @@ mod plan;
 mod provider_backend;
 mod providers_lab;
 mod report;
+mod report_browser;
 mod sections;
 mod sshd;
 mod systemd;
