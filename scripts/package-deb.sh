@@ -44,7 +44,7 @@ Description: makes GDPR Art. 32 security measures true on servers
 CTL
 mkdir -p "$out"
 deb="$out/harden_${version}_${arch}.deb"
-dpkg-deb --root-owner-group --build "$root" "$deb" >/dev/null
+dpkg-deb --root-owner-group -Zgzip --build "$root" "$deb" >/dev/null
 listing=$(dpkg-deb -c "$deb")
 for f in ./usr/bin/harden ./usr/share/man/man1/harden.1.gz \
   ./usr/share/bash-completion/completions/harden ./usr/share/zsh/vendor-completions/_harden \
