@@ -10,6 +10,7 @@ mod audit;
 mod banner;
 mod ca;
 mod cli;
+mod cli_ux;
 mod demo;
 mod disk_encrypt;
 mod disk_encrypt_refuse;

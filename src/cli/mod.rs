@@ -8,8 +8,10 @@
 pub mod audit;
 pub mod ca;
 pub mod check;
+pub mod completions;
 pub mod disk;
 pub mod maintenance;
+pub mod man;
 pub mod passwd;
 pub mod progress;
 pub mod render;
@@ -20,6 +22,16 @@ pub mod select;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+
+/// `--version`: the package version and the git commit it was built
+/// from (build.rs: `git rev-parse --short HEAD`, else `HARDEN_COMMIT`,
+/// else "unknown").
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("HARDEN_COMMIT"),
+    ")"
+);
 
 /// Exit codes, shown in `--help`.
 pub const EXIT_CODES: &str = "Exit codes (every subcommand):
@@ -48,7 +60,7 @@ pub fn usage_exit_code(kind: clap::error::ErrorKind) -> u8 {
 /// harden makes a company's security measures (GDPR Art. 32 TOM) true on
 /// its servers and proves, every night, that they still are.
 #[derive(Debug, Parser)]
-#[command(name = "harden", version, after_help = EXIT_CODES)]
+#[command(name = "harden", version = VERSION, after_help = EXIT_CODES)]
 pub struct Cli {
     /// Inventory file (TOML); relative paths inside it are relative to it.
     #[arg(
@@ -94,6 +106,10 @@ pub enum Command {
     Passwd(passwd::Args),
     /// The evidence report per TOM measure (html, md, json; exit 2 on drift).
     Report(report::Args),
+    /// Write shell completions (bash, zsh, fish) to stdout.
+    Completions(completions::Args),
+    /// Write the manual page harden(1), in roff, to stdout.
+    Man,
 }
 
 /// The CA's public parts for offline commands. A CA that is configured but
@@ -135,6 +151,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Disk(a) => disk::run(&cli.inventory, &a),
         Command::Passwd(a) => passwd::run(&cli.inventory, &a),
         Command::Report(a) => report::run(&cli.inventory, &a),
+        Command::Completions(a) => completions::run(&a),
+        Command::Man => man::run(),
     }
 }
 

@@ -137,6 +137,8 @@ pub fn execute(
     args: &CommonArgs,
     apply: Option<&ApplyArgs>,
 ) -> Result<Executed> {
+    // Before the inventory's CA is unlocked or any host is reached.
+    refuse_unattended(mode, apply, std::io::stdin().is_terminal())?;
     let inv = Arc::new(load(inv_path)?);
     for w in &inv.warnings {
         eprintln!("{w}");
@@ -442,11 +444,20 @@ async fn close_unchanged(inv: &Inventory, phase_one: Vec<run::PhaseOne>) -> Vec<
     out
 }
 
-fn confirm(preview: &model::Report, pending: usize) -> bool {
-    if !std::io::stdin().is_terminal() {
-        eprintln!("harden: refusing to apply without --yes: stdin is not a terminal");
-        return false;
+/// The one message of an `apply` that cannot ask: no `--yes` and stdin
+/// is not a terminal. Checked first, so nothing is connected or unlocked.
+pub const UNATTENDED: &str =
+    "refusing to apply without --yes: stdin is not a terminal, so harden cannot ask for confirmation (nothing was connected or changed)";
+
+/// Refuses an `apply` that could only end at the confirmation prompt.
+pub fn refuse_unattended(mode: Mode, apply: Option<&ApplyArgs>, stdin_tty: bool) -> Result<()> {
+    if mode == Mode::Apply && !apply.is_some_and(|a| a.yes) && !stdin_tty {
+        bail!(UNATTENDED);
     }
+    Ok(())
+}
+
+fn confirm(preview: &model::Report, pending: usize) -> bool {
     let mut err = std::io::stderr();
     let _ = report::text::write(preview, false, &mut err);
     eprint!("\nApply these changes to {pending} host(s)? Only 'yes' is accepted: ");
@@ -481,6 +492,21 @@ mod tests {
         assert_eq!((a.common.jobs, a.rollback_after), (4, 5));
         assert!(Cli::try_parse_from(["harden", "apply", "--rollback-after", "1"]).is_err());
         assert!(Cli::try_parse_from(["harden", "drift", "--jobs", "0"]).is_err());
+    }
+
+    #[test]
+    fn apply_off_a_terminal_needs_yes() {
+        use super::{refuse_unattended, Mode};
+        let parse = |args: &[&str]| match Cli::try_parse_from(args).unwrap().command {
+            Command::Apply(a) => a,
+            _ => panic!("not apply"),
+        };
+        let no = parse(&["harden", "apply"]);
+        let yes = parse(&["harden", "apply", "--yes"]);
+        assert!(refuse_unattended(Mode::Apply, Some(&no), false).is_err());
+        assert!(refuse_unattended(Mode::Apply, Some(&no), true).is_ok());
+        assert!(refuse_unattended(Mode::Apply, Some(&yes), false).is_ok());
+        assert!(refuse_unattended(Mode::Drift, None, false).is_ok());
     }
 
     #[test]

@@ -36,10 +36,12 @@ fn the_progress_counts_checks_as_the_summary_does() {
         harden_version: "t",
         command: "apply",
         inventory: "i.toml".into(),
+        inventory_sha256: String::new(),
         started: "now".into(),
         duration_ms: 1,
         hosts: vec![a, b],
         plan: None,
+        probes: Vec::new(),
     };
     let line = crate::report::text::summary(&r);
     assert!(line.ends_with("(48 checks changed)."), "{line}");

@@ -167,6 +167,8 @@ pub struct Reporter {
     client: ClientConfig,
     backlog: AtomicBool,
     trouble: AtomicBool,
+    /// "no webhook" was said this run (it is said once, not per event).
+    unreported_warned: AtomicBool,
 }
 
 impl Reporter {
@@ -181,6 +183,7 @@ impl Reporter {
             client: ctx.client.clone(),
             backlog: AtomicBool::new(false),
             trouble: AtomicBool::new(false),
+            unreported_warned: AtomicBool::new(false),
         })
     }
 
@@ -200,6 +203,7 @@ impl Reporter {
             },
             backlog: AtomicBool::new(false),
             trouble: AtomicBool::new(false),
+            unreported_warned: AtomicBool::new(false),
         })
     }
 

@@ -121,6 +121,10 @@ impl Mode for WriteAhead {
     }
 }
 
+/// Said once per run when events are recorded but no webhook is set.
+pub const NO_WEBHOOK: &str =
+    "no [report] webhook in the inventory: this run's events are in the audit log only";
+
 /// The event as management gets it: with the local entry's anchor.
 fn anchored(event: &Event, entry: Option<&Entry>) -> Event {
     let mut wire = event.clone();
@@ -161,9 +165,9 @@ impl Reporter {
             Some(n) => self.deliver(n, &wire).await,
             None if M::WRITE_AHEAD => Reported::NotConfigured,
             None => {
-                eprintln!(
-                    "harden: warning: no [report] webhook in the inventory: {action} is in the audit log only"
-                );
+                if self.first_unreported() {
+                    eprintln!("harden: warning: {NO_WEBHOOK}");
+                }
                 Reported::NotConfigured
             }
         };
@@ -181,6 +185,11 @@ impl Reporter {
             copies,
             report,
         })
+    }
+
+    /// True the first time this run records an event with no webhook.
+    fn first_unreported(&self) -> bool {
+        !self.unreported_warned.swap(true, Ordering::SeqCst)
     }
 
     /// Delivers the outbox an intent was queued in (write-ahead step 5).
@@ -223,6 +232,7 @@ mod tests {
             },
             backlog: AtomicBool::new(false),
             trouble: AtomicBool::new(false),
+            unreported_warned: AtomicBool::new(false),
         }
     }
 
@@ -250,6 +260,23 @@ mod tests {
         assert_eq!(text.lines().count(), 2);
         assert!(text.contains(&intent.id));
         assert!(!r.trouble());
+    }
+
+    /// Three events without a webhook: the warning's once-flag is taken by
+    /// the first, so "no webhook" is printed once per run, not per event.
+    #[tokio::test]
+    async fn no_webhook_is_said_once_per_run() {
+        let d = tempfile::tempdir().unwrap();
+        let r = reporter(d.path());
+        assert!(!r.unreported_warned.load(Ordering::SeqCst));
+        for a in ["firewall-change", "apply", "ca-sign"] {
+            assert_eq!(
+                r.record(r.event(a, vec![]), &[]).await.report,
+                Reported::NotConfigured
+            );
+        }
+        assert!(r.unreported_warned.load(Ordering::SeqCst));
+        assert!(!r.first_unreported(), "said again after the first event");
     }
 
     #[tokio::test]

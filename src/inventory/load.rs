@@ -183,7 +183,14 @@ fn parse(src: &Source, sections: &[&dyn Section], diags: &mut Diags) -> Option<R
 
 /// How to fix a schema error, from serde's message.
 pub fn schema_help(msg: &str) -> String {
-    if msg.starts_with("unknown field") {
+    if let Some(hint) = super::suggest::did_you_mean(msg) {
+        let what = if msg.starts_with("unknown field") {
+            "keys"
+        } else {
+            "values"
+        };
+        format!("{hint} (the valid {what} are listed above; docs/inventory.md)")
+    } else if msg.starts_with("unknown field") {
         "remove the key or correct its spelling; the valid keys are listed above (docs/inventory.md)".into()
     } else if msg.starts_with("unknown variant") {
         "use one of the values listed above".into()

@@ -19,6 +19,7 @@ pub mod schema;
 mod sections;
 pub mod settings;
 pub mod source;
+pub mod suggest;
 pub mod syntax;
 pub mod text;
 pub mod validate;
