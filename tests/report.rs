@@ -102,6 +102,10 @@ fn report_names_the_drifting_measure_and_host_fresh_and_from_a_saved_run() {
     for bad in ["http://", "https://", "src=", "<script"] {
         assert!(!h.contains(bad), "{bad} in the HTML");
     }
+    assert!(
+        h.contains("<svg") && h.contains(DB),
+        "the reachability picture is embedded"
+    );
 
     // The saved drift run gives the same evidence as the fresh one.
     let saved = t.inv.with_file_name("drift.json");

@@ -132,13 +132,11 @@ impl Control for Fw {
         .map_err(|e| RenderError(e.to_string()))?;
         let change = plan.change(Change::Api(call));
         plan.push(
-            Finding::new(
-                self.id(),
-                "provider-firewall-rules",
-                name,
-                harden::tom::PORTS.id,
-            )
-            .compare(wanted().to_string(), have.to_string(), Fix::Change(change)),
+            Finding::new(self.id(), "edge-rules", name, harden::tom::PORTS.id).compare(
+                wanted().to_string(),
+                have.to_string(),
+                Fix::Change(change),
+            ),
         );
         Ok(plan)
     }
@@ -207,7 +205,7 @@ impl Control for Odd {
             plan.push(
                 Finding::new(
                     self.id(),
-                    "thing",
+                    "edge-object",
                     format!("thing-{i}"),
                     harden::tom::PORTS.id,
                 )

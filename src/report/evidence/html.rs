@@ -69,7 +69,6 @@ pub fn safe_svg(svg: &str) -> Option<String> {
         "https://",
         "//",
         "src=",
-        "url(",
         "<image",
         "<foreignobject",
         "@import",
@@ -83,7 +82,11 @@ pub fn safe_svg(svg: &str) -> Option<String> {
         && !has_handler(&lower)
         && lower
             .match_indices("href=")
-            .all(|(i, _)| lower[i + 5..].starts_with("\"#"));
+            .all(|(i, _)| lower[i + 5..].starts_with("\"#"))
+        // Only references to the picture's own markers: `url(#id)`.
+        && lower
+            .match_indices("url(")
+            .all(|(i, _)| lower[i + 4..].starts_with('#'));
     ok.then(|| t.to_string())
 }
 

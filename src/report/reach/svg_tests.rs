@@ -75,3 +75,19 @@ fn two_hundred_hosts_render_bounded() {
     assert_eq!(m.hosts.len(), 200);
     assert_eq!(m.groups.len(), 14);
 }
+
+#[test]
+fn the_evidence_page_embeds_the_example_picture() {
+    let inv = crate::inventory::load(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("inventories/example.toml"),
+        crate::controls::sections::sections(),
+    )
+    .expect("the example inventory");
+    let svg = super::svg(&inv).expect("the picture");
+    let kept = crate::report::evidence::html::safe_svg(&svg)
+        .expect("the evidence page's guard keeps the real picture");
+    assert!(
+        kept.contains("hz-a-gw-1") && kept.starts_with("<svg"),
+        "{kept:.200}"
+    );
+}
