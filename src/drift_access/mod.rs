@@ -19,6 +19,7 @@
 //! request carries no path and no code: the vocabulary is the control
 //! contract's probes as harden itself rendered them for that host.
 
+pub mod context;
 pub mod credential;
 pub mod runner;
 
