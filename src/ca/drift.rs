@@ -67,3 +67,7 @@ pub fn sign_drift(
     }
     Ok(b.sign(ca.private_key())?)
 }
+
+#[cfg(test)]
+#[path = "drift_tests.rs"]
+mod tests;
