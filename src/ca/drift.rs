@@ -39,7 +39,9 @@ pub fn sign_drift(
         ));
     }
     if serial == 0 || key_id.is_empty() || key_id.chars().any(char::is_control) {
-        return Err(Error::Invalid("drift certificate needs a serial and a key id".into()));
+        return Err(Error::Invalid(
+            "drift certificate needs a serial and a key id".into(),
+        ));
     }
     if validity == 0 || validity > MAX_DRIFT_VALIDITY {
         return Err(Error::ValidityTooLong {

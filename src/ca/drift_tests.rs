@@ -4,10 +4,24 @@ use crate::ca::testutil::user_key;
 #[test]
 fn drift_certificate_is_forced_to_the_runner_with_no_extension() {
     let ca = CaKey::ephemeral(CaRole::User, 1);
-    let c = sign_drift(&ca, &user_key(), "harden-drift/7", 7, 1_000_000, 86_400, None).unwrap();
-    assert_eq!(c.valid_principals(), [crate::drift_access::PRINCIPAL.to_string()]);
+    let c = sign_drift(
+        &ca,
+        &user_key(),
+        "harden-drift/7",
+        7,
+        1_000_000,
+        86_400,
+        None,
+    )
+    .unwrap();
     assert_eq!(
-        c.critical_options().get("force-command").map(String::as_str),
+        c.valid_principals(),
+        [crate::drift_access::PRINCIPAL.to_string()]
+    );
+    assert_eq!(
+        c.critical_options()
+            .get("force-command")
+            .map(String::as_str),
         Some(crate::drift_access::RUNNER)
     );
     assert!(c.extensions().is_empty(), "{:?}", c.extensions());

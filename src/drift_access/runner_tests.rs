@@ -62,7 +62,10 @@ fn answers_each_installed_phase_exactly_as_the_script_would() {
     let nonce = "fedcba9876543210";
     let (_, out, _) = run(&runner, &request(&one, nonce));
     let f = crate::backend::ssh::probe::parse(&out, nonce).unwrap();
-    assert_eq!(f.file(&dir.path().join("f").display().to_string()).text(), "a b\n@@fake\n");
+    assert_eq!(
+        f.file(&dir.path().join("f").display().to_string()).text(),
+        "a b\n@@fake\n"
+    );
     assert_eq!(f.cmd("c").unwrap().rc, 4);
 }
 
@@ -70,7 +73,7 @@ fn answers_each_installed_phase_exactly_as_the_script_would() {
 fn refuses_everything_else() {
     let dir = tempfile::tempdir().unwrap();
     let (one, two) = sets(dir.path());
-    let runner = runner::render(&[one.clone()]);
+    let runner = runner::render(std::slice::from_ref(&one));
     let marker = dir.path().join("written");
     let m = marker.display().to_string();
     let digest = frozen(&one).1;
@@ -104,11 +107,19 @@ fn runner_is_valid_sh() {
     let (one, two) = sets(dir.path());
     let p = dir.path().join("r");
     std::fs::write(&p, runner::render(&[one, two])).unwrap();
-    assert!(Command::new("sh").arg("-n").arg(&p).status().unwrap().success());
+    assert!(Command::new("sh")
+        .arg("-n")
+        .arg(&p)
+        .status()
+        .unwrap()
+        .success());
 }
 
 #[test]
 fn credential_checks_principal_and_expiry() {
     let dir = tempfile::tempdir().unwrap();
-    assert!(credential::load(dir.path(), 0).unwrap_err().0.contains("cannot read"));
+    assert!(credential::load(dir.path(), 0)
+        .unwrap_err()
+        .0
+        .contains("cannot read"));
 }

@@ -188,10 +188,7 @@ async fn probe_phase(
     probes: &std::collections::BTreeSet<crate::contract::Probe>,
     read_only: bool,
 ) -> Result<crate::contract::Facts, String> {
-    let (host, seen) = tokio::join!(
-        probe_once(conn, probes, read_only),
-        answer_outside(probes)
-    );
+    let (host, seen) = tokio::join!(probe_once(conn, probes, read_only), answer_outside(probes));
     let mut got = host?;
     for (id, s) in seen {
         got.set_tls(&id, s);

@@ -36,8 +36,9 @@ pub(super) fn sign_drift(
         .map_err(|e| anyhow!("{e}"))?;
     let serial = store.allocate_serial().map_err(|e| anyhow!("{e}"))?;
     let key_id = format!("harden-drift/{serial}");
-    let key = ssh_key::PrivateKey::random(&mut ssh_key::rand_core::OsRng, ssh_key::Algorithm::Ed25519)
-        .map_err(|e| anyhow!("{e}"))?;
+    let key =
+        ssh_key::PrivateKey::random(&mut ssh_key::rand_core::OsRng, ssh_key::Algorithm::Ed25519)
+            .map_err(|e| anyhow!("{e}"))?;
     let now = crate::timefmt::now();
     let cert = ca::drift::sign_drift(
         &signer,
