@@ -30,6 +30,7 @@ mod passwords;
 mod plan;
 mod provider_backend;
 mod providers_lab;
+mod readonly;
 mod sections;
 mod sshd;
 mod systemd;
