@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use crate::util::TestLab;
+use crate::util::{Run, TestLab};
 
 const INV: &str = r#"{defaults}
 [ca]
@@ -109,5 +109,132 @@ fn drift_with_the_ci_credential_sees_what_full_access_sees() {
     assert!(
         !f.iter().any(|x| x.0 == "otc-db-1" && x.4 == "drift"),
         "the untouched host drifts: {f:?}"
+    );
+}
+
+/// Runs `cmd` on `addr` as root with the drift key and certificate.
+fn ssh_cred(t: &TestLab, cred: &std::path::Path, addr: &str, cmd: &str, opts: &[&str]) -> Run {
+    let key = cred.join(harden::drift_access::credential::KEY);
+    t.ssh_opts(&t.lab.controller_ns(), &key, "root", addr, cmd, opts)
+}
+
+#[test]
+fn the_ci_credential_cannot_write_run_a_shell_or_sign() {
+    let (t, cred, _) = lab();
+    let addr = "10.213.0.12";
+    let marker = "/tmp/drift-cred-marker";
+    let attempts: [(&str, &[&str]); 6] = [
+        ("sh -c 'touch /tmp/drift-cred-marker'", &[]),
+        ("cat /etc/shadow", &[]),
+        ("harden-drift-probe 0000000000000000", &[]),
+        (
+            "harden-drift-probe ../../../bin/sh -c 'touch /tmp/drift-cred-marker'",
+            &[],
+        ),
+        ("touch /tmp/drift-cred-marker", &["RequestTTY=force"]),
+        ("", &["RequestTTY=force"]),
+    ];
+    for (cmd, opts) in attempts {
+        let r = ssh_cred(&t, &cred, addr, cmd, opts);
+        assert_ne!(
+            r.code, 0,
+            "{cmd:?} {opts:?} was not refused: {} {}",
+            r.stdout, r.stderr
+        );
+        assert!(
+            !r.stdout.contains("root:"),
+            "{cmd:?} leaked /etc/shadow: {}",
+            r.stdout
+        );
+        let out = format!("{}{}", r.stdout, r.stderr);
+        assert!(
+            out.contains(harden::drift_access::REFUSED)
+                || out.contains("PTY allocation request failed"),
+            "{cmd:?} {opts:?}: no refusal seen: {out}"
+        );
+    }
+    let seen = t.on(
+        "otc-app-1",
+        &format!("test -e {marker} && echo present || echo absent"),
+    );
+    assert_eq!(seen.trim(), "absent", "the credential wrote a file");
+
+    let c = cred.display().to_string();
+    t.harden(&["apply", "--yes", "--credential", &c])
+        .code(1)
+        .never_says("Apply complete");
+    t.harden(&["plan", "--credential", &c]).code(1);
+    t.harden(&[
+        "maintenance",
+        "open",
+        "--host",
+        "otc-app-1",
+        "--for",
+        "10m",
+        "--reason",
+        "OPS-1 test",
+        "--credential",
+        &c,
+    ])
+    .code(1);
+    // Signing needs the CA passphrase, which the credential does not carry.
+    let mut cmd = t
+        .lab
+        .cmd_in(&t.lab.controller_ns(), crate::util::harden_bin());
+    cmd.arg("-i")
+        .arg(&t.inv)
+        .args(["ca", "sign-user", "alice", "--key"])
+        .arg(t.lab.dir.join("alice.pub"))
+        .env_remove("HARDEN_CA_PASSPHRASE")
+        .env(harden::drift_access::credential::ENV, &cred)
+        .stdin(std::process::Stdio::null());
+    let r = crate::util::run(cmd);
+    r.code(1)
+        .says("the CA passphrase is needed")
+        .never_says("serial");
+}
+
+/// CI has the credential (through the environment) and no CA passphrase.
+fn drift_ci(t: &TestLab, cred: &std::path::Path) -> Run {
+    let mut cmd = t
+        .lab
+        .cmd_in(&t.lab.controller_ns(), crate::util::harden_bin());
+    cmd.arg("-i")
+        .arg(&t.inv)
+        .args(["drift", "--format", "json"])
+        .env_remove("HARDEN_CA_PASSPHRASE")
+        .env(harden::drift_access::credential::ENV, cred)
+        .stdin(std::process::Stdio::null());
+    crate::util::run(cmd)
+}
+
+#[test]
+fn a_revoked_ci_credential_is_refused() {
+    let (t, cred, serial) = lab();
+    let r = drift_ci(&t, &cred);
+    r.code(0);
+    assert_eq!(findings(&r.json()), findings(&drift(&t, None, 0)));
+    t.harden(&[
+        "ca",
+        "revoke",
+        "--serial",
+        &serial.to_string(),
+        "--reason",
+        "OPS-2 rotated",
+    ])
+    .code(0);
+    t.harden(&["apply", "--yes"]).code(0);
+    let r = drift_ci(&t, &cred);
+    r.code(1).never_says("\"status\":\"ok\"");
+    let out = format!("{}{}", r.stdout, r.stderr);
+    assert!(
+        out.contains("otc-app-1") && out.contains("otc-db-1"),
+        "the refusal does not name the hosts: {out}"
+    );
+    // The hosts refused the certificate: sshd logs the revoked key.
+    assert!(
+        t.on("otc-app-1", "cat /var/log/auth.log")
+            .contains("revoked"),
+        "sshd did not log a revoked key"
     );
 }
