@@ -93,6 +93,14 @@ fn drift_with_the_ci_credential_sees_what_full_access_sees() {
     let (f, r) = (findings(&full), findings(&ro));
     assert!(!f.is_empty(), "full access found no findings at all");
     assert_eq!(f, r, "the credential sees something else than full access");
+    // It really logged in with the drift certificate, not full access.
+    for host in ["otc-db-1", "otc-app-1"] {
+        assert!(
+            t.on(host, "cat /var/log/auth.log")
+                .contains("ID harden-drift/"),
+            "{host}: no login with the drift certificate"
+        );
+    }
 
     t.on(
         "otc-app-1",
@@ -231,6 +239,24 @@ fn a_revoked_ci_credential_is_refused() {
         out.contains("otc-app-1") && out.contains("otc-db-1"),
         "the refusal does not name the hosts: {out}"
     );
+    // Every host refused the connection; nothing was read.
+    let report = r.json();
+    let hosts = report["hosts"].as_array().cloned().unwrap_or_default();
+    assert_eq!(hosts.len(), 2, "{out}");
+    for h in &hosts {
+        assert_eq!(h["status"], "failed", "{h}");
+        assert!(
+            h["error"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("cannot connect"),
+            "{h}"
+        );
+        assert!(
+            h["findings"].as_array().is_some_and(|f| f.is_empty()),
+            "{h}"
+        );
+    }
     // The hosts refused the certificate: sshd logs the revoked key.
     assert!(
         t.on("otc-app-1", "cat /var/log/auth.log")
