@@ -24,6 +24,7 @@ pub mod cli;
 pub mod contract;
 pub mod controls;
 pub mod disk;
+pub mod drift_access;
 pub mod engine;
 pub mod events;
 pub mod inventory;

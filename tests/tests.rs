@@ -31,6 +31,7 @@ mod passwords;
 mod plan;
 mod provider_backend;
 mod providers_lab;
+mod readonly;
 mod report;
 mod report_browser;
 mod sections;

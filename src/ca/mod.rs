@@ -24,6 +24,7 @@
 //!   `state.json`;
 //! - [`rotate`]: new CA generations and retiring old ones.
 
+pub mod drift;
 pub mod krl;
 pub mod passphrase;
 pub mod rotate;

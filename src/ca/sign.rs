@@ -205,7 +205,7 @@ pub fn trusted_user_ca_keys(keys: &[PublicKey]) -> Result<String, Error> {
 
 /// `source-address` value: comma-separated prefixes, always with an
 /// explicit length and host bits cleared, as OpenSSH parses them.
-fn cidr_list(cidrs: &[Cidr]) -> String {
+pub(super) fn cidr_list(cidrs: &[Cidr]) -> String {
     cidrs
         .iter()
         .map(|c| format!("{}/{}", c.network(), c.prefix))

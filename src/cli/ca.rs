@@ -15,6 +15,7 @@ use ssh_key::PublicKey;
 use crate::ca::{self, CaRole, CaStore};
 use crate::inventory::Inventory;
 
+mod sign_drift;
 mod sign_user;
 use sign_user::{sign_user, SignArgs};
 
@@ -50,6 +51,19 @@ pub enum Cmd {
         /// it too: `sshd.allow_agent_forwarding`).
         #[arg(long)]
         permit_agent_forwarding: bool,
+    },
+    /// Create the read-only drift credential for CI (a key and a
+    /// certificate forced to the hosts' probe runner; docs/ci.md).
+    SignDrift {
+        /// New directory for the key and certificate.
+        #[arg(long)]
+        out: PathBuf,
+        /// Validity in days (at most 366).
+        #[arg(long, default_value_t = 90)]
+        days: u32,
+        /// Restrict the certificate to these source prefixes (repeatable).
+        #[arg(long = "source")]
+        sources: Vec<String>,
     },
     /// Print the `@cert-authority` known_hosts lines for the inventory's hosts.
     KnownHosts,
@@ -165,6 +179,10 @@ pub fn run(inv_path: &Path, cmd: &Cmd) -> Result<u8> {
                 },
             )?;
             return record(&inv, "ca-sign-user", None, details);
+        }
+        Cmd::SignDrift { out, days, sources } => {
+            let details = sign_drift::sign_drift(cfg, out, *days, sources)?;
+            return record(&inv, "ca-sign-drift", None, details);
         }
         Cmd::KnownHosts => print!("{}", known_hosts(&inv)?),
         Cmd::Revoke {

@@ -49,6 +49,10 @@ pub struct Args {
     /// Upper bound, in seconds, for one remote command.
     #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(5..=3600))]
     pub command_timeout: u64,
+    /// Read-only drift credential directory (`harden ca sign-drift`) for
+    /// the fresh run (ignored with `--from`): no CA passphrase needed.
+    #[arg(long, env = "HARDEN_DRIFT_CREDENTIAL")]
+    pub credential: Option<PathBuf>,
 }
 
 /// Runs `report`; returns the exit code.
@@ -63,6 +67,7 @@ pub fn run(inv_path: &Path, a: &Args) -> Result<u8> {
                 verbose: false,
                 no_progress: a.no_progress,
                 command_timeout: a.command_timeout,
+                credential: a.credential.clone(),
             };
             let done =
                 super::run::execute(inv_path, crate::engine::run::Mode::Drift, &common, None)?;

@@ -50,6 +50,10 @@ pub struct CommonArgs {
     /// Upper bound, in seconds, for one remote command.
     #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(5..=3600))]
     pub command_timeout: u64,
+    /// Read-only drift credential directory (`harden ca sign-drift`):
+    /// drift only, no CA passphrase needed (docs/ci.md).
+    #[arg(long, env = "HARDEN_DRIFT_CREDENTIAL")]
+    pub credential: Option<PathBuf>,
 }
 
 /// Flags of `apply`.
@@ -144,8 +148,11 @@ pub fn execute(
         eprintln!("{w}");
     }
     let hosts = super::select::hosts(&inv, args.limit.as_deref())?;
-    let ctx =
-        crate::engine::context::RunContext::new(&inv, Duration::from_secs(args.command_timeout))?;
+    let timeout = Duration::from_secs(args.command_timeout);
+    let ctx = match &args.credential {
+        Some(dir) => crate::drift_access::context::read_only(&inv, mode, timeout, dir)?,
+        None => crate::engine::context::RunContext::new(&inv, timeout)?,
+    };
     // apply records events; every mode delivers what earlier runs queued
     // and completes the intents of runs that died (a read-only run whose
     // local log cannot be opened only warns).
@@ -174,6 +181,7 @@ pub fn execute(
             &ctx.run_id,
             &crate::engine::context::local_user(),
         ),
+        read_only: args.credential.is_some(),
     });
     let api_timeout = Duration::from_secs(args.command_timeout.clamp(1, 300));
     let rt = tokio::runtime::Builder::new_multi_thread()

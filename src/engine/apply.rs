@@ -208,7 +208,14 @@ async fn apply_locked(
                 .await
                 .map_err(|e| e.to_string())?;
         }
-        let f = gather(inv, checked.index, &conn, opts.ca.as_deref()).await?;
+        let f = gather(
+            inv,
+            checked.index,
+            &conn,
+            opts.ca.as_deref(),
+            opts.read_only,
+        )
+        .await?;
         plan_host(inv, checked.index, opts.ca.as_deref(), &f)
     }
     .await;

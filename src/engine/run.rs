@@ -52,6 +52,9 @@ pub struct Options {
     pub lock_wait: Option<Duration>,
     /// Who this run is, as the host lock records it.
     pub owner: String,
+    /// Connected with the read-only drift credential: probes are asked of
+    /// the host's probe runner by digest (`crate::drift_access`).
+    pub read_only: bool,
 }
 
 /// Set when the run was asked to stop (SIGINT/SIGTERM): no new host is
@@ -163,15 +166,16 @@ pub(super) async fn gather(
     index: usize,
     conn: &Conn,
     ca: Option<&crate::ca::CaRuntime>,
+    read_only: bool,
 ) -> Result<crate::contract::Facts, String> {
     let host = &inv.hosts[index];
     let base = HostCtx::new(inv, host, ca);
     let ports = check::declared_ports(&base);
     let ctx = base.with_ports(&ports);
-    let mut got = probe_phase(conn, &check::probes(&ctx)?).await?;
+    let mut got = probe_phase(conn, &check::probes(&ctx)?, read_only).await?;
     let after = check::probes_after(&ctx, &got)?;
     if !after.is_empty() {
-        let more = probe_phase(conn, &after).await?;
+        let more = probe_phase(conn, &after, read_only).await?;
         got.merge(more);
     }
     Ok(got)
@@ -182,8 +186,9 @@ pub(super) async fn gather(
 async fn probe_phase(
     conn: &Conn,
     probes: &std::collections::BTreeSet<crate::contract::Probe>,
+    read_only: bool,
 ) -> Result<crate::contract::Facts, String> {
-    let (host, seen) = tokio::join!(probe_once(conn, probes), answer_outside(probes));
+    let (host, seen) = tokio::join!(probe_once(conn, probes, read_only), answer_outside(probes));
     let mut got = host?;
     for (id, s) in seen {
         got.set_tls(&id, s);
@@ -209,12 +214,18 @@ pub(super) async fn answer_outside(
 async fn probe_once(
     conn: &Conn,
     probes: &std::collections::BTreeSet<crate::contract::Probe>,
+    read_only: bool,
 ) -> Result<crate::contract::Facts, String> {
     let nonce = format!("{:016x}", crate::random::u64());
-    let out = conn
-        .exec(&facts::script(probes, &nonce))
-        .await
-        .map_err(|e| e.to_string())?;
+    let sent = if read_only {
+        crate::drift_access::request(probes, &nonce)
+    } else {
+        facts::script(probes, &nonce)
+    };
+    let out = conn.exec(&sent).await.map_err(|e| e.to_string())?;
+    if read_only && out.rc != 0 {
+        return Err(crate::drift_access::explain(out.rc, &out.stderr));
+    }
     if out.rc != 0 {
         return Err(format!(
             "probe script exited {}: {}",
@@ -307,7 +318,7 @@ async fn check_one(
         }
     }
     ui.step(&host.name, "reading facts");
-    let facts = match gather(&inv, index, &conn, opts.ca.as_deref()).await {
+    let facts = match gather(&inv, index, &conn, opts.ca.as_deref(), opts.read_only).await {
         Ok(f) => f,
         Err(e) => {
             release(lock).await;

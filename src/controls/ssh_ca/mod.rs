@@ -9,6 +9,8 @@
 //! accounts no longer allowed are moved aside, so a blocked or removed
 //! user is refused after the next apply. The sshd control points sshd at
 //! these files; this control runs first so they exist when it validates.
+//! It also installs the read-only drift credential's probe runner and maps
+//! its principal (`crate::drift_access`).
 
 pub mod hostcert;
 
@@ -47,7 +49,7 @@ pub fn principals(ctx: &HostCtx<'_>) -> Vec<(String, String)> {
     map.entry("root".into()).or_default();
     map.entry(ctx.host.conn.user.clone())
         .or_default()
-        .push(HARDEN_PRINCIPAL.to_string());
+        .extend([HARDEN_PRINCIPAL.to_string(), drift_line()]);
     for u in ctx.inv.users_on(ctx.host) {
         if u.role == UserRole::Management {
             map.entry("root".into()).or_default().push(u.name.clone());
@@ -60,6 +62,17 @@ pub fn principals(ctx: &HostCtx<'_>) -> Vec<(String, String)> {
             (account, text)
         })
         .collect()
+}
+
+/// The principals line of the read-only drift credential: its forced
+/// command holds even for a certificate that lacks the option
+/// (`restrict`: no pty, forwarding or user rc either).
+pub fn drift_line() -> String {
+    format!(
+        "restrict,command=\"{}\" {}",
+        crate::drift_access::RUNNER,
+        crate::drift_access::PRINCIPAL
+    )
 }
 
 /// Reads the version from a KRL's header (magic, format, version).
@@ -116,6 +129,16 @@ impl Control for SshCa {
             let have = facts.file(&path);
             p.file(ManagedFile::root(&path, text.clone(), 0o644, USERS), &have);
         }
+        let runner = ManagedFile {
+            validate: Some("sh -n {}".into()),
+            ..ManagedFile::root(
+                crate::drift_access::RUNNER,
+                crate::drift_access::runner::for_host(ctx, facts)?,
+                0o755,
+                LOGIN,
+            )
+        };
+        p.file(runner, &facts.file(crate::drift_access::RUNNER));
         let mut cert = None;
         if !facts.assumed {
             match hostcert::desired(ctx, ca, facts) {

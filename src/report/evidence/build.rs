@@ -9,9 +9,11 @@
 //! 5. harden has no check for the measure at all → `not-checked`;
 //! 6. a control serving the measure applies to the host, yet no finding
 //!    came back (e.g. a provider account missing) → `not-checked`;
-//! 7. the measure is served by inventory policy rules only, and the
+//! 7. the measure is served by inventory policy rules only and one of them
+//!    warned (e.g. `pol-pass-undeclared`) → `not-checked`;
+//! 8. the measure is served by inventory policy rules only, and the
 //!    inventory loaded (its error rules passed) → `holds`;
-//! 8. otherwise → `not-applicable`.
+//! 9. otherwise → `not-applicable`.
 //!
 //! Organisational and provider measures go to [`Evidence::outside`]; one
 //! that a control still serves (the login banner for TOM-5) is also a row.
@@ -63,13 +65,27 @@ pub fn build(
             .copied()
             .filter(|c| c.starts_with("pol-"))
             .collect();
+        let warned: Vec<&str> = inv
+            .warnings
+            .iter()
+            .map(|w| w.code)
+            .filter(|c| policy.contains(c))
+            .collect();
         let cells: Vec<Cell> = hosts
             .iter()
             .map(|(h, ih)| {
                 let applies = crate::engine::check::with_host_ctx(inv, ih, ca, |ctx| {
                     controls.iter().any(|c| c.applies(ctx))
                 });
-                cell(run, h, t, &controls, &policy, checks.is_empty(), applies)
+                cell(
+                    run,
+                    h,
+                    t,
+                    &controls,
+                    (&policy, &warned),
+                    checks.is_empty(),
+                    applies,
+                )
             })
             .collect();
         measures.push(Measure {
@@ -136,7 +152,7 @@ pub(super) fn cell(
     h: &RunHost,
     t: &Tom,
     controls: &[&'static dyn crate::contract::Control],
-    policy: &[&str],
+    (policy, warned): (&[&str], &[&str]),
     no_check: bool,
     applies: bool,
 ) -> Cell {
@@ -172,6 +188,13 @@ pub(super) fn cell(
         (
             CellStatus::NotChecked,
             "a serving control applies, but no finding came back".into(),
+        )
+    } else if !warned.is_empty() {
+        // A policy rule of this measure warned: the inventory itself says
+        // the measure is not (fully) checked, so it cannot hold.
+        (
+            CellStatus::NotChecked,
+            format!("inventory policy warning: {}", warned.join(", ")),
         )
     } else if !policy.is_empty() {
         (

@@ -120,13 +120,17 @@ fn a_serving_control_without_finding_is_not_checked_none_is_not_applicable() {
         .copied()
         .filter(|c| c.id() == "sshd")
         .collect();
-    let c = super::build::cell(&run, h, t, &sshd, &[], false, true);
+    let c = super::build::cell(&run, h, t, &sshd, (&[], &[]), false, true);
     assert_eq!(c.status, CellStatus::NotChecked);
-    let c = super::build::cell(&run, h, t, &sshd, &[], false, false);
+    let c = super::build::cell(&run, h, t, &sshd, (&[], &[]), false, false);
     assert_eq!(c.status, CellStatus::NotApplicable);
     assert!(c.probes.is_empty());
-    let c = super::build::cell(&run, h, t, &sshd, &["pol-x"], false, false);
+    let c = super::build::cell(&run, h, t, &sshd, (&["pol-x"], &[]), false, false);
     assert_eq!(c.status, CellStatus::Holds);
+    // A policy rule of the measure that warned: not checked, never holds.
+    let c = super::build::cell(&run, h, t, &sshd, (&["pol-x"], &["pol-x"]), false, false);
+    assert_eq!(c.status, CellStatus::NotChecked);
+    assert!(c.reason.contains("pol-x"), "{}", c.reason);
 }
 
 #[test]
