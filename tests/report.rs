@@ -2,6 +2,9 @@
 //! drifting (a managed file edited by hand), fresh and from a saved drift
 //! JSON, in JSON and HTML; and a saved file harden must refuse.
 
+mod engine_reads;
+mod provider;
+
 use crate::util::{drifting, TestLab};
 
 const DB: &str = "otc-db-1";
@@ -35,6 +38,17 @@ fn report_names_the_drifting_measure_and_host_fresh_and_from_a_saved_run() {
                 .flatten()
                 .any(|l| l == "file:/etc/harden/firewall.nft")),
         "the firewall's file probe on {DB} is recorded: {probes:?}"
+    );
+    // Each host's own read times, within the run.
+    let times = d["host_times"]
+        .as_array()
+        .expect("drift JSON records host times");
+    let db_time = times.iter().find(|t| t["host"] == DB).expect("DB's time");
+    let (from, to) = (db_time["started"].as_str(), db_time["finished"].as_str());
+    assert!(
+        from.is_some() && d["started"].as_str() <= from && from <= to,
+        "{db_time} in the run of {}",
+        d["started"]
     );
     let drift_toms: Vec<String> = d["hosts"]
         .as_array()
@@ -93,6 +107,14 @@ fn report_names_the_drifting_measure_and_host_fresh_and_from_a_saved_run() {
     }
     assert!(outside.contains(&"TOM-1.1-office-access"));
     assert_eq!(e["run"]["inventory_sha256"], d["inventory_sha256"]);
+    let db_info = e["hosts"]
+        .as_array()
+        .and_then(|h| h.iter().find(|h| h["host"] == DB))
+        .expect("DB in hosts");
+    assert!(
+        db_info["started"].is_string() && db_info["finished"].is_string(),
+        "{db_info}"
+    );
 
     let html = t.harden(&["report", "--format", "html"]);
     html.code(2);

@@ -25,8 +25,11 @@ pub enum EvidenceFormat {
     Json,
 }
 
-/// Flags of `report`.
+/// Flags of `report`. The run flags are `drift`'s own
+/// ([`super::run::Targets`], [`super::run::Reading`]), with the help of
+/// `--limit` and `--credential` saying they serve the fresh run only.
 #[derive(Debug, Clone, clap::Args)]
+#[command(mut_args(fresh_run_help))]
 pub struct Args {
     /// Report format.
     #[arg(long, value_enum, default_value_t = EvidenceFormat::Html)]
@@ -37,22 +40,25 @@ pub struct Args {
     /// Write the report to this file instead of stdout.
     #[arg(long)]
     pub output: Option<PathBuf>,
-    /// Only these hosts: comma-separated names or globs (fresh run only).
-    #[arg(long)]
-    pub limit: Option<String>,
-    /// Hosts handled in parallel.
-    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub jobs: u16,
-    /// Plain progress lines even on a terminal.
-    #[arg(long)]
-    pub no_progress: bool,
-    /// Upper bound, in seconds, for one remote command.
-    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(5..=3600))]
-    pub command_timeout: u64,
-    /// Read-only drift credential directory (`harden ca sign-drift`) for
-    /// the fresh run (ignored with `--from`): no CA passphrase needed.
-    #[arg(long, env = "HARDEN_DRIFT_CREDENTIAL")]
-    pub credential: Option<PathBuf>,
+    /// Which hosts (fresh run only).
+    #[command(flatten)]
+    pub targets: super::run::Targets,
+    /// How they are read (fresh run only).
+    #[command(flatten)]
+    pub reading: super::run::Reading,
+}
+
+/// The help of `--limit` and `--credential` in `report`: they serve the
+/// fresh run only (changed in place, so the flags keep their order).
+fn fresh_run_help(a: clap::Arg) -> clap::Arg {
+    match a.get_id().as_str() {
+        "limit" => a.help("Only these hosts: comma-separated names or globs (fresh run only)"),
+        "credential" => a.help(
+            "Read-only drift credential directory (`harden ca sign-drift`) for the fresh run \
+             (ignored with `--from`): no CA passphrase needed",
+        ),
+        _ => a,
+    }
 }
 
 /// Runs `report`; returns the exit code.
@@ -60,14 +66,11 @@ pub fn run(inv_path: &Path, a: &Args) -> Result<u8> {
     let (run, inv, trouble, source) = match &a.from {
         None => {
             let common = super::run::CommonArgs {
-                limit: a.limit.clone(),
-                jobs: a.jobs,
+                targets: a.targets.clone(),
                 format: crate::report::Format::Json,
                 output: None,
                 verbose: false,
-                no_progress: a.no_progress,
-                command_timeout: a.command_timeout,
-                credential: a.credential.clone(),
+                reading: a.reading.clone(),
             };
             let done =
                 super::run::execute(inv_path, crate::engine::run::Mode::Drift, &common, None)?;

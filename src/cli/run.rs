@@ -26,24 +26,22 @@ mod provider;
 
 use intent::{record_apply, record_intent, refuse};
 
-/// Flags shared by `plan`, `drift` and `apply`.
+/// Which hosts a run reads and how many at once: `plan`, `drift`,
+/// `apply` and a fresh `report`.
 #[derive(Debug, Clone, clap::Args)]
-pub struct CommonArgs {
+pub struct Targets {
     /// Only these hosts: comma-separated names or globs (`otc-*`).
     #[arg(long)]
     pub limit: Option<String>,
     /// Hosts handled in parallel.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub jobs: u16,
-    /// Report format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-    /// Write the report to this file instead of stdout.
-    #[arg(long)]
-    pub output: Option<PathBuf>,
-    /// List in-sync checks too.
-    #[arg(short, long)]
-    pub verbose: bool,
+}
+
+/// How a run reads its hosts: `plan`, `drift`, `apply` and a fresh
+/// `report`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Reading {
     /// Plain progress lines even on a terminal.
     #[arg(long)]
     pub no_progress: bool,
@@ -54,6 +52,26 @@ pub struct CommonArgs {
     /// drift only, no CA passphrase needed (docs/ci.md).
     #[arg(long, env = "HARDEN_DRIFT_CREDENTIAL")]
     pub credential: Option<PathBuf>,
+}
+
+/// Flags shared by `plan`, `drift` and `apply`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CommonArgs {
+    /// Which hosts.
+    #[command(flatten)]
+    pub targets: Targets,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to this file instead of stdout.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// List in-sync checks too.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// How they are read.
+    #[command(flatten)]
+    pub reading: Reading,
 }
 
 /// Flags of `apply`.
@@ -147,9 +165,9 @@ pub fn execute(
     for w in &inv.warnings {
         eprintln!("{w}");
     }
-    let hosts = super::select::hosts(&inv, args.limit.as_deref())?;
-    let timeout = Duration::from_secs(args.command_timeout);
-    let ctx = match &args.credential {
+    let hosts = super::select::hosts(&inv, args.targets.limit.as_deref())?;
+    let timeout = Duration::from_secs(args.reading.command_timeout);
+    let ctx = match &args.reading.credential {
         Some(dir) => crate::drift_access::context::read_only(&inv, mode, timeout, dir)?,
         None => crate::engine::context::RunContext::new(&inv, timeout)?,
     };
@@ -167,7 +185,7 @@ pub fn execute(
         },
     };
     let opts = Arc::new(Options {
-        jobs: args.jobs as usize,
+        jobs: args.targets.jobs as usize,
         rollback_after: Duration::from_secs(apply.map(|a| a.rollback_after).unwrap_or(30)),
         preflight: !apply.is_some_and(|a| a.no_preflight),
         client: ctx.client.clone(),
@@ -181,9 +199,9 @@ pub fn execute(
             &ctx.run_id,
             &crate::engine::context::local_user(),
         ),
-        read_only: args.credential.is_some(),
+        read_only: args.reading.credential.is_some(),
     });
-    let api_timeout = Duration::from_secs(args.command_timeout.clamp(1, 300));
+    let api_timeout = Duration::from_secs(args.reading.command_timeout.clamp(1, 300));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -192,10 +210,12 @@ pub fn execute(
     let started_at = now_rfc3339();
     let ui = super::progress::Ui::new(
         hosts.iter().map(|&i| inv.hosts[i].name.clone()).collect(),
-        args.no_progress,
+        args.reading.no_progress,
     );
     let mut plan = None;
     let mut probes = Vec::new();
+    let mut reads = Vec::new();
+    let mut spans = Vec::new();
     let reports = rt.block_on(async {
         ctx.watch_signals();
         match &reporter {
@@ -223,6 +243,7 @@ pub fn execute(
                                 control: s.control.id().to_string(),
                                 probes: s.probes.clone(),
                             }));
+                            spans.push((rep.host.clone(), c.read_span()));
                             out.push(rep);
                             open.push(c);
                         }
@@ -230,6 +251,7 @@ pub fn execute(
                     }
                 }
                 run::Checked::close_all(open).await;
+                reads = provider::reads(&provider);
                 provider::merge(&inv, &mut out, provider);
                 return Ok(out);
             }
@@ -274,6 +296,8 @@ pub fn execute(
                 hosts,
                 plan: Some(plan),
                 probes: Vec::new(),
+                api_reads: Vec::new(),
+                host_times: Vec::new(),
             };
             let confirmed = confirm(&preview, pending) && !run::stopping();
             if !confirmed {
@@ -309,6 +333,14 @@ pub fn execute(
     ui.finish();
     drop(rt);
     let hosts_reports = reports?;
+    // When each host was read: its SSH phase widened by its API reads.
+    let host_times = hosts_reports
+        .iter()
+        .filter_map(|h| {
+            let ssh = spans.iter().find(|(n, _)| n == &h.host).and_then(|s| s.1);
+            report::reads::host_time(&h.host, ssh, &reads)
+        })
+        .collect();
     let report = model::Report {
         format_version: model::FORMAT_VERSION,
         harden_version: env!("CARGO_PKG_VERSION"),
@@ -324,6 +356,8 @@ pub fn execute(
         hosts: hosts_reports,
         plan,
         probes,
+        host_times,
+        api_reads: reads,
     };
     let trouble = reporter.is_some_and(|r| r.trouble());
     Ok(Executed {
@@ -496,8 +530,8 @@ mod tests {
             panic!("not apply")
         };
         assert!(a.yes);
-        assert_eq!(a.common.limit.as_deref(), Some("otc-*"));
-        assert_eq!((a.common.jobs, a.rollback_after), (4, 5));
+        assert_eq!(a.common.targets.limit.as_deref(), Some("otc-*"));
+        assert_eq!((a.common.targets.jobs, a.rollback_after), (4, 5));
         assert!(Cli::try_parse_from(["harden", "apply", "--rollback-after", "1"]).is_err());
         assert!(Cli::try_parse_from(["harden", "drift", "--jobs", "0"]).is_err());
     }

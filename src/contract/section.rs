@@ -50,6 +50,34 @@ pub trait Section: Send + Sync {
     /// exist, sit where the estate says, and so on. Problems go to `out`
     /// located with [`Diagnostic::at`] on the inventory's source.
     fn policy(&self, _inv: &crate::inventory::Inventory, _out: &mut Diags) {}
+
+    /// The warnings of [`Section::policy`] that leave measures unchecked
+    /// on the hosts they concern (the evidence report shows those measures
+    /// as not checked there, whatever else was read).
+    fn unchecked(&self) -> &'static [Unchecked] {
+        &[]
+    }
+}
+
+/// A warning that means harden does not evidence some measures on some
+/// hosts (`pol-pass-undeclared`: the passwords control does not manage a
+/// host, so neither the password length nor the rotation is checked
+/// there). Typed, so the report never reads a warning's message.
+#[derive(Clone, Copy)]
+pub struct Unchecked {
+    /// The warning's stable code.
+    pub code: &'static str,
+    /// Every measure it leaves unchecked.
+    pub measures: &'static [&'static crate::tom::Tom],
+    /// Whether the warning concerns `host` (the rule's own condition).
+    pub concerns: fn(&crate::inventory::Host) -> bool,
+}
+
+impl fmt::Debug for Unchecked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ids: Vec<&str> = self.measures.iter().map(|t| t.id).collect();
+        write!(f, "Unchecked({}: {})", self.code, ids.join(", "))
+    }
 }
 
 /// Which of the two tables a value came from.

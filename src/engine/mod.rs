@@ -17,4 +17,5 @@ pub mod fanout;
 pub mod hostlock;
 pub mod provider;
 pub mod provider_all;
+mod provider_reads;
 pub mod run;

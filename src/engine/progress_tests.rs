@@ -42,6 +42,8 @@ fn the_progress_counts_checks_as_the_summary_does() {
         hosts: vec![a, b],
         plan: None,
         probes: Vec::new(),
+        api_reads: Vec::new(),
+        host_times: Vec::new(),
     };
     let line = crate::report::text::summary(&r);
     assert!(line.ends_with("(48 checks changed)."), "{line}");

@@ -5,8 +5,10 @@
 //! A provider control manages the provider's objects that belong to a
 //! host (its firewall, its security group), so it is planned for one host
 //! ([`HostCtx`]) and its findings carry the host's name. For each such
-//! control: its [`Probe::Api`] facts are read through the [`ApiClient`]
-//! (the first phase, then [`Control::probes_after`]: two at most), the
+//! control: its [`Probe::Api`](crate::contract::Probe::Api) facts are
+//! read through the [`ApiClient`](crate::backend::http::ApiClient) (the
+//! first phase, then [`Control::probes_after`]: two at most; each read is
+//! recorded in [`ProviderOutcome::reads`], see `provider_reads.rs`), the
 //! control plans, and with `apply` the plan's selected
 //! [`Change::Api`] calls are made in order, stopping at the first failure
 //! (the outcome lists what was done and what not; a POST is never
@@ -21,15 +23,15 @@
 //! activation lines) is a contract error, and nothing of it is carried
 //! out. Errors are typed ([`ProviderError`]) with stable codes.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
-use serde_json::Value;
-
+use super::provider_reads::{read, Cache, Reader};
 use crate::backend::http::cloud::{Cloud, CloudError};
 use crate::backend::http::ApiError;
-use crate::contract::api::{ApiCall, Service};
-use crate::contract::{Change, ChangeId, Control, Facts, Fix, HostCtx, Plan, Probe, Scope};
+use crate::contract::api::ApiCall;
+use crate::contract::{Change, ChangeId, Control, Facts, Fix, HostCtx, Plan, Scope};
 use crate::report::model::{Finding, HostReport, HostStatus, Status};
+use crate::report::reads::ApiRead;
 
 /// The most probes one control may ask for (both phases together).
 pub const MAX_PROBES: usize = 32;
@@ -53,7 +55,7 @@ pub enum ProviderError {
     Api(Box<ApiError>),
     /// A provider token, listing or service failed (`otc-token`, …).
     Cloud(Box<CloudError>),
-    /// The control asked for a probe other than [`Probe::Api`].
+    /// The control asked for a probe other than [`Probe::Api`](crate::contract::Probe::Api).
     ProbeKind(String),
     /// The control's plan holds a change other than [`Change::Api`], or
     /// activation lines.
@@ -162,6 +164,9 @@ pub struct ProviderOutcome {
     pub not_done: Vec<ApiCall>,
     /// Why the control failed, if it did.
     pub error: Option<ProviderError>,
+    /// Every API read it made (or was answered from this host's earlier
+    /// read), in order: the evidence of what was read, where and when.
+    pub reads: Vec<ApiRead>,
 }
 
 impl ProviderOutcome {
@@ -180,6 +185,7 @@ impl ProviderOutcome {
             done: Vec::new(),
             not_done: Vec::new(),
             error: None,
+            reads: Vec::new(),
         }
     }
 
@@ -219,33 +225,6 @@ pub async fn check_apply_with(
     out
 }
 
-/// The answers of the planning reads of one host, shared by its controls
-/// (each starts from the same server lookup; provider APIs are
-/// rate-limited). Reads after a change never use it.
-#[derive(Default)]
-struct Cache(std::sync::Mutex<HashMap<ReadKey, Value>>);
-
-/// A read: service, path, list key.
-type ReadKey = (Option<Service>, String, Option<String>);
-
-impl Cache {
-    fn get(&self, key: &ReadKey) -> Option<Value> {
-        self.0.lock().ok().and_then(|m| m.get(key).cloned())
-    }
-
-    fn clear(&self) {
-        if let Ok(mut m) = self.0.lock() {
-            m.clear();
-        }
-    }
-
-    fn put(&self, key: ReadKey, v: &Value) {
-        if let Ok(mut m) = self.0.lock() {
-            m.insert(key, v.clone());
-        }
-    }
-}
-
 async fn one(
     c: &'static dyn Control,
     ctx: &HostCtx<'_>,
@@ -254,7 +233,7 @@ async fn one(
     cache: &Cache,
 ) -> ProviderOutcome {
     let mut out = ProviderOutcome::new(c.id());
-    let plan = match read_and_plan(c, ctx, api, Some(cache)).await {
+    let plan = match read_and_plan(c, ctx, api, Some(cache), &mut out.reads).await {
         Ok(p) => p,
         Err(e) => {
             out.error = Some(e);
@@ -300,7 +279,7 @@ async fn one(
         if out.done.len() == made {
             return out;
         }
-        let now = match read_and_plan(c, ctx, api, None).await {
+        let now = match read_and_plan(c, ctx, api, None, &mut out.reads).await {
             Ok(now) => now,
             Err(e) => {
                 out.error.get_or_insert(ProviderError::Verify(Box::new(e)));
@@ -360,7 +339,12 @@ async fn read_and_plan(
     ctx: &HostCtx<'_>,
     api: &Cloud,
     cache: Option<&Cache>,
+    reads: &mut Vec<ApiRead>,
 ) -> Result<Plan, ProviderError> {
+    let who = Reader {
+        host: &ctx.host.name,
+        control: c.id(),
+    };
     let plan_err = |e: crate::contract::RenderError| ProviderError::Plan(e.to_string());
     let mut facts = Facts::default();
     let first = c.probes(ctx).map_err(plan_err)?;
@@ -369,13 +353,13 @@ async fn read_and_plan(
         return Err(ProviderError::TooManyProbes(asked));
     }
     let mut seen = BTreeSet::new();
-    read(api, first, &mut facts, &mut seen, cache).await?;
+    read(api, first, &mut facts, &mut seen, cache, (&who, reads)).await?;
     let second = c.probes_after(ctx, &facts).map_err(plan_err)?;
     asked += second.len();
     if asked > MAX_PROBES {
         return Err(ProviderError::TooManyProbes(asked));
     }
-    read(api, second, &mut facts, &mut seen, cache).await?;
+    read(api, second, &mut facts, &mut seen, cache, (&who, reads)).await?;
     let mut plan = c.plan(ctx, &facts).map_err(plan_err)?;
     plan.control = c.id();
     for f in &mut plan.findings {
@@ -383,56 +367,6 @@ async fn read_and_plan(
         f.control = c.id();
     }
     Ok(plan)
-}
-
-/// Answers `probes` (all [`Probe::Api`]) not yet answered, in order.
-async fn read(
-    api: &Cloud,
-    probes: Vec<Probe>,
-    facts: &mut Facts,
-    seen: &mut BTreeSet<String>,
-    cache: Option<&Cache>,
-) -> Result<(), ProviderError> {
-    for p in probes {
-        let Probe::Api {
-            id,
-            service,
-            path,
-            list,
-        } = p
-        else {
-            return Err(ProviderError::ProbeKind(probe_kind(&p)));
-        };
-        if !seen.insert(id.clone()) {
-            continue;
-        }
-        let key = (service, path, list);
-        let answer = match cache.and_then(|c| c.get(&key)) {
-            Some(v) => v,
-            None => {
-                let v = api
-                    .get(key.0, &key.1, key.2.as_deref())
-                    .await
-                    .map_err(ProviderError::from)?;
-                if let Some(c) = cache {
-                    c.put(key, &v);
-                }
-                v
-            }
-        };
-        facts.set_api(&id, answer);
-    }
-    Ok(())
-}
-
-fn probe_kind(p: &Probe) -> String {
-    match p {
-        Probe::File(path) => format!("a file probe ({path})"),
-        Probe::Dir(path) => format!("a directory probe ({path})"),
-        Probe::Cmd { id, .. } => format!("a command probe ({id})"),
-        Probe::Api { id, .. } => format!("an API probe ({id})"),
-        Probe::Tls(t) => format!("an outside TLS probe ({})", t.id),
-    }
 }
 
 /// The plan's selected calls, in plan order, after checking that the plan

@@ -98,9 +98,19 @@ pub struct Checked {
     /// Per-control state.
     pub controls: Vec<ControlState>,
     pub(super) started: Instant,
+    /// When its facts were read over SSH: from the start of the host's
+    /// turn to the end of planning (Unix seconds); `None` when nothing on
+    /// it is managed over SSH.
+    pub(super) read_span: Option<(u64, u64)>,
 }
 
 impl Checked {
+    /// When the host's facts were read over SSH (start, end; Unix
+    /// seconds), if they were.
+    pub fn read_span(&self) -> Option<(u64, u64)> {
+        self.read_span
+    }
+
     /// True when apply has work on this host.
     pub fn needs_apply(&self) -> bool {
         self.controls.iter().any(ControlState::needs_apply)
@@ -253,6 +263,7 @@ async fn check_one(
     ui: Arc<dyn Progress>,
 ) -> PhaseOne {
     let started = Instant::now();
+    let began = crate::timefmt::now();
     let host = &inv.hosts[index];
     let fail = |e: String| {
         HostReport::failed(
@@ -273,6 +284,7 @@ async fn check_one(
             lock: None,
             controls: Vec::new(),
             started,
+            read_span: None,
         });
     }
     ui.step(&host.name, "connecting");
@@ -341,6 +353,7 @@ async fn check_one(
             lock,
             controls,
             started,
+            read_span: Some((began, crate::timefmt::now())),
         }),
         Err(e) => {
             release(lock).await;

@@ -14,6 +14,7 @@ pub mod junit;
 pub mod model;
 pub mod plan_counts;
 pub mod reach;
+pub mod reads;
 pub mod text;
 
 #[cfg(test)]

@@ -313,6 +313,13 @@ pub struct Report {
     /// What each host-scoped control asked its host for (`drift`, `plan`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub probes: Vec<ProbeRecord>,
+    /// What each provider-scoped control read at its provider's API, per
+    /// host (`drift`, `plan`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub api_reads: Vec<super::reads::ApiRead>,
+    /// When each host was read (`drift`, `plan`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub host_times: Vec<super::reads::HostTime>,
 }
 
 /// The probes one control had the engine run on one host, each as a
@@ -382,6 +389,8 @@ mod tests {
             hosts: vec![host(HostStatus::InSync)],
             plan: None,
             probes: Vec::new(),
+            api_reads: Vec::new(),
+            host_times: Vec::new(),
         };
         assert_eq!(r.exit_code(), 0);
         r.hosts.push(host(HostStatus::Drift));

@@ -37,6 +37,8 @@ fn report(hosts: Vec<HostReport>) -> Report {
         hosts,
         plan: None,
         probes: Vec::new(),
+        api_reads: Vec::new(),
+        host_times: Vec::new(),
     }
 }
 

@@ -48,6 +48,8 @@ fn partly_failed() -> Report {
         hosts: vec![h],
         plan: None,
         probes: Vec::new(),
+        api_reads: Vec::new(),
+        host_times: Vec::new(),
     }
 }
 

@@ -191,6 +191,8 @@ mod tests {
             }],
             plan: None,
             probes: Vec::new(),
+            api_reads: Vec::new(),
+            host_times: Vec::new(),
         };
         let mut out = Vec::new();
         write(&r, false, &mut out).expect("write");

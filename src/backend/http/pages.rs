@@ -14,6 +14,11 @@ pub const DEFAULT_MAX_PAGES: u32 = 100;
 impl ApiClient {
     /// Every item under `key` of every page of `GET path`, in order.
     pub async fn get_all_pages(&self, path: &str, key: &str) -> Result<Vec<Value>, ApiError> {
+        Ok(self.get_pages(path, key).await?.0)
+    }
+
+    /// [`ApiClient::get_all_pages`] with the number of pages read.
+    pub async fn get_pages(&self, path: &str, key: &str) -> Result<(Vec<Value>, u32), ApiError> {
         let query = path.split_once('?').map(|(_, q)| q).unwrap_or("");
         if query.split('&').any(|kv| kv.starts_with("page=")) {
             let e = ApiCallError::Describe("a paged path may not set page= itself".into());
@@ -22,10 +27,12 @@ impl ApiClient {
         let sep = if path.contains('?') { '&' } else { '?' };
         let mut items = Vec::new();
         let mut page: u64 = 1;
+        let mut read: u32 = 0;
         loop {
             let call = ApiCall::get(format!("{path}{sep}page={page}"))
                 .map_err(|e| self.refused(path, e))?;
             let resp = self.call(&call).await?;
+            read += 1;
             let bad = |why: String| ApiError {
                 api: self.name.clone(),
                 call: call.describe.clone(),
@@ -39,7 +46,7 @@ impl ApiClient {
             }
             let next = resp.json.pointer("/meta/pagination/next_page");
             let next = match next {
-                None | Some(Value::Null) => return Ok(items),
+                None | Some(Value::Null) => return Ok((items, read)),
                 Some(v) => v
                     .as_u64()
                     .ok_or_else(|| bad("meta.pagination.next_page is not a number".into()))?,

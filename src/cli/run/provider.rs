@@ -24,6 +24,14 @@ pub(super) fn merge(inv: &Inventory, reports: &mut [HostReport], outcomes: Vec<H
     }
 }
 
+/// Every API read of the provider phase, host by host in run order.
+pub(super) fn reads(outcomes: &[HostOutcomes]) -> Vec<crate::report::reads::ApiRead> {
+    outcomes
+        .iter()
+        .flat_map(|h| h.outcomes.iter().flat_map(|o| o.reads.iter().cloned()))
+        .collect()
+}
+
 /// Splits the hosts with provider changes pending into those whose host
 /// apply allows them and those held back: a host that was rolled back, or
 /// failed after changing something, gets no provider change in this run,

@@ -97,6 +97,10 @@ impl Section for DisksSection {
         super::section_codes::CODES
     }
 
+    fn unchecked(&self) -> &'static [crate::contract::section::Unchecked] {
+        super::section_codes::UNCHECKED
+    }
+
     fn policy(&self, inv: &Inventory, out: &mut Diags) {
         for h in &inv.hosts {
             if h.has_role(Role::Data) && !h.settings::<DiskSettings>().declared {
@@ -111,14 +115,7 @@ impl Section for DisksSection {
                     )
                     .tom(crate::tom::DISK_ENCRYPTION.id)
                 });
-            } else if h.has_role(Role::Data)
-                && h.settings::<DiskSettings>().disks.is_empty()
-                && !matches!(
-                    h.settings::<crate::backend::http::cloud::CloudSettings>()
-                        .account(h),
-                    Some(crate::backend::http::cloud::CloudKey::Otc(_))
-                )
-            {
+            } else if no_volumes(h) {
                 let at = KeyPath::root().key("hosts").index(h.index).key("disks");
                 out.add(Severity::Warning, || {
                     Diagnostic::at(
@@ -134,6 +131,20 @@ impl Section for DisksSection {
             }
         }
     }
+}
+
+/// `pol-data-disks-none`'s hosts: a data host that declares `disks = []`
+/// and is not at Telekom (where `evs` reads its volumes): no volume of it
+/// is verified as encrypted.
+pub fn no_volumes(h: &crate::inventory::Host) -> bool {
+    h.has_role(Role::Data)
+        && h.settings::<DiskSettings>().declared
+        && h.settings::<DiskSettings>().disks.is_empty()
+        && !matches!(
+            h.settings::<crate::backend::http::cloud::CloudSettings>()
+                .account(h),
+            Some(crate::backend::http::cloud::CloudKey::Otc(_))
+        )
 }
 
 /// The floor: harden's minimums, tightened where the inventory says.

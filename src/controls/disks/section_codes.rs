@@ -4,6 +4,7 @@
 //! rule; listed in `harden codes` through
 //! [`Section::codes`](crate::contract::section::Section::codes).
 
+use crate::contract::section::Unchecked;
 use crate::inventory::validate::CodeInfo;
 
 const TOM: Option<&str> = Some(crate::tom::DISK_ENCRYPTION.id);
@@ -71,3 +72,11 @@ pub(super) const CODES: &[CodeInfo] = &[
         description: "a data host declares `disks = []`: no volume of it is verified as encrypted, so TOM-1.2-disk-encryption rests on something harden does not check there",
     },
 ];
+
+/// The warnings that leave a measure unchecked: a data host without
+/// declared volumes has none verified as encrypted.
+pub(super) const UNCHECKED: &[Unchecked] = &[Unchecked {
+    code: "pol-data-disks-none",
+    measures: &[crate::tom::DISK_ENCRYPTION],
+    concerns: super::section::no_volumes,
+}];

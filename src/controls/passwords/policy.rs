@@ -58,6 +58,15 @@ pub fn holds_data(host: &Host) -> bool {
     crate::controls::haproxy::section::policy::holds_data(host).is_some()
 }
 
+/// True when the passwords control does not manage `host` (no
+/// `passwords` table of its own and no `[defaults.passwords]`): the hosts
+/// `pol-pass-undeclared` names.
+pub fn unmanaged(host: &Host) -> bool {
+    host.settings::<super::section::PasswordSettings>()
+        .policy
+        .is_none()
+}
+
 /// `pol-pass-undeclared`: one warning, at `[defaults]`, naming the hosts
 /// the passwords control does not manage (no `passwords` table of their
 /// own and no `[defaults.passwords]`): on them harden checks neither
@@ -68,11 +77,7 @@ pub fn undeclared(inv: &crate::inventory::Inventory, out: &mut crate::inventory:
     let names: Vec<&str> = inv
         .hosts
         .iter()
-        .filter(|h| {
-            h.settings::<super::section::PasswordSettings>()
-                .policy
-                .is_none()
-        })
+        .filter(|h| unmanaged(h))
         .map(|h| h.name.as_str())
         .collect();
     let Some(first) = names.first() else { return };

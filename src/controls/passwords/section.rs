@@ -74,6 +74,10 @@ impl Section for PasswordsSection {
         super::section_codes::CODES
     }
 
+    fn unchecked(&self) -> &'static [crate::contract::section::Unchecked] {
+        super::section_codes::UNCHECKED
+    }
+
     fn policy(&self, inv: &crate::inventory::Inventory, out: &mut crate::inventory::Diags) {
         super::policy::undeclared(inv, out);
     }

@@ -3,6 +3,7 @@
 //! values that contradict each other; listed in `harden codes` through
 //! [`Section::codes`](crate::contract::section::Section::codes).
 
+use crate::contract::section::Unchecked;
 use crate::inventory::validate::CodeInfo;
 
 const LENGTH: Option<&str> = Some(crate::tom::PASSWORD_LENGTH.id);
@@ -47,3 +48,11 @@ pub(super) const CODES: &[CodeInfo] = &[
         description: "`passwords.min_days` or `warn_age` is not below `max_days`, or a length is above 128",
     },
 ];
+
+/// The warnings that leave measures unchecked: on a host the passwords
+/// control does not manage, neither the length nor the rotation is read.
+pub(super) const UNCHECKED: &[Unchecked] = &[Unchecked {
+    code: "pol-pass-undeclared",
+    measures: &[crate::tom::PASSWORD_LENGTH, crate::tom::PASSWORD_ROTATION],
+    concerns: super::policy::unmanaged,
+}];

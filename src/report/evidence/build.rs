@@ -1,31 +1,45 @@
 //! The status rules: a drift run, the inventory and the TOM catalogue
 //! turned into [`Evidence`]. The rules, in order, for a technical (T,
-//! T/O) measure on one host (docs/report.md says the same):
+//! T/O) measure on one host (docs/report.md says the same; `cell.rs`
+//! applies them):
 //!
 //! 1. a finding of the measure drifts → `drifts`;
 //! 2. a finding of the measure failed → `not-checked`;
-//! 3. a finding of the measure is in sync (or info) → `holds`;
-//! 4. the host could not be checked → `not-checked`;
-//! 5. harden has no check for the measure at all → `not-checked`;
-//! 6. a control serving the measure applies to the host, yet no finding
+//! 3. an inventory warning says harden does not check the measure on this
+//!    host (a typed [`Unchecked`] of a section: `pol-pass-undeclared`
+//!    for the password length and rotation, `pol-data-disks-none` for
+//!    disk encryption) → `not-checked`, whatever else was read;
+//! 4. a finding of the measure is in sync (or info) → `holds`;
+//! 5. the host could not be checked → `not-checked`;
+//! 6. harden has no check for the measure at all → `not-checked`;
+//! 7. a control serving the measure applies to the host, yet no finding
 //!    came back (e.g. a provider account missing) → `not-checked`;
-//! 7. the measure is served by inventory policy rules only and one of them
-//!    warned (e.g. `pol-pass-undeclared`) → `not-checked`;
-//! 8. the measure is served by inventory policy rules only, and the
+//! 8. the measure is served by inventory policy rules only and one of them
+//!    warned (e.g. `pol-any-source`) → `not-checked`;
+//! 9. the measure is served by inventory policy rules only, and the
 //!    inventory loaded (its error rules passed) → `holds`;
-//! 9. otherwise → `not-applicable`.
+//! 10. otherwise → `not-applicable`.
 //!
 //! Organisational and provider measures go to [`Evidence::outside`]; one
 //! that a control still serves (the login banner for TOM-5) is also a row.
 
-use super::saved::{Run, RunFinding, RunHost};
+use super::cell::{cell, Serving};
+use super::saved::{Run, RunHost};
 use super::{
-    Cell, CellStatus, Drifting, Evidence, HostInfo, Item, Measure, Outside, ProbeUse, RunInfo,
-    Summary, REPORT_FORMAT_VERSION,
+    Cell, CellStatus, Drifting, Evidence, HostInfo, Measure, Outside, RunInfo, Summary,
+    REPORT_FORMAT_VERSION,
 };
+use crate::contract::section::Unchecked;
 use crate::inventory::Inventory;
-use crate::report::model::{HostStatus, Status};
+use crate::report::model::HostStatus;
 use crate::tom::{Kind, Tom};
+
+/// Every typed warning of the sections that leaves measures unchecked.
+fn all_unchecked() -> impl Iterator<Item = &'static Unchecked> {
+    crate::controls::sections::sections()
+        .iter()
+        .flat_map(|s| s.unchecked().iter())
+}
 
 /// The evidence of `run` over `inv`. `source` is `fresh` or `saved`.
 /// Fails when a host of the run is not in the inventory.
@@ -65,11 +79,16 @@ pub fn build(
             .copied()
             .filter(|c| c.starts_with("pol-"))
             .collect();
+        // A typed warning names its hosts; any other warned rule of the
+        // measure counts for the whole estate (rule 8).
         let warned: Vec<&str> = inv
             .warnings
             .iter()
             .map(|w| w.code)
-            .filter(|c| policy.contains(c))
+            .filter(|c| policy.contains(c) && !all_unchecked().any(|u| u.code == *c))
+            .collect();
+        let typed: Vec<&Unchecked> = all_unchecked()
+            .filter(|u| u.measures.iter().any(|m| m.id == t.id))
             .collect();
         let cells: Vec<Cell> = hosts
             .iter()
@@ -77,17 +96,28 @@ pub fn build(
                 let applies = crate::engine::check::with_host_ctx(inv, ih, ca, |ctx| {
                     controls.iter().any(|c| c.applies(ctx))
                 });
-                cell(
-                    run,
-                    h,
-                    t,
-                    &controls,
-                    (&policy, &warned),
-                    checks.is_empty(),
+                let unchecked: Vec<&str> = typed
+                    .iter()
+                    .filter(|u| (u.concerns)(ih))
+                    .map(|u| u.code)
+                    .collect();
+                let serving = Serving {
+                    controls: &controls,
+                    policy: &policy,
+                    warned: &warned,
+                    unchecked: &unchecked,
+                    no_check: checks.is_empty(),
                     applies,
-                )
+                };
+                cell(run, h, t, &serving)
             })
             .collect();
+        let mut warnings = warned.clone();
+        for u in &typed {
+            if hosts.iter().any(|(_, ih)| (u.concerns)(ih)) && !warnings.contains(&u.code) {
+                warnings.push(u.code);
+            }
+        }
         measures.push(Measure {
             tom: t.id.into(),
             section: t.section.label(),
@@ -95,11 +125,11 @@ pub fn build(
             kind: t.kind.label().into(),
             status: overall(&cells),
             checked_by: checks.iter().map(|c| c.to_string()).collect(),
-            note: note(t, &checks, &policy, inv),
+            note: note(t, &checks, &warnings),
             hosts: cells,
         });
     }
-    let infos: Vec<HostInfo> = run.hosts.iter().map(host_info).collect();
+    let infos: Vec<HostInfo> = run.hosts.iter().map(|h| host_info(run, h)).collect();
     let count = |s: CellStatus| measures.iter().filter(|m| m.status == s).count();
     let summary = Summary {
         measures: measures.len(),
@@ -146,93 +176,6 @@ pub fn build(
     })
 }
 
-/// The measure's status on one host, by the rules atop this file.
-pub(super) fn cell(
-    run: &Run,
-    h: &RunHost,
-    t: &Tom,
-    controls: &[&'static dyn crate::contract::Control],
-    (policy, warned): (&[&str], &[&str]),
-    no_check: bool,
-    applies: bool,
-) -> Cell {
-    let found: Vec<&RunFinding> = h.findings.iter().filter(|f| f.tom == t.id).collect();
-    let has = |s: Status| found.iter().filter(|f| f.status == s).count();
-    let host_failed = matches!(h.status, HostStatus::Failed | HostStatus::RolledBack);
-    let (status, reason) = if has(Status::Drift) > 0 {
-        (
-            CellStatus::Drifts,
-            format!("{} of {} checks drift", has(Status::Drift), found.len()),
-        )
-    } else if has(Status::Failed) > 0 {
-        (
-            CellStatus::NotChecked,
-            format!("{} checks could not be run", has(Status::Failed)),
-        )
-    } else if !found.is_empty() {
-        (CellStatus::Holds, format!("{} checks in sync", found.len()))
-    } else if host_failed && found.is_empty() && h.findings.is_empty() {
-        (
-            CellStatus::NotChecked,
-            format!(
-                "host could not be checked: {}",
-                h.error.as_deref().unwrap_or("failed")
-            ),
-        )
-    } else if no_check {
-        (
-            CellStatus::NotChecked,
-            "harden has no check for this measure".into(),
-        )
-    } else if applies {
-        (
-            CellStatus::NotChecked,
-            "a serving control applies, but no finding came back".into(),
-        )
-    } else if !warned.is_empty() {
-        // A policy rule of this measure warned: the inventory itself says
-        // the measure is not (fully) checked, so it cannot hold.
-        (
-            CellStatus::NotChecked,
-            format!("inventory policy warning: {}", warned.join(", ")),
-        )
-    } else if !policy.is_empty() {
-        (
-            CellStatus::Holds,
-            format!(
-                "inventory policy rules passed at load: {}",
-                policy.join(", ")
-            ),
-        )
-    } else {
-        (
-            CellStatus::NotApplicable,
-            "no control serving this measure applies to this host".into(),
-        )
-    };
-    let ids: Vec<&str> = controls.iter().map(|c| c.id()).collect();
-    let probes = run
-        .probes
-        .iter()
-        .filter(|p| p.host == h.host && ids.contains(&p.control.as_str()))
-        .map(|p| ProbeUse {
-            control: p.control.clone(),
-            probes: p.probes.clone(),
-        })
-        .collect();
-    Cell {
-        host: h.host.clone(),
-        status,
-        reason,
-        findings: found.iter().map(|f| item(f)).collect(),
-        probes: if status == CellStatus::NotApplicable {
-            Vec::new()
-        } else {
-            probes
-        },
-    }
-}
-
 /// Over all hosts: drifts, else not-checked, else holds, else n/a.
 fn overall(cells: &[Cell]) -> CellStatus {
     let any = |s: CellStatus| cells.iter().any(|c| c.status == s);
@@ -247,17 +190,11 @@ fn overall(cells: &[Cell]) -> CellStatus {
     }
 }
 
-fn note(t: &Tom, checks: &[&str], policy: &[&str], inv: &Inventory) -> Option<String> {
+fn note(t: &Tom, checks: &[&str], warned: &[&str]) -> Option<String> {
     let mut parts = Vec::new();
     if checks.is_empty() {
         parts.push("harden has no check for this measure yet".to_string());
     }
-    let warned: Vec<&str> = inv
-        .warnings
-        .iter()
-        .filter(|w| policy.contains(&w.code))
-        .map(|w| w.code)
-        .collect();
     if !warned.is_empty() {
         parts.push(format!("policy warnings: {}", warned.join(", ")));
     }
@@ -292,29 +229,8 @@ fn outside_of(t: &Tom, checks: &[&str]) -> Outside {
     }
 }
 
-fn item(f: &RunFinding) -> Item {
-    Item {
-        control: f.control.clone(),
-        check: f.check.clone(),
-        item: f.item.clone(),
-        status: status_word(f.status).into(),
-        expected: f.expected.clone(),
-        actual: f.actual.clone(),
-        message: f.message.clone(),
-    }
-}
-
-fn status_word(s: Status) -> &'static str {
-    match s {
-        Status::InSync => "in-sync",
-        Status::Drift => "drift",
-        Status::Changed => "changed",
-        Status::Failed => "failed",
-        Status::Info => "info",
-    }
-}
-
-fn host_info(h: &RunHost) -> HostInfo {
+fn host_info(run: &Run, h: &RunHost) -> HostInfo {
+    let time = run.host_times.iter().find(|t| t.host == h.host);
     HostInfo {
         host: h.host.clone(),
         address: h.address.clone(),
@@ -328,5 +244,7 @@ fn host_info(h: &RunHost) -> HostInfo {
         .into(),
         error: h.error.clone(),
         duration_ms: h.duration_ms,
+        started: time.map(|t| t.started.clone()),
+        finished: time.map(|t| t.finished.clone()),
     }
 }

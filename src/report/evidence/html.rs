@@ -211,8 +211,14 @@ pub fn write(e: &Evidence, svg: &str, w: &mut dyn Write) -> std::io::Result<()> 
     // Per host.
     writeln!(w, "<section class=\"page\"><h2>Evidence per host</h2>")?;
     for h in &e.hosts {
-        writeln!(w, "<h3>{} <span class=\"small\">{} · drift status {} · read within {} ms of {}</span></h3>",
-            esc(&h.host), esc(&h.address), esc(&h.status), h.duration_ms, esc(&r.started))?;
+        writeln!(
+            w,
+            "<h3>{} <span class=\"small\">{} · drift status {} · {}</span></h3>",
+            esc(&h.host),
+            esc(&h.address),
+            esc(&h.status),
+            esc(&h.when(&r.started))
+        )?;
         if let Some(err) = &h.error {
             writeln!(w, "<p class=\"alert\">{}</p>", esc(err))?;
         }
@@ -265,6 +271,14 @@ pub fn write(e: &Evidence, svg: &str, w: &mut dyn Write) -> std::io::Result<()> 
                     "<div class=\"small\">read by <b>{}</b>: <span class=\"mono\">{}</span></div>",
                     esc(&p.control),
                     esc(&p.probes.join(", "))
+                )?;
+            }
+            for a in &c.api_reads {
+                write!(
+                    w,
+                    "<div class=\"small\">read by <b>{}</b> at the provider: <span class=\"mono\">{}</span></div>",
+                    esc(&a.control),
+                    esc(&super::api_read_line(a))
                 )?;
             }
             writeln!(w, "</td></tr>")?;

@@ -123,12 +123,11 @@ pub fn write(e: &Evidence, w: &mut dyn Write) -> std::io::Result<()> {
     for h in &e.hosts {
         writeln!(
             w,
-            "\n### {}\n\n{} · drift status {} · read within {} ms of {}\n",
+            "\n### {}\n\n{} · drift status {} · {}\n",
             esc(&h.host),
             esc(&h.address),
             esc(&h.status),
-            h.duration_ms,
-            esc(&r.started)
+            esc(&h.when(&r.started))
         )?;
         if let Some(err) = &h.error {
             writeln!(w, "Error: {}\n", esc(err))?;
@@ -163,6 +162,13 @@ pub fn write(e: &Evidence, w: &mut dyn Write) -> std::io::Result<()> {
                     "<br>read by {}: {}",
                     esc(&p.control),
                     esc(&p.probes.join(", "))
+                ));
+            }
+            for a in &c.api_reads {
+                ev.push_str(&format!(
+                    "<br>read by {} at the provider: {}",
+                    esc(&a.control),
+                    esc(&super::api_read_line(a))
                 ));
             }
             writeln!(w, "| {} | {} | {} |", esc(&m.tom), mark(c.status), ev)?;

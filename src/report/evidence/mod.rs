@@ -9,12 +9,15 @@
 //! JSON field names are a contract (`report_format_version`).
 
 pub mod build;
+mod cell;
 pub mod html;
 pub mod md;
 pub mod saved;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod warning_tests;
 #[cfg(test)]
 mod writers_tests;
 
@@ -154,6 +157,28 @@ pub struct Cell {
     pub findings: Vec<Item>,
     /// What the serving controls read on the host, by probe.
     pub probes: Vec<ProbeUse>,
+    /// What the serving provider-scoped controls read at the provider's
+    /// API for the host.
+    pub api_reads: Vec<ApiReadUse>,
+}
+
+/// One provider API read a serving control made for the host.
+#[derive(Clone, Debug, Serialize)]
+pub struct ApiReadUse {
+    /// Control id.
+    pub control: String,
+    /// Provider API (`hcloud`, `otc-vpc`, `otc-evs`, `otc-ecs`).
+    pub service: String,
+    /// `GET`.
+    pub method: String,
+    /// Path template (query values as `*`, `{project_id}` unfilled).
+    pub path: String,
+    /// Pages read.
+    pub pages: u32,
+    /// When (RFC 3339, UTC).
+    pub at: String,
+    /// Answered from the same host's earlier read of the path in the run.
+    pub cached: bool,
 }
 
 /// One finding as evidence.
@@ -212,8 +237,30 @@ pub struct HostInfo {
     /// Why it failed, when it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// Wall time the host took (read within `started` + this).
+    /// Wall time the host took.
     pub duration_ms: u64,
+    /// When harden began reading the host (RFC 3339, UTC), when the
+    /// drift run recorded it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started: Option<String>,
+    /// When its last read ended, likewise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished: Option<String>,
+}
+
+impl HostInfo {
+    /// When the host was read, in words: `from … to …`, or for a run that
+    /// did not record it, within `duration_ms` of the run's start.
+    pub fn when(&self, run_started: &str) -> String {
+        match (&self.started, &self.finished) {
+            (Some(a), Some(b)) if a == b => format!("read at {a}"),
+            (Some(a), Some(b)) => format!("read from {a} to {b}"),
+            _ => format!(
+                "read within {} ms of the run's start {run_started}",
+                self.duration_ms
+            ),
+        }
+    }
 }
 
 impl Evidence {
@@ -228,6 +275,26 @@ impl Evidence {
             0
         }
     }
+}
+
+/// One API read in words: `otc-evs GET /v2/{project_id}/cloudvolumes/detail,
+/// 1 page, at 2026-12-02T03:00:04Z` (`, answered by the earlier read` when
+/// cached).
+pub fn api_read_line(a: &ApiReadUse) -> String {
+    format!(
+        "{} {} {}, {} page{}, at {}{}",
+        a.service,
+        a.method,
+        a.path,
+        a.pages,
+        if a.pages == 1 { "" } else { "s" },
+        a.at,
+        if a.cached {
+            ", answered by the run's earlier read"
+        } else {
+            ""
+        }
+    )
 }
 
 /// Writes the evidence as pretty JSON and a newline.

@@ -12,6 +12,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::report::model::{self, HostStatus, ProbeRecord, Status};
+use crate::report::reads::{ApiRead, HostTime};
 
 /// The largest drift JSON read.
 pub const MAX_BYTES: u64 = 32 << 20;
@@ -42,6 +43,12 @@ pub struct Run {
     /// Probes per host and control (empty in older files).
     #[serde(default)]
     pub probes: Vec<ProbeRecord>,
+    /// Provider API reads per host and control (empty in older files).
+    #[serde(default)]
+    pub api_reads: Vec<ApiRead>,
+    /// When each host was read (empty in older files).
+    #[serde(default)]
+    pub host_times: Vec<HostTime>,
 }
 
 /// One host of a run.
@@ -142,20 +149,16 @@ impl Run {
         {
             return Err("inventory_sha256: not 64 hex digits".into());
         }
-        if self.started.is_empty()
-            || self.started.len() > 40
-            || !self
-                .started
-                .bytes()
-                .all(|b| b"0123456789-:TZ.+".contains(&b))
-        {
-            return Err("started: not an RFC 3339 time".into());
-        }
+        time("started", &self.started)?;
         if self.hosts.len() > MAX_HOSTS {
             return Err(format!("hosts: more than {MAX_HOSTS}"));
         }
         let total: usize = self.hosts.iter().map(|h| h.findings.len()).sum();
-        if total > MAX_FINDINGS || self.probes.len() > MAX_FINDINGS {
+        if total > MAX_FINDINGS
+            || self.probes.len() > MAX_FINDINGS
+            || self.api_reads.len() > MAX_FINDINGS
+            || self.host_times.len() > MAX_HOSTS
+        {
             return Err(format!("findings or probes: more than {MAX_FINDINGS}"));
         }
         for (i, h) in self.hosts.iter().enumerate() {
@@ -198,8 +201,73 @@ impl Run {
                 line(&at(&format!("probes[{j}]")), l)?;
             }
         }
+        self.validate_reads()
+    }
+
+    /// The API reads and host times: each names a host of the run.
+    fn validate_reads(&self) -> Result<(), String> {
+        let known = |field: String, host: &str| {
+            word(&field, host)?;
+            if self.hosts.iter().any(|h| h.host == host) {
+                Ok(())
+            } else {
+                Err(format!("{field}: {:?} is no host of the run", short(host)))
+            }
+        };
+        for (i, r) in self.api_reads.iter().enumerate() {
+            let at = |k: &str| format!("api_reads[{i}].{k}");
+            known(at("host"), &r.host)?;
+            word(&at("control"), &r.control)?;
+            if !service_known(&r.service) {
+                return Err(format!(
+                    "{}: {:?} is no provider API",
+                    at("service"),
+                    short(&r.service)
+                ));
+            }
+            if r.method != "GET" {
+                return Err(format!("{}: a provider read is a GET", at("method")));
+            }
+            line(&at("path"), &r.path)?;
+            if !r.path.starts_with('/') || r.path.len() > crate::contract::api::MAX_PATH {
+                return Err(format!("{}: not an API path", at("path")));
+            }
+            if r.pages == 0 || r.pages > MAX_PAGES {
+                return Err(format!("{}: not 1 to {MAX_PAGES}", at("pages")));
+            }
+            time(&at("at"), &r.at)?;
+        }
+        for (i, t) in self.host_times.iter().enumerate() {
+            let at = |k: &str| format!("host_times[{i}].{k}");
+            known(at("host"), &t.host)?;
+            time(&at("started"), &t.started)?;
+            time(&at("finished"), &t.finished)?;
+            if self.host_times[..i].iter().any(|o| o.host == t.host) {
+                return Err(format!("{}: {:?} twice", at("host"), short(&t.host)));
+            }
+        }
         Ok(())
     }
+}
+
+/// True when `name` is a provider API ([`crate::contract::api::Service`]).
+fn service_known(name: &str) -> bool {
+    use crate::contract::api::Service::*;
+    [Hcloud, OtcVpc, OtcEvs, OtcEcs]
+        .iter()
+        .any(|s| s.as_str() == name)
+}
+
+/// The most pages one read may have followed (the clients' own caps are
+/// lower).
+const MAX_PAGES: u32 = 10_000;
+
+/// An RFC 3339 time as harden writes it (digits, `-:TZ.+`, at most 40).
+fn time(field: &str, s: &str) -> Result<(), String> {
+    if s.is_empty() || s.len() > 40 || !s.bytes().all(|b| b"0123456789-:TZ.+".contains(&b)) {
+        return Err(format!("{field}: not an RFC 3339 time"));
+    }
+    Ok(())
 }
 
 fn short(s: &str) -> String {

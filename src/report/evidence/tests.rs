@@ -12,7 +12,7 @@ pub(super) fn inv() -> Inventory {
         .load()
 }
 
-fn finding(host: &str, control: &str, tom: &str, status: &str, item: &str) -> String {
+pub(super) fn finding(host: &str, control: &str, tom: &str, status: &str, item: &str) -> String {
     format!(
         r#"{{"host":"{host}","control":"{control}","check":"file","item":{item:?},"status":"{status}","expected":"a","actual":"{}","tom":"{tom}"}}"#,
         if status == "drift" { "b" } else { "a" }
@@ -63,7 +63,7 @@ pub(super) fn evidence(db_failed: bool, drift: bool) -> Evidence {
     build(&run, &inv(), None, "saved").expect("builds")
 }
 
-fn cell<'a>(e: &'a Evidence, tom: &str, host: &str) -> &'a super::Cell {
+pub(super) fn cell<'a>(e: &'a Evidence, tom: &str, host: &str) -> &'a super::Cell {
     let m = e
         .measures
         .iter()
@@ -120,17 +120,54 @@ fn a_serving_control_without_finding_is_not_checked_none_is_not_applicable() {
         .copied()
         .filter(|c| c.id() == "sshd")
         .collect();
-    let c = super::build::cell(&run, h, t, &sshd, (&[], &[]), false, true);
+    let cell = |policy: &[&str], warned: &[&str], applies: bool| {
+        let s = super::cell::Serving {
+            controls: &sshd,
+            policy,
+            warned,
+            unchecked: &[],
+            no_check: false,
+            applies,
+        };
+        super::cell::cell(&run, h, t, &s)
+    };
+    let c = cell(&[], &[], true);
     assert_eq!(c.status, CellStatus::NotChecked);
-    let c = super::build::cell(&run, h, t, &sshd, (&[], &[]), false, false);
+    let c = cell(&[], &[], false);
     assert_eq!(c.status, CellStatus::NotApplicable);
     assert!(c.probes.is_empty());
-    let c = super::build::cell(&run, h, t, &sshd, (&["pol-x"], &[]), false, false);
+    let c = cell(&["pol-x"], &[], false);
     assert_eq!(c.status, CellStatus::Holds);
     // A policy rule of the measure that warned: not checked, never holds.
-    let c = super::build::cell(&run, h, t, &sshd, (&["pol-x"], &["pol-x"]), false, false);
+    let c = cell(&["pol-x"], &["pol-x"], false);
     assert_eq!(c.status, CellStatus::NotChecked);
     assert!(c.reason.contains("pol-x"), "{}", c.reason);
+}
+
+#[test]
+fn a_warning_naming_the_host_makes_the_measure_not_checked_despite_findings() {
+    // app's transport-encryption finding is in sync: it holds...
+    let run = Run::parse(&run_json(false, false)).expect("valid");
+    let h = &run.hosts[0];
+    let t = crate::tom::TRANSPORT_ENCRYPTION;
+    let s = super::cell::Serving {
+        controls: &[],
+        policy: &[],
+        warned: &[],
+        unchecked: &[],
+        no_check: false,
+        applies: true,
+    };
+    assert_eq!(super::cell::cell(&run, h, t, &s).status, CellStatus::Holds);
+    // ...unless a typed warning says harden does not check it there.
+    let s = super::cell::Serving {
+        unchecked: &["pol-y"],
+        ..s
+    };
+    let c = super::cell::cell(&run, h, t, &s);
+    assert_eq!(c.status, CellStatus::NotChecked);
+    assert!(c.reason.contains("pol-y"), "{}", c.reason);
+    assert_eq!(c.findings.len(), 1, "the findings are still shown");
 }
 
 #[test]
@@ -214,6 +251,20 @@ fn hostile_saved_runs_are_refused_naming_the_field() {
     assert!(e.contains("ghost"), "{e}");
 }
 
+/// A read by `control` for `host`, as the engine records one.
+pub(super) fn api_read(host: &str, control: &str) -> crate::report::reads::ApiRead {
+    crate::report::reads::ApiRead {
+        host: host.into(),
+        control: control.into(),
+        service: "hcloud".into(),
+        method: "GET".into(),
+        path: "/servers?name=*".into(),
+        pages: 1,
+        at: "2026-12-02T03:00:04Z".into(),
+        cached: false,
+    }
+}
+
 #[test]
 fn a_fresh_report_and_its_saved_json_give_the_same_evidence() {
     use crate::report::model::{self, Finding, Fix, HostReport, HostStatus};
@@ -225,8 +276,16 @@ fn a_fresh_report_and_its_saved_json_give_the_same_evidence() {
     )
     .drift("a", "b", Fix::Activate);
     f.host = "app".into();
+    let mut server = Finding::new(
+        "cloud",
+        "cloud-server",
+        "server named app",
+        crate::tom::PROVIDER_FIREWALL.id,
+    )
+    .ok("1");
+    server.host = "app".into();
     let mut app = HostReport::failed("app", "10.213.0.10".into(), String::new(), 5);
-    (app.status, app.error, app.findings) = (HostStatus::Drift, None, vec![f]);
+    (app.status, app.error, app.findings) = (HostStatus::Drift, None, vec![f, server]);
     let report = model::Report {
         format_version: model::FORMAT_VERSION,
         harden_version: "0.1.0",
@@ -242,6 +301,12 @@ fn a_fresh_report_and_its_saved_json_give_the_same_evidence() {
             control: "firewall".into(),
             probes: vec!["file:/etc/nftables.conf".into()],
         }],
+        api_reads: vec![api_read("app", "cloud")],
+        host_times: vec![crate::report::reads::HostTime {
+            host: "app".into(),
+            started: "2026-12-02T03:00:01Z".into(),
+            finished: "2026-12-02T03:00:05Z".into(),
+        }],
     };
     let fresh = Run::from_report(&report).expect("fresh");
     let mut saved_text = Vec::new();
@@ -251,6 +316,18 @@ fn a_fresh_report_and_its_saved_json_give_the_same_evidence() {
     let b = serde_json::to_value(build(&saved, &inv(), None, "x").expect("b")).expect("b");
     assert_eq!(a, b);
     assert_eq!(a["run"]["inventory_sha256"], model::sha256_hex("x"));
+    assert_eq!(a["hosts"][0]["started"], "2026-12-02T03:00:01Z");
+    let reads = a["measures"]
+        .as_array()
+        .expect("measures")
+        .iter()
+        .find(|m| m["tom"] == crate::tom::PROVIDER_FIREWALL.id)
+        .map(|m| m["hosts"][0]["api_reads"].clone());
+    assert_eq!(
+        reads.and_then(|r| r[0]["path"].as_str().map(str::to_string)),
+        Some("/servers?name=*".to_string()),
+        "the cloud control's read is evidence of the provider firewall"
+    );
     assert_eq!(
         cell(
             &build(&saved, &inv(), None, "x").expect("b"),
@@ -260,4 +337,72 @@ fn a_fresh_report_and_its_saved_json_give_the_same_evidence() {
         .status,
         CellStatus::Drifts
     );
+}
+
+#[test]
+fn hostile_api_reads_and_host_times_are_refused_naming_the_field() {
+    let read = r#"{"host":"app","control":"cloud","service":"hcloud","method":"GET","path":"/servers?name=*","pages":1,"at":"2026-12-02T03:00:04Z"}"#;
+    let time =
+        r#"{"host":"app","started":"2026-12-02T03:00:01Z","finished":"2026-12-02T03:00:05Z"}"#;
+    let good = run_json(false, true).replacen(
+        r#""probes":["#,
+        &format!(r#""api_reads":[{read}],"host_times":[{time}],"probes":["#),
+        1,
+    );
+    let run = Run::parse(&good).expect("valid");
+    assert_eq!((run.api_reads.len(), run.host_times.len()), (1, 1));
+    let cases = [
+        (
+            good.replace(r#""service":"hcloud""#, r#""service":"evil""#),
+            "api_reads[0].service",
+        ),
+        (
+            good.replace(r#""method":"GET""#, r#""method":"POST""#),
+            "api_reads[0].method",
+        ),
+        (
+            good.replace(r#""path":"/servers?name=*""#, r#""path":"/x\u001b[2J""#),
+            "api_reads[0].path",
+        ),
+        (
+            good.replace(r#""path":"/servers?name=*""#, r#""path":"https://x/""#),
+            "api_reads[0].path",
+        ),
+        (
+            good.replace(r#""pages":1"#, r#""pages":0"#),
+            "api_reads[0].pages",
+        ),
+        (
+            good.replace(r#""at":"2026-12-02T03:00:04Z""#, r#""at":"<b>""#),
+            "api_reads[0].at",
+        ),
+        (
+            good.replacen(
+                r#"{"host":"app","control":"cloud""#,
+                r#"{"host":"ghost","control":"cloud""#,
+                1,
+            ),
+            "api_reads[0].host",
+        ),
+        (
+            good.replace(
+                r#""started":"2026-12-02T03:00:01Z""#,
+                r#""started":"yesterday""#,
+            ),
+            "host_times[0].started",
+        ),
+        (
+            good.replace(r#"{"host":"app","started""#, r#"{"host":"ghost","started""#),
+            "host_times[0].host",
+        ),
+        (
+            good.replace(time, &format!("{time},{time}")),
+            "host_times[1].host",
+        ),
+    ];
+    for (text, field) in cases {
+        assert_ne!(text, good, "{field}: the case changes the input");
+        let e = Run::parse(&text).expect_err(field);
+        assert!(e.contains(field), "{field}: {e}");
+    }
 }

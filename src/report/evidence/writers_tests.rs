@@ -44,6 +44,19 @@ fn full() -> Evidence {
     f.item = "<script>alert('item')</script> | `x` *y* http://evil.example/".into();
     e.hosts[0].host = "<script>alert(1)</script>".into();
     m.hosts[0].host = e.hosts[0].host.clone();
+    m.hosts[0].api_reads.push(super::ApiReadUse {
+        control: "cloud".into(),
+        service: "hcloud".into(),
+        method: "GET".into(),
+        path: "/servers?name=*&<b>=*".into(),
+        pages: 2,
+        at: "2026-12-02T03:00:04Z".into(),
+        cached: true,
+    });
+    e.hosts[0].started = Some("2026-12-02T03:00:01Z".into());
+    e.hosts[0].finished = Some("2026-12-02T03:00:07Z".into());
+    let down = &mut e.summary.unreachable_hosts[0];
+    (down.started, down.finished) = (Some("2026-12-02T03:00:01Z".into()), Some("x".into()));
     e
 }
 
@@ -108,6 +121,16 @@ fn html_is_self_contained_escaped_and_prints_on_a4() {
     assert!(h.contains("✗ drifts") && h.contains("✓ holds") && h.contains("? not checked"));
     assert!(h.contains("Outside harden&apos;s reach") || h.contains("Outside harden's reach"));
     assert!(h.trim_end().ends_with("</body></html>"));
+    // The provider read and the host's own read times are evidence.
+    assert!(
+        h.contains("read by <b>cloud</b> at the provider: <span class=\"mono\">hcloud GET /servers?name=*&amp;&lt;b&gt;=*, 2 pages, at 2026-12-02T03:00:04Z, answered by the run&apos;s earlier read</span>"),
+        "{h}"
+    );
+    assert!(h.contains("read from 2026-12-02T03:00:01Z to 2026-12-02T03:00:07Z"));
+    assert!(
+        h.contains("read within 3 ms of the run&apos;s start 2026-12-02T03:00:00Z"),
+        "a host without recorded times falls back to the run's start"
+    );
     assert!(h.contains(&"0".repeat(64)), "the inventory hash is printed");
 }
 
@@ -155,4 +178,9 @@ fn markdown_escapes_and_names_the_drift_first() {
     assert!(m[summary..measures].contains("TOM-1.2-ports"));
     assert!(m.contains("## Outside harden's reach"));
     assert!(m.contains("TOM-1.1-office-access"));
+    assert!(
+        m.contains("read by cloud at the provider: hcloud GET /servers?name=\\*&amp;&lt;b&gt;=\\*, 2 pages"),
+        "{m}"
+    );
+    assert!(m.contains("read from 2026-12-02T03:00:01Z to 2026-12-02T03:00:07Z"));
 }

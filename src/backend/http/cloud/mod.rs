@@ -27,7 +27,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use super::otc::{list_all, ListLimits, OtcAuth, OtcError};
+use super::otc::{list_pages, ListLimits, OtcAuth, OtcError};
 use super::{ApiCall, ApiClient, ApiError, ApiResponse};
 use crate::contract::api::{Method, Service, PROJECT_ID};
 
@@ -152,28 +152,53 @@ impl Cloud {
         path: &str,
         list: Option<&str>,
     ) -> Result<Value, CloudError> {
+        Ok(self.read(service, path, list).await?.0)
+    }
+
+    /// [`Cloud::get`] with the number of pages read (1 without `list`).
+    pub async fn read(
+        &self,
+        service: Option<Service>,
+        path: &str,
+        list: Option<&str>,
+    ) -> Result<(Value, u32), CloudError> {
         match self {
             Cloud::Single(api) => {
                 self.single_ok(service)?;
                 match list {
-                    Some(key) => Ok(Value::Array(api.get_all_pages(path, key).await?)),
-                    None => Ok(api.get(path).await?.json),
+                    Some(key) => {
+                        let (items, pages) = api.get_pages(path, key).await?;
+                        Ok((Value::Array(items), pages))
+                    }
+                    None => Ok((api.get(path).await?.json, 1)),
                 }
             }
             Cloud::Otc(o) => {
                 let api = o.client(service)?;
                 let path = o.fill(path).await?;
                 match list {
-                    Some(key) => Ok(Value::Array(
-                        list_all(&o.auth, api, &path, key, ListLimits::default()).await?,
-                    )),
+                    Some(key) => {
+                        let (items, pages) =
+                            list_pages(&o.auth, api, &path, key, ListLimits::default()).await?;
+                        Ok((Value::Array(items), pages))
+                    }
                     None => {
                         let call =
                             ApiCall::get(&path).map_err(|e| OtcError::Setting(e.to_string()))?;
-                        Ok(o.auth.call(api, &call).await?.json)
+                        Ok((o.auth.call(api, &call).await?.json, 1))
                     }
                 }
             }
+        }
+    }
+
+    /// The name a read of `service` is recorded under: the service, or
+    /// for a call without one the provider's only API.
+    pub fn service_name(&self, service: Option<Service>) -> &'static str {
+        match (self, service) {
+            (_, Some(s)) => s.as_str(),
+            (Cloud::Single(_), None) => Service::Hcloud.as_str(),
+            (Cloud::Otc(_), None) => Service::OtcVpc.as_str(),
         }
     }
 

@@ -18,5 +18,5 @@ pub use error::OtcError;
 pub use evs::{
     list_volumes, not_kms_encrypted, parse_volumes, server_volumes_not_kms_encrypted, EvsLimits,
 };
-pub use pages::{list_all, ListLimits};
+pub use pages::{list_all, list_pages, ListLimits};
 pub use volume::{Attachment, Volume};

@@ -46,6 +46,17 @@ pub async fn list_all(
     key: &str,
     limits: ListLimits,
 ) -> Result<Vec<Value>, OtcError> {
+    Ok(list_pages(auth, api, path, key, limits).await?.0)
+}
+
+/// [`list_all`] with the number of pages read.
+pub async fn list_pages(
+    auth: &OtcAuth,
+    api: &ApiClient,
+    path: &str,
+    key: &str,
+    limits: ListLimits,
+) -> Result<(Vec<Value>, u32), OtcError> {
     if !(1..=1000).contains(&limits.page_size) || limits.max_pages == 0 {
         return Err(OtcError::Setting(
             "the page size must be 1 to 1000 and at least one page read".into(),
@@ -67,7 +78,7 @@ pub async fn list_all(
     let mut items: Vec<Value> = Vec::new();
     let mut seen = HashSet::new();
     let mut marker: Option<String> = None;
-    for _page in 0..limits.max_pages {
+    for page in 0..limits.max_pages {
         let path = match &marker {
             Some(m) => format!("{base}&marker={m}"),
             None => base.clone(),
@@ -114,7 +125,7 @@ pub async fn list_all(
         }
         let full = list.len() == limits.page_size as usize;
         if list.is_empty() || !(full || has_next_link(&resp.json, &links)) {
-            return Ok(items);
+            return Ok((items, page + 1));
         }
         marker = last;
     }

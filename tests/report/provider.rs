@@ -1,0 +1,173 @@
+//! Offline: the provider API reads are evidence. `harden drift` and
+//! `harden report` (the binary) against the OTC fake, the host's SSH
+//! refused (nothing listens on its loopback port), so only the provider
+//! phase reads it: the drift JSON records each read of the `cloud` and
+//! `evs` controls (service, GET, path template, pages, when) and the
+//! host's read times; the report shows them under the measures those
+//! controls serve, fresh and from the saved run, and never a secret or
+//! the project id.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::evs::{fake, world, World, ADDR, KEY, PASSWORD};
+use crate::util::Run;
+use harden::lab::fake_cloud::otc::PROJECT_ID;
+
+async fn harden(w: &Arc<World>, args: &[&str]) -> Run {
+    let w = w.clone();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let mut c = std::process::Command::new(crate::util::harden_bin());
+        c.arg("-i")
+            .arg(&w.inv)
+            .args(&args)
+            .env_remove("HARDEN_INVENTORY")
+            .stdin(std::process::Stdio::null());
+        crate::util::run(c)
+    })
+    .await
+    .expect("harden ran")
+}
+
+/// `(control, service, method, path)` of each read in `reads`.
+fn reads(reads: &Value) -> Vec<(String, String, String, String)> {
+    let s = |v: &Value| v.as_str().unwrap_or("").to_string();
+    reads
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            (
+                s(&r["control"]),
+                s(&r["service"]),
+                s(&r["method"]),
+                s(&r["path"]),
+            )
+        })
+        .collect()
+}
+
+fn read(control: &str, service: &str, path: &str) -> (String, String, String, String) {
+    (control.into(), service.into(), "GET".into(), path.into())
+}
+
+const SERVER: &str = "/v2.1/{project_id}/servers/detail?name=*";
+const VOLUMES: &str = "/v2/{project_id}/cloudvolumes/detail";
+
+/// The measure `tom`'s cell on host `db-1` in evidence JSON `e`.
+fn cell<'a>(e: &'a Value, tom: &str) -> &'a Value {
+    e["measures"]
+        .as_array()
+        .and_then(|m| m.iter().find(|m| m["tom"] == tom))
+        .map(|m| &m["hosts"][0])
+        .unwrap_or_else(|| panic!("no {tom}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provider_reads_are_evidence_of_the_measures_their_controls_serve() {
+    let f = fake().await;
+    let bad = {
+        let mut s = f.lock();
+        let srv = s.add_server("db-1", "subnet-1", ADDR);
+        s.add_volume("db-1-data", Some(&srv), Some(KEY));
+        s.add_volume("db-1-logs", Some(&srv), None)
+    };
+    let w = Arc::new(world(f, ""));
+
+    let drift = harden(&w, &["drift", "--format", "json"]).await;
+    drift.code(1).says("cannot connect");
+    let d = drift.json();
+    let all = reads(&d["api_reads"]);
+    for want in [
+        read("cloud", "otc-ecs", SERVER),
+        read("evs", "otc-evs", VOLUMES),
+    ] {
+        assert!(all.contains(&want), "{want:?} not in {all:?}");
+    }
+    for r in d["api_reads"].as_array().expect("api_reads") {
+        assert_eq!(r["host"], "db-1");
+        assert!(r["pages"].as_u64().is_some_and(|p| p >= 1), "{r}");
+        assert!(r["at"].as_str().is_some_and(|t| t.ends_with('Z')), "{r}");
+    }
+    // The evs control's server lookup is the cloud control's answer.
+    let evs_server = d["api_reads"]
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .find(|r| r["control"] == "evs" && r["path"] == SERVER)
+        })
+        .expect("evs looks its server up too");
+    assert_eq!(evs_server["cached"], true, "{evs_server}");
+    let times = &d["host_times"][0];
+    assert_eq!(times["host"], "db-1");
+    let (a, b) = (times["started"].as_str(), times["finished"].as_str());
+    assert!(a.is_some() && a <= b, "{times}");
+
+    let fresh = harden(&w, &["report", "--format", "json"]).await;
+    fresh.code(1);
+    let e = fresh.json();
+    let disk = cell(&e, "TOM-1.2-disk-encryption");
+    assert_eq!(disk["status"], "drifts", "{disk}");
+    let disk_reads = reads(&disk["api_reads"]);
+    assert!(
+        disk_reads.contains(&read("evs", "otc-evs", VOLUMES)),
+        "{disk_reads:?}"
+    );
+    assert!(
+        disk_reads.iter().all(|r| r.0 == "evs"),
+        "only the controls serving the measure: {disk_reads:?}"
+    );
+    let fw = cell(&e, "TOM-6-provider-firewall");
+    assert!(
+        reads(&fw["api_reads"]).contains(&read("cloud", "otc-ecs", SERVER)),
+        "{fw}"
+    );
+    let host = &e["hosts"][0];
+    assert_eq!(
+        (&host["started"], &host["finished"]),
+        (&times["started"], &times["finished"])
+    );
+
+    // The saved run gives the same evidence.
+    let saved = w.inv.with_file_name("drift.json");
+    std::fs::write(&saved, &drift.stdout).expect("save drift JSON");
+    let path = saved.to_str().expect("path");
+    let from = harden(&w, &["report", "--from", path, "--format", "json"]).await;
+    from.code(1);
+    let s = from.json();
+    assert_eq!(
+        cell(&s, "TOM-1.2-disk-encryption")["api_reads"],
+        disk["api_reads"]
+    );
+    assert_eq!(s["hosts"], e["hosts"]);
+
+    let html = harden(&w, &["report", "--from", path, "--format", "html"]).await;
+    html.code(1);
+    assert!(
+        html.stdout.contains(&format!(
+            "read by <b>evs</b> at the provider: <span class=\"mono\">otc-evs GET {VOLUMES}, 1 page, at "
+        )),
+        "{}",
+        html.stdout
+    );
+    assert!(
+        html.stdout.contains(&bad),
+        "the unencrypted volume is named"
+    );
+
+    let tokens: Vec<String> = w
+        .fake
+        .lock()
+        .tokens
+        .iter()
+        .map(|t| t.token.clone())
+        .collect();
+    for r in [&drift, &fresh, &from, &html] {
+        r.never_says(PASSWORD).never_says(PROJECT_ID);
+        for t in &tokens {
+            r.never_says(t);
+        }
+    }
+}
