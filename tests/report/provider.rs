@@ -127,7 +127,10 @@ async fn provider_reads_are_evidence_of_the_measures_their_controls_serve() {
     // The fresh report's own run: its host read times, not the run's.
     let host = &e["hosts"][0];
     let (a, b) = (host["started"].as_str(), host["finished"].as_str());
-    assert!(a.is_some() && a <= b && e["run"]["started"].as_str() <= a, "{host}");
+    assert!(
+        a.is_some() && a <= b && e["run"]["started"].as_str() <= a,
+        "{host}"
+    );
 
     // The saved run gives the same evidence.
     let saved = w.inv.with_file_name("drift.json");

@@ -15,6 +15,8 @@ pub mod md;
 pub mod saved;
 
 #[cfg(test)]
+mod reads_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod warning_tests;
