@@ -159,4 +159,53 @@ mod tests {
             "--limit only for a fresh run"
         );
     }
+
+    #[test]
+    fn the_shared_run_flags_keep_report_s_own_help_and_order() {
+        use clap::CommandFactory;
+        let cmd = Cli::command();
+        let sub = cmd.find_subcommand("report").expect("report");
+        let help = |id: &str| {
+            sub.get_arguments()
+                .find(|a| a.get_id() == id)
+                .and_then(|a| a.get_help().map(|h| h.to_string()))
+                .unwrap_or_default()
+        };
+        assert!(
+            help("limit").ends_with("(fresh run only)"),
+            "{}",
+            help("limit")
+        );
+        assert!(help("credential").contains("ignored with `--from`"));
+        let drift = cmd.find_subcommand("drift").expect("drift");
+        let order = |c: &clap::Command| -> Vec<String> {
+            c.get_arguments().map(|a| a.get_id().to_string()).collect()
+        };
+        assert_eq!(
+            order(sub),
+            [
+                "format",
+                "from",
+                "output",
+                "limit",
+                "jobs",
+                "no_progress",
+                "command_timeout",
+                "credential"
+            ]
+        );
+        assert_eq!(
+            order(drift),
+            [
+                "limit",
+                "jobs",
+                "format",
+                "output",
+                "verbose",
+                "no_progress",
+                "command_timeout",
+                "credential"
+            ]
+        );
+    }
 }
