@@ -38,3 +38,4 @@ pub mod testkit;
 pub mod timefmt;
 pub mod tom;
 pub mod transport;
+pub mod warn;
