@@ -34,13 +34,13 @@ fn finds_what_harden_writes_and_nothing_else() {
             None,
         ),
         (
-            krl(|k| k.revoke_key(&PublicKey::from(c.public_key().clone())).unwrap()),
+            krl(|k| {
+                k.revoke_key(&PublicKey::from(c.public_key().clone()))
+                    .unwrap()
+            }),
             Some(Revoked::Key),
         ),
-        (
-            krl(|k| k.revoke_key(caps).unwrap()),
-            Some(Revoked::CaKey),
-        ),
+        (krl(|k| k.revoke_key(caps).unwrap()), Some(Revoked::CaKey)),
         (
             krl(|k| {
                 k.revoke_fingerprint(

@@ -63,7 +63,16 @@ fn credential_dir(c: &ssh_key::Certificate) -> tempfile::TempDir {
 fn a_revoked_retired_or_early_credential_is_refused_before_any_connection() {
     use crate::drift_access::credential::load;
     let ca = CaKey::ephemeral(CaRole::User, 1);
-    let c = sign_drift(&ca, &user_key(), "harden-drift/9", 9, 1_000_000, 86_400, None).unwrap();
+    let c = sign_drift(
+        &ca,
+        &user_key(),
+        "harden-drift/9",
+        9,
+        1_000_000,
+        86_400,
+        None,
+    )
+    .unwrap();
     let dir = credential_dir(&c);
     let cred = load(dir.path(), 1_000_100).unwrap();
     let trusted = [ca.public_key().clone()];
@@ -72,14 +81,19 @@ fn a_revoked_retired_or_early_credential_is_refused_before_any_connection() {
 
     let mut krl = crate::ca::Krl::new(2, 0);
     krl.revoke_serial(ca.public_key(), 9).unwrap();
-    let e = cred.check_ca(&trusted, &krl.to_bytes().unwrap()).unwrap_err();
+    let e = cred
+        .check_ca(&trusted, &krl.to_bytes().unwrap())
+        .unwrap_err();
     assert!(e.to_string().contains("serial 9 is revoked"), "{e}");
     assert!(e.to_string().contains("harden ca sign-drift"), "{e}");
     assert_eq!(e.to_string().lines().count(), 1, "{e}");
 
     let mut krl = crate::ca::Krl::new(2, 0);
-    krl.revoke_key_id(ca.public_key(), "harden-drift/9").unwrap();
-    let e = cred.check_ca(&trusted, &krl.to_bytes().unwrap()).unwrap_err();
+    krl.revoke_key_id(ca.public_key(), "harden-drift/9")
+        .unwrap();
+    let e = cred
+        .check_ca(&trusted, &krl.to_bytes().unwrap())
+        .unwrap_err();
     assert!(e.to_string().contains("key id harden-drift/9"), "{e}");
 
     let newer = CaKey::ephemeral(CaRole::User, 2);
@@ -100,15 +114,41 @@ fn a_revoked_retired_or_early_credential_is_refused_before_any_connection() {
 fn a_host_refusing_the_credential_is_explained() {
     let ca = CaKey::ephemeral(CaRole::User, 1);
     let cidr = [crate::inventory::net::Cidr::parse("10.213.0.2/32").unwrap()];
-    let plain = sign_drift(&ca, &user_key(), "harden-drift/4", 4, 1_000_000, 86_400, None).unwrap();
-    let src = sign_drift(&ca, &user_key(), "harden-drift/5", 5, 1_000_000, 86_400, Some(&cidr)).unwrap();
+    let plain = sign_drift(
+        &ca,
+        &user_key(),
+        "harden-drift/4",
+        4,
+        1_000_000,
+        86_400,
+        None,
+    )
+    .unwrap();
+    let src = sign_drift(
+        &ca,
+        &user_key(),
+        "harden-drift/5",
+        5,
+        1_000_000,
+        86_400,
+        Some(&cidr),
+    )
+    .unwrap();
     let reason = "otc-app-1: cannot connect: Permission denied (publickey)";
     assert!(crate::drift_access::credential::auth_refused(reason));
-    assert!(!crate::drift_access::credential::auth_refused("No route to host"));
+    assert!(!crate::drift_access::credential::auth_refused(
+        "No route to host"
+    ));
     let m = crate::drift_access::credential::explain_refused(&plain, reason);
     assert!(m.starts_with(reason), "{m}");
-    assert!(m.contains("serial 4") && m.contains("revocation list"), "{m}");
-    assert!(m.contains("harden ca sign-drift") && m.contains("harden apply"), "{m}");
+    assert!(
+        m.contains("serial 4") && m.contains("revocation list"),
+        "{m}"
+    );
+    assert!(
+        m.contains("harden ca sign-drift") && m.contains("harden apply"),
+        "{m}"
+    );
     assert!(!m.contains("source-address"), "{m}");
     let m = crate::drift_access::credential::explain_refused(&src, reason);
     assert!(m.contains("source-address list (10.213.0.2/32)"), "{m}");

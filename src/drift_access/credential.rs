@@ -146,16 +146,24 @@ fn printable(s: &str) -> String {
 }
 
 /// What a host's "authentication failed" most likely means for the
-/// credential certificate `c`, appended to ssh's own `reason`.
+/// credential certificate `c`, appended to ssh's own `reason`; a
+/// certificate pinned to source addresses names that cause first.
 pub fn explain_refused(c: &ssh_key::Certificate, reason: &str) -> String {
-    let source = c
-        .critical_options()
-        .get("source-address")
-        .map(|s| format!("; or its source-address list ({}) does not include this machine's address (sign one with the right `--source`)", printable(s)))
-        .unwrap_or_default();
+    let mut causes: Vec<String> = Vec::new();
+    if let Some(s) = c.critical_options().get("source-address") {
+        causes.push(format!(
+            "its source-address list ({}) does not include this machine's address (sign one with the right `--source`)",
+            printable(s)
+        ));
+    }
+    causes.push("the host's revocation list already revokes it (sign a new one with `harden ca sign-drift`)".into());
+    causes.push(
+        "the host was never applied with [ca] (run `harden apply` with full access once)".into(),
+    );
     format!(
-        "{reason} — the host refused {} although the local CA still accepts it: likely the host's revocation list already revokes it (sign a new one with `harden ca sign-drift`), or the host was never applied with [ca] (run `harden apply` with full access once){source}",
-        describe(c)
+        "{reason} — the host refused {} although the local CA still accepts it; likely {}",
+        describe(c),
+        causes.join("; or ")
     )
 }
 

@@ -135,7 +135,11 @@ fn credential_checks_principal_and_expiry() {
 fn run_as_nobody(runner: &str, path: Option<&str>, args: &[&str]) -> (i32, String, String) {
     use std::os::unix::fs::PermissionsExt;
     // SAFETY: geteuid has no preconditions.
-    assert_eq!(unsafe { libc::geteuid() }, 0, "this test drops to nobody: run it as root");
+    assert_eq!(
+        unsafe { libc::geteuid() },
+        0,
+        "this test drops to nobody: run it as root"
+    );
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let text = match path {
@@ -150,10 +154,16 @@ fn run_as_nobody(runner: &str, path: Option<&str>, args: &[&str]) -> (i32, Strin
     std::fs::write(&file, text).unwrap();
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).unwrap();
     let mut c = Command::new("setpriv");
-    c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--", "sh"])
-        .arg(&file)
-        .args(args)
-        .env("SSH_CONNECTION", "10.213.0.2 40000 10.213.0.12 22");
+    c.args([
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "--",
+        "sh",
+    ])
+    .arg(&file)
+    .args(args)
+    .env("SSH_CONNECTION", "10.213.0.2 40000 10.213.0.12 22");
     feed(c, "the request line\n")
 }
 
@@ -182,14 +192,20 @@ fn a_non_root_runner_becomes_root_through_sudo_or_refuses_clearly() {
     let p = fake_path(None);
     let (rc, out, err) = run_as_nobody(&runner, Some(&p.path().display().to_string()), &[]);
     assert_eq!(rc, EXIT_REFUSED, "{out} {err}");
-    assert!(err.starts_with(REFUSED) && err.contains("sudo is not installed"), "{err}");
+    assert!(
+        err.starts_with(REFUSED) && err.contains("sudo is not installed"),
+        "{err}"
+    );
     assert!(err.contains("runs as nobody, not root"), "{err}");
 
     // sudo would ask for a password (or does not allow the runner).
     let p = fake_path(Some("echo 'sudo: a password is required' >&2; exit 1"));
     let (rc, _, err) = run_as_nobody(&runner, Some(&p.path().display().to_string()), &[]);
     assert_eq!(rc, EXIT_REFUSED, "{err}");
-    assert!(err.contains("sudo asks for a password") && err.contains("NOPASSWD"), "{err}");
+    assert!(
+        err.contains("sudo asks for a password") && err.contains("NOPASSWD"),
+        "{err}"
+    );
     assert_eq!(err.lines().count(), 1, "{err}");
 
     // Passwordless sudo: the runner re-executes itself through it, with

@@ -15,8 +15,15 @@ fn rotation_overlap_new_works_old_is_refused_clearly() {
     b.code(0);
     assert_eq!(findings(&a.json()), findings(&b.json()));
     let serial = old_serial.to_string();
-    t.harden(&["ca", "revoke", "--serial", &serial, "--reason", "OPS-3 rotated"])
-        .code(0);
+    t.harden(&[
+        "ca",
+        "revoke",
+        "--serial",
+        &serial,
+        "--reason",
+        "OPS-3 rotated",
+    ])
+    .code(0);
     t.harden(&["apply", "--yes"]).code(0);
     drift_ci(&t, &new).code(0);
     drift_ci(&t, &old)

@@ -39,7 +39,10 @@ fn a_non_root_ssh_user_with_sudo_runs_apply_drift_and_the_credential() {
         log.contains("Accepted publickey for deploy") && log.contains("ID harden-drift/"),
         "no login as deploy with the drift certificate:\n{log}"
     );
-    assert!(!log.contains("for root from"), "harden logged in as root:\n{log}");
+    assert!(
+        !log.contains("for root from"),
+        "harden logged in as root:\n{log}"
+    );
 
     // Without the sudo rule the runner refuses with the fix, not a prompt.
     t.on("otc-app-1", "rm /etc/sudoers.d/deploy");
