@@ -1,7 +1,8 @@
 //! A non-root `ssh_user` behind passwordless sudo, for real: a `deploy`
 //! account on both lab hosts (its own overlay's /etc/passwd and
 //! /etc/sudoers.d, never the machine's), full access through `sudo -n`,
-//! and the drift credential's runner re-executing itself through sudo.
+//! and the drift credential's runner re-executing itself through sudo (or
+//! refusing clearly without it).
 
 use super::{drift, findings, host_errors, sign};
 use crate::util::{ca_lab, TestLab};
@@ -44,17 +45,26 @@ fn a_non_root_ssh_user_with_sudo_runs_apply_drift_and_the_credential() {
         "harden logged in as root:\n{log}"
     );
 
-    // Without the sudo rule the runner refuses with the fix, not a prompt.
+    // Without the sudo rule, or without sudo (removed in the host's own
+    // overlay only), the runner refuses with the fix, not a prompt.
     t.on("otc-app-1", "rm /etc/sudoers.d/deploy");
+    t.on("otc-db-1", "rm /usr/bin/sudo");
     let c = cred.display().to_string();
     let r = t.harden(&["drift", "--format", "json", "--credential", &c]);
     r.code(1);
     let errors = host_errors(&r);
-    assert_eq!(errors.len(), 1, "only otc-app-1 lost its rule: {errors:?}");
-    let (host, e) = &errors[0];
-    assert_eq!(host, "otc-app-1");
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    for (host, e) in &errors {
+        assert!(e.contains("runs as deploy, not root"), "{host}: {e}");
+        let fix = if host == "otc-app-1" {
+            "NOPASSWD: ALL"
+        } else {
+            "sudo is not installed"
+        };
+        assert!(e.contains(fix), "{host}: {e}");
+    }
     assert!(
-        e.contains("runs as deploy, not root") && e.contains("NOPASSWD"),
-        "{e}"
+        std::path::Path::new("/usr/bin/sudo").exists(),
+        "the machine's sudo is gone"
     );
 }
