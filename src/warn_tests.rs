@@ -2,7 +2,7 @@
 //! against docs/cli.md and against the code that prints warnings.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use std::sync::Mutex;
 
@@ -107,9 +107,7 @@ fn say_goes_through_the_one_process_registry() {
     assert!(!super::said(Code::Outbox, msg), "another code");
 }
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::source_scan::root;
 
 /// The codes in docs/cli.md's warnings table (first column), in order.
 fn documented() -> Vec<String> {
@@ -147,29 +145,10 @@ const NOT_YET: &[&str] = &["src/cli/report.rs"];
 /// The non-test Rust sources of harden under `src/` (the lab tool's
 /// `src/bin/harden-lab*` prints its own `harden-lab:` lines).
 fn sources() -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut dirs = vec![root().join("src")];
-    while let Some(d) = dirs.pop() {
-        for e in std::fs::read_dir(&d).expect("src dir").flatten() {
-            let p = e.path();
-            let rel = p.strip_prefix(root()).unwrap_or(&p).display().to_string();
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if rel.starts_with("src/bin/harden-lab") {
-                continue;
-            }
-            if p.is_dir() {
-                dirs.push(p);
-            } else if name.ends_with(".rs") && !name.ends_with("_tests.rs") && name != "tests.rs" {
-                let text = std::fs::read_to_string(&p).expect("read source");
-                let text = match text.find("#[cfg(test)]\nmod tests {") {
-                    Some(i) => text[..i].to_string(),
-                    None => text,
-                };
-                out.push((rel, text));
-            }
-        }
-    }
-    out
+    crate::source_scan::files()
+        .into_iter()
+        .filter(|(rel, _)| !rel.starts_with("src/bin/harden-lab"))
+        .collect()
 }
 
 /// The argument text of every `eprintln!(…)` / `eprint!(…)` in `src`.

@@ -15,14 +15,10 @@
 use ssh_key::public::KeyData;
 use ssh_key::{Certificate, PublicKey};
 
-const MAGIC: &[u8; 8] = b"SSHKRL\n\0";
-const SECTION_CERTIFICATES: u8 = 1;
-const SECTION_EXPLICIT_KEY: u8 = 2;
-const SECTION_FINGERPRINT_SHA256: u8 = 5;
-const CERT_SERIAL_LIST: u8 = 0x20;
-const CERT_SERIAL_RANGE: u8 = 0x21;
-const CERT_SERIAL_BITMAP: u8 = 0x22;
-const CERT_KEY_ID: u8 = 0x23;
+use crate::ca::krl::format::{
+    CERT_KEY_ID, CERT_SERIAL_BITMAP, CERT_SERIAL_LIST, CERT_SERIAL_RANGE, MAGIC,
+    SECTION_CERTIFICATES, SECTION_EXPLICIT_KEY, SECTION_FINGERPRINT_SHA256,
+};
 
 /// What in the list revokes the certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
