@@ -7,6 +7,8 @@
 # only inside lab namespaces). haproxy and openssl are for the gatekeeper lab
 # tests and the demo (openssl makes the lab's private CA). chromium (headless)
 # renders the HTML report in tests/report_browser.rs and scripts/screenshot.sh.
+# sudo is for the lab test of a non-root ssh_user (configured only inside a
+# lab host's overlay; the machine's own sudoers is left as installed).
 set -euo pipefail
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -17,7 +19,7 @@ fi
 need=()
 for pair in sshd:openssh-server ssh:openssh-client nft:nftables haproxy:haproxy openssl:openssl cryptsetup:cryptsetup \
             ip:iproute2 nsenter:util-linux flock:util-linux ps:procps timeout:coreutils python3:python3 \
-            /usr/bin/time:time /usr/bin/chromium:chromium; do
+            /usr/bin/time:time /usr/bin/chromium:chromium sudo:sudo; do
   cmd=${pair%%:*} pkg=${pair#*:}
   if ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$cmd" ]; then need+=("$pkg"); fi
 done

@@ -34,7 +34,10 @@ pub mod notify;
 pub mod random;
 pub mod report;
 #[cfg(test)]
+pub mod source_scan;
+#[cfg(test)]
 pub mod testkit;
 pub mod timefmt;
 pub mod tom;
 pub mod transport;
+pub mod warn;

@@ -18,11 +18,13 @@ fn main() -> ExitCode {
             return ExitCode::from(harden::cli::usage_exit_code(e.kind()));
         }
     };
-    match harden::cli::run(cli) {
-        Ok(code) => ExitCode::from(code),
+    let code = match harden::cli::run(cli) {
+        Ok(code) => code,
         Err(e) => {
             eprintln!("harden: {e:#}");
-            ExitCode::from(1)
+            1
         }
-    }
+    };
+    harden::warn::finish();
+    ExitCode::from(code)
 }

@@ -4,42 +4,27 @@
 
 use std::path::PathBuf;
 
-use crate::util::{Run, TestLab};
+use crate::util::{ca_lab, Run, TestLab};
 
-const INV: &str = r#"{defaults}
-[ca]
-dir = "ca"
+mod rotation;
+mod sudo;
 
-[[users]]
-name = "alice"
-role = "management"
-public_keys = ["ALICE"]
-
-[[hosts]]
-name = "otc-db-1"
-address = "10.213.0.11"
-provider = "telekom"
-environment = "production"
-roles = ["data"]
-disks = []
-
-[[hosts]]
-name = "otc-app-1"
-address = "10.213.0.12"
-provider = "telekom"
-environment = "production"
-roles = ["app"]
-"#;
-
-/// A CA lab, applied with full access, and a drift credential in `cred`.
+/// A CA lab (alice, management) applied with full access, and a drift
+/// credential in `drift-cred` with its serial.
 fn lab() -> (TestLab, PathBuf, u64) {
-    let t = TestLab::new(&["otc-db-1", "otc-app-1"], "{defaults}");
-    let (_alice, alice_pub) = t.keypair("alice");
-    t.inventory("inventory.toml", &INV.replace("ALICE", &alice_pub));
-    t.harden(&["ca", "init"]).code(0);
-    t.harden(&["apply", "--yes"]).code(0);
-    let cred = t.lab.dir.join("drift-cred");
-    let r = t.harden(&["ca", "sign-drift", "--out", &cred.display().to_string()]);
+    let (t, _) = ca_lab(&[("alice", "management")], "", |_| {});
+    let (cred, serial) = sign(&t, "drift-cred", &[]);
+    (t, cred, serial)
+}
+
+/// `harden ca sign-drift --out LAB/name extra…`: the credential directory
+/// and its serial.
+fn sign(t: &TestLab, name: &str, extra: &[&str]) -> (PathBuf, u64) {
+    let cred = t.lab.dir.join(name);
+    let out = cred.display().to_string();
+    let mut args = vec!["ca", "sign-drift", "--out", out.as_str()];
+    args.extend(extra);
+    let r = t.harden(&args);
     r.code(0).says("signed the drift credential");
     let serial = r
         .stderr
@@ -48,7 +33,7 @@ fn lab() -> (TestLab, PathBuf, u64) {
         .and_then(|s| s.split(',').next())
         .and_then(|s| s.parse().ok())
         .expect("serial in sign-drift output");
-    (t, cred, serial)
+    (cred, serial)
 }
 
 /// (host, control, check, item, status) of every finding.
@@ -221,12 +206,33 @@ fn drift_ci(t: &TestLab, cred: &std::path::Path) -> Run {
     crate::util::run(cmd)
 }
 
+/// (host, error) of every failed host in a run's JSON report; a failed
+/// host must have read nothing.
+fn host_errors(r: &Run) -> Vec<(String, String)> {
+    let report = r.json();
+    let hosts = report["hosts"].as_array().cloned().unwrap_or_default();
+    hosts
+        .iter()
+        .filter(|h| h["status"] == "failed")
+        .map(|h| {
+            assert!(
+                h["findings"].as_array().is_some_and(|f| f.is_empty()),
+                "{h}"
+            );
+            let s = |k: &str| h[k].as_str().unwrap_or_default().to_string();
+            (s("host"), s("error"))
+        })
+        .collect()
+}
+
 #[test]
 fn a_revoked_ci_credential_is_refused() {
     let (t, cred, serial) = lab();
     let r = drift_ci(&t, &cred);
     r.code(0);
     assert_eq!(findings(&r.json()), findings(&drift(&t, None, 0)));
+    let state = t.lab.dir.join("ca/state.json");
+    let before = std::fs::read(&state).expect("CA state");
     t.harden(&[
         "ca",
         "revoke",
@@ -237,30 +243,37 @@ fn a_revoked_ci_credential_is_refused() {
     ])
     .code(0);
     t.harden(&["apply", "--yes"]).code(0);
+    // The local revocation list already says so: one line, no connection.
+    let r = drift_ci(&t, &cred);
+    r.code(1)
+        .says(&format!("its serial {serial} is revoked"))
+        .says("harden ca sign-drift")
+        .never_says("authentication failures");
+    // One error line (besides the inventory's policy warnings) names it all.
+    let said: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("harden:"))
+        .collect();
+    assert_eq!(said.len(), 1, "{}", r.stderr);
+    assert!(
+        said[0].contains("revoked") && said[0].contains("sign-drift"),
+        "{}",
+        said[0]
+    );
+    assert!(r.stdout.trim().is_empty(), "a host was read: {}", r.stdout);
+
+    // A controller whose CA copy is behind (the revocation not pulled
+    // yet): the hosts refuse the certificate, and the error says why.
+    std::fs::write(&state, before).expect("restore the old CA state");
     let r = drift_ci(&t, &cred);
     r.code(1).never_says("\"status\":\"ok\"");
-    let out = format!("{}{}", r.stdout, r.stderr);
-    assert!(
-        out.contains("otc-app-1") && out.contains("otc-db-1"),
-        "the refusal does not name the hosts: {out}"
-    );
-    // Every host refused the connection; nothing was read.
-    let report = r.json();
-    let hosts = report["hosts"].as_array().cloned().unwrap_or_default();
-    assert_eq!(hosts.len(), 2, "{out}");
-    for h in &hosts {
-        assert_eq!(h["status"], "failed", "{h}");
-        assert!(
-            h["error"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("cannot connect"),
-            "{h}"
-        );
-        assert!(
-            h["findings"].as_array().is_some_and(|f| f.is_empty()),
-            "{h}"
-        );
+    let errors = host_errors(&r);
+    assert_eq!(errors.len(), 2, "{}", r.stdout);
+    for (_, e) in &errors {
+        assert!(e.contains("cannot connect"), "{e}");
+        assert!(e.contains("the host refused the drift credential"), "{e}");
+        assert!(e.contains("revocation list"), "{e}");
     }
     // The hosts refused the certificate: sshd logs the revoked key.
     assert!(

@@ -38,3 +38,4 @@ mod sections;
 mod sshd;
 mod systemd;
 mod tour;
+mod warn;

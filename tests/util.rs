@@ -13,8 +13,10 @@ use std::time::Duration;
 
 use harden::lab::{Lab, Reach};
 
+mod ca_lab;
 mod tls;
 mod webhook;
+pub use ca_lab::{ca_inventory, ca_lab};
 pub use webhook::{report_toml, Receiver, TOKEN};
 
 /// The CA passphrase every lab test uses.

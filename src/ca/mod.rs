@@ -25,6 +25,7 @@
 //! - [`rotate`]: new CA generations and retiring old ones.
 
 pub mod drift;
+pub mod drift_krl;
 pub mod krl;
 pub mod passphrase;
 pub mod rotate;

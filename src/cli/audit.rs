@@ -154,7 +154,7 @@ fn report_ack(inv: &crate::inventory::Inventory, entry: &crate::audit::Entry) ->
     let n = match crate::events::notifier(inv) {
         Ok(Some(n)) => n,
         Ok(None) => {
-            eprintln!("harden: warning: no [report] webhook in the inventory: the acknowledgement is in the audit log only");
+            crate::warn::say(crate::warn::Code::NoWebhook, "no [report] webhook in the inventory: the acknowledgement is in the audit log only");
             return Ok(0);
         }
         Err(e) => {

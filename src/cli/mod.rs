@@ -121,11 +121,11 @@ pub fn offline_ca(
     match crate::ca::CaRuntime::load(inv) {
         Ok(ca) => Ok(ca),
         Err(crate::ca::Error::Missing { path }) => {
-            eprintln!(
-                "{}: warning: [ca] is configured but no CA exists in {} yet: run `harden ca init` before `apply`; certificate files are not rendered",
+            crate::warn::say(crate::warn::Code::CaMissing, format!(
+                "{}: [ca] is configured but no CA exists in {} yet: run `harden ca init` before `apply`; certificate files are not rendered",
                 inv.source.path.display(),
                 path.display()
-            );
+            ));
             Ok(None)
         }
         Err(e) => Err(anyhow::anyhow!("{e}")),

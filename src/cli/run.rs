@@ -179,7 +179,10 @@ pub fn execute(
         _ => match crate::events::Reporter::new(&inv, &ctx) {
             Ok(r) => Some(r),
             Err(e) => {
-                eprintln!("harden: warning: events of earlier runs not checked: {e}");
+                crate::warn::say(
+                    crate::warn::Code::EventsUnchecked,
+                    format!("events of earlier runs not checked: {e}"),
+                );
                 None
             }
         },

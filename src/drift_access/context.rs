@@ -1,7 +1,9 @@
 //! The run context of a drift run with the read-only credential: the
 //! credential's key and certificate instead of a freshly signed run
 //! certificate, the CA's public parts only (what hosts must trust and the
-//! revocation list, for the findings), never the passphrase.
+//! revocation list, for the findings), never the passphrase. The
+//! credential is checked against that revocation list and the trusted CA
+//! keys before any host is contacted.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -36,6 +38,8 @@ pub fn read_only(
     if let Some(rt) =
         crate::ca::CaRuntime::load(inv).map_err(|e| anyhow!("{e} (the CA's public files)"))?
     {
+        // Revoked, or from a retired CA: one clear line, no connection.
+        cred.check_ca(&rt.trusted_user, &rt.krl)?;
         let kh = ctx.dir.path().join("ca_known_hosts");
         std::fs::write(
             &kh,

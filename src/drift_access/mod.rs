@@ -17,7 +17,14 @@
 //! another command, a probe set the last apply did not install) is refused
 //! with one line on stderr, exit [`EXIT_REFUSED`], and a syslog line. The
 //! request carries no path and no code: the vocabulary is the control
-//! contract's probes as harden itself rendered them for that host.
+//! contract's probes as harden itself rendered them for that host. On a
+//! host whose `ssh_user` is not root, the runner first re-executes itself
+//! through `sudo -n`, as full access runs `sudo -n sh -s`.
+//!
+//! On the CI side ([`credential`], [`context`]) the certificate is checked
+//! against its validity window, the trusted CA keys and the revocation
+//! list before any connection; a host that refuses it all the same gets an
+//! explanation ([`explain_connect`]).
 
 pub mod context;
 pub mod credential;
@@ -66,6 +73,28 @@ pub fn explain(rc: i32, stderr: &str) -> String {
         format!(
             "the read-only probe runner answered with exit {rc}: {said} (is the host applied with [ca] so {RUNNER} exists and `{PRINCIPAL}` is mapped?)"
         )
+    }
+}
+
+/// A connect error of a read-only run (`read_only`) with the credential
+/// of `client` explained: a host that refuses the certificate says only
+/// "Permission denied" or "Too many authentication failures".
+pub fn explain_connect(
+    read_only: bool,
+    client: &crate::transport::ClientConfig,
+    error: String,
+) -> String {
+    if !read_only || !credential::auth_refused(&error) {
+        return error;
+    }
+    let cert = client
+        .run_identity
+        .first()
+        .and_then(|(_, c)| std::fs::read_to_string(c).ok())
+        .and_then(|t| ssh_key::Certificate::from_openssh(t.trim()).ok());
+    match cert {
+        Some(c) => credential::explain_refused(&c, &error),
+        None => error,
     }
 }
 

@@ -8,11 +8,17 @@
 //! the engine's probe set asks every control for its offline plan, the
 //! `ssh-ca` control included, so a thread-local guard makes that inner
 //! plan render a placeholder (only its path counts there).
+//!
+//! On a host whose `ssh_user` is not root the forced command runs as that
+//! account: the runner then re-executes itself through `sudo -n` first
+//! thing (stdin still unread; it is root-owned 0755 in a root-owned
+//! directory), and refuses with one line naming the fix when sudo is
+//! missing or would ask for a password.
 
 use std::cell::Cell;
 use std::collections::BTreeSet;
 
-use super::{frozen, PLACEHOLDER, REFUSED, REQUEST_WORD};
+use super::{frozen, PLACEHOLDER, REFUSED, REQUEST_WORD, RUNNER};
 use crate::contract::{Facts, HostCtx, Probe, RenderError};
 
 thread_local! {
@@ -55,13 +61,25 @@ pub fn render(phases: &[BTreeSet<Probe>]) -> String {
 export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 umask 077
 set -f
+FROM=${{SSH_CONNECTION%% *}}
+[ "${{1-}}" = sudo ] && FROM=${{2-}}
+case "$FROM" in *[!0-9A-Fa-f.:]*) FROM='?' ;; esac
 refuse() {{
   printf '{REFUSED} %s\n' "$1" >&2
   if command -v logger >/dev/null 2>&1; then
-    logger -p auth.warning -t harden-probe-runner -- "refused: $1 (from ${{SSH_CONNECTION%% *}})" 2>/dev/null
+    logger -p auth.warning -t harden-probe-runner -- "refused: $1 (from $FROM)" 2>/dev/null
   fi
   exit 3
 }}
+if [ "$(id -u)" != 0 ]; then
+  # A non-root ssh_user: become root through sudo before reading the
+  # request (stdin is still unread), as full access runs `sudo -n sh -s`.
+  U=$(id -un)
+  [ "${{1-}}" != sudo ] || refuse "still not root after sudo"
+  command -v sudo >/dev/null 2>&1 || refuse "runs as $U, not root, and sudo is not installed: install sudo and give $U passwordless sudo (or connect as root)"
+  sudo -n -l -- {RUNNER} sudo "$FROM" >/dev/null 2>&1 || refuse "runs as $U, not root, and sudo -n cannot run {RUNNER} (sudo asks for a password or does not allow it): add \`$U ALL=(root) NOPASSWD: ALL\` to sudoers (or connect as root)"
+  exec sudo -n -- {RUNNER} sudo "$FROM"
+fi
 req=$(head -c 200 | head -n 1)
 IFS=' '
 set -- $req

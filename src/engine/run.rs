@@ -290,7 +290,13 @@ async fn check_one(
     ui.step(&host.name, "connecting");
     let conn = Conn::connect(host, &opts.client, "main")
         .await
-        .map_err(|e| fail(e.to_string()))?;
+        .map_err(|e| {
+            fail(crate::drift_access::explain_connect(
+                opts.read_only,
+                &opts.client,
+                e.to_string(),
+            ))
+        })?;
     let lock = match opts.lock_wait {
         None => None,
         Some(wait) => {

@@ -120,7 +120,7 @@ fn print_flush(r: &FlushReport, dir: &std::path::Path) {
         ));
     } else {
         for e in &r.errors {
-            eprintln!("harden: warning: outbox: {e}");
+            crate::warn::say(crate::warn::Code::Outbox, format!("outbox: {e}"));
         }
     }
 }
@@ -140,7 +140,10 @@ pub async fn flush_only(inv: &Inventory) {
     match notifier(inv) {
         Ok(Some(n)) => print_flush(&n.flush_outbox().await, n.outbox().dir()),
         Ok(None) => {}
-        Err(e) => eprintln!("harden: warning: queued events not delivered: {e}"),
+        Err(e) => crate::warn::say(
+            crate::warn::Code::Notifier,
+            format!("queued events not delivered: {e}"),
+        ),
     }
 }
 
@@ -152,7 +155,10 @@ pub async fn flush_read_only(inv: &Inventory, ctx: &RunContext) {
     match Reporter::new(inv, ctx) {
         Ok(r) => r.flush().await,
         Err(e) => {
-            eprintln!("harden: warning: events of earlier runs not checked: {e}");
+            crate::warn::say(
+                crate::warn::Code::EventsUnchecked,
+                format!("events of earlier runs not checked: {e}"),
+            );
             flush_only(inv).await;
         }
     }
@@ -167,8 +173,6 @@ pub struct Reporter {
     client: ClientConfig,
     backlog: AtomicBool,
     trouble: AtomicBool,
-    /// "no webhook" was said this run (it is said once, not per event).
-    unreported_warned: AtomicBool,
 }
 
 impl Reporter {
@@ -183,7 +187,6 @@ impl Reporter {
             client: ctx.client.clone(),
             backlog: AtomicBool::new(false),
             trouble: AtomicBool::new(false),
-            unreported_warned: AtomicBool::new(false),
         })
     }
 
@@ -203,7 +206,6 @@ impl Reporter {
             },
             backlog: AtomicBool::new(false),
             trouble: AtomicBool::new(false),
-            unreported_warned: AtomicBool::new(false),
         })
     }
 

@@ -165,9 +165,7 @@ impl Reporter {
             Some(n) => self.deliver(n, &wire).await,
             None if M::WRITE_AHEAD => Reported::NotConfigured,
             None => {
-                if self.first_unreported() {
-                    eprintln!("harden: warning: {NO_WEBHOOK}");
-                }
+                crate::warn::say(crate::warn::Code::NoWebhook, NO_WEBHOOK);
                 Reported::NotConfigured
             }
         };
@@ -185,11 +183,6 @@ impl Reporter {
             copies,
             report,
         })
-    }
-
-    /// True the first time this run records an event with no webhook.
-    fn first_unreported(&self) -> bool {
-        !self.unreported_warned.swap(true, Ordering::SeqCst)
     }
 
     /// Delivers the outbox an intent was queued in (write-ahead step 5).
@@ -232,7 +225,6 @@ mod tests {
             },
             backlog: AtomicBool::new(false),
             trouble: AtomicBool::new(false),
-            unreported_warned: AtomicBool::new(false),
         }
     }
 
@@ -262,21 +254,20 @@ mod tests {
         assert!(!r.trouble());
     }
 
-    /// Three events without a webhook: the warning's once-flag is taken by
-    /// the first, so "no webhook" is printed once per run, not per event.
+    /// Events without a webhook say "no webhook" through the run-wide
+    /// registry (`crate::warn`), which prints it once per process however
+    /// many events and reporters say it.
     #[tokio::test]
-    async fn no_webhook_is_said_once_per_run() {
+    async fn no_webhook_is_said_through_the_registry() {
         let d = tempfile::tempdir().unwrap();
-        let r = reporter(d.path());
-        assert!(!r.unreported_warned.load(Ordering::SeqCst));
         for a in ["firewall-change", "apply", "ca-sign"] {
+            let r = reporter(d.path());
             assert_eq!(
                 r.record(r.event(a, vec![]), &[]).await.report,
                 Reported::NotConfigured
             );
         }
-        assert!(r.unreported_warned.load(Ordering::SeqCst));
-        assert!(!r.first_unreported(), "said again after the first event");
+        assert!(crate::warn::said(crate::warn::Code::NoWebhook, NO_WEBHOOK));
     }
 
     #[tokio::test]

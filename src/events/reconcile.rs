@@ -114,9 +114,12 @@ impl Reporter {
         let mut done = 0;
         for intent in &pending {
             if done == MAX_PER_RUN {
-                eprintln!(
-                    "harden: warning: {} more incomplete intent(s) are left for the next run",
-                    pending.len() - done
+                crate::warn::say(
+                    crate::warn::Code::IntentsLeft,
+                    format!(
+                        "{} more incomplete intent(s) are left for the next run",
+                        pending.len() - done
+                    ),
                 );
                 break;
             }

@@ -173,6 +173,27 @@ impl Diagnostic {
         self
     }
 
+    /// True when `other` says the same thing at the same place.
+    fn same_as(&self, other: &Diagnostic) -> bool {
+        (
+            self.code,
+            self.severity,
+            &self.file,
+            self.line,
+            self.col,
+            &self.key,
+            &self.message,
+        ) == (
+            other.code,
+            other.severity,
+            &other.file,
+            other.line,
+            other.col,
+            &other.key,
+            &other.message,
+        )
+    }
+
     /// Attaches the TOM measure the rule protects.
     pub fn tom(mut self, id: &'static str) -> Self {
         self.tom = Some(id);
@@ -233,8 +254,13 @@ impl Diags {
         }
     }
 
-    /// Adds a diagnostic (kept while there is room).
+    /// Adds a diagnostic (kept while there is room). One that is already
+    /// kept (same code, place and message) is neither kept nor counted
+    /// again, so a run never prints the same diagnostic twice.
     pub fn push(&mut self, d: Diagnostic) {
+        if self.kept.iter().any(|k| k.same_as(&d)) {
+            return;
+        }
         let sev = d.severity;
         if !self.full(sev) {
             self.kept.push(d);
@@ -298,3 +324,7 @@ impl fmt::Display for Diags {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "diagnostic_tests.rs"]
+mod tests;

@@ -41,11 +41,21 @@ fn written(inv: &Inventory, hp: &KeyPath, key: &str) -> KeyPath {
     }
 }
 
+/// Whom a rule about `key` names: the host when it writes the key itself,
+/// else `[defaults]`, in the same words for every host that inherits it
+/// (so the diagnostics list keeps it once, not once per host).
+fn whose(inv: &Inventory, hp: &KeyPath, key: &str, h: &Host) -> String {
+    match inv.source.key_span_of(&hp.key(key)) {
+        Some(_) => format!("`{}`", h.name),
+        None => "[defaults]".to_string(),
+    }
+}
+
 fn mgmt_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Diags) {
     let src = &inv.source;
     if h.controller_sources.is_empty() {
         out.add(Severity::Error, || Diagnostic::at(src, &written(inv, hp, "controller_sources"), "pol-no-controller",
-            format!("host `{}` has no controller_sources", h.name),
+            format!("controller_sources of {} is empty", whose(inv, hp, "controller_sources", h)),
             "set controller_sources in [defaults] to the address(es) harden connects from, or harden would lock itself out")
             .tom(crate::tom::MGMT_WINDOW.id));
     }
@@ -60,8 +70,8 @@ fn mgmt_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Diags) {
                     &written(inv, hp, key).index(k),
                     "pol-mgmt-open-to-all",
                     format!(
-                        "{key} of `{}` opens the management port to the whole internet",
-                        h.name
+                        "{key} of {} opens the management port to the whole internet",
+                        whose(inv, hp, key, h)
                     ),
                     "list the management networks explicitly (e.g. 198.51.100.0/28)",
                 )
@@ -85,7 +95,7 @@ fn mgmt_rules(inv: &Inventory, h: &Host, hp: &KeyPath, out: &mut Diags) {
         {
             out.add(Severity::Error, || {
                 Diagnostic::at(src, &cp.index(k), "pol-mgmt-people-permanent",
-                    format!("controller_sources {c} of `{}` overlaps management_sources {m}: the people's network would reach the management port at all times", h.name),
+                    format!("controller_sources {c} of {} overlaps management_sources {m}: the people's network would reach the management port at all times", whose(inv, hp, "controller_sources", h)),
                     "controller_sources lists only the address(es) harden runs from; people reach the port through `harden maintenance open`")
                     .tom(crate::tom::MGMT_WINDOW.id)
             });

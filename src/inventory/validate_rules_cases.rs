@@ -150,6 +150,8 @@ pub(super) fn cases() -> Vec<Case> {
         // ---- separation (TOM-1.4-prod-test, TOM-1.4-dedicated-servers)
         broken("pol-prod-test-mix", tapp_from, "allow = [ { port = 8443, from = [\"app\"] } ]", "port = 8443, from = [\"app\"]"),
         broken("pol-prod-test-source", tapp_from, "allow = [ { port = 8443, from = [\"10.0.1.0/24\"] } ]", "10.0.1.0/24"),
+        broken("pol-gk-prod-test-source", backends, "backends = [\"app:8443\"]\nsources = [\"198.51.100.0/28\", \"10.0.2.0/24\"]", "10.0.2.0/24"),
+        broken("pol-gk-tenant-source", backends, "backends = [\"app:8443\"]\nsources = [\"bapp\"]", "sources = [\"bapp\"]"),
         broken("pol-gk-env-mix", "address = \"203.0.113.1\"\nprovider = \"hetzner\"\nenvironment = \"production\"", "address = \"203.0.113.1\"\nprovider = \"hetzner\"\nenvironment = \"test\"", "backends ="),
         Case {
             code: "pol-prod-test-project",

@@ -1,7 +1,8 @@
 //! The rule matrix: for every `pol-…` code of the catalogue
 //! (`validate::catalogue`, the inventory's codes and every section's), a
 //! failing inventory that produces exactly that code (its severity, its
-//! TOM measure, located at the written line) and the passing inventory of
+//! TOM measure, located at the written line, said once per place even
+//! when every host inherits the broken key) and the passing inventory of
 //! the minimal fix, which produces no diagnostic at all. A `pol-` code
 //! without a case fails the matrix, so it cannot fall behind the
 //! catalogue. The cases are in `validate_rules_cases.rs`.
@@ -59,6 +60,18 @@ fn check(case: &Case, info: &CodeInfo) -> Vec<String> {
             bad.push(format!(
                 "{}: the failing inventory also says {} ({:?}, {:?})",
                 case.code, d.code, d.severity, d.tom
+            ));
+        }
+    }
+    let mut places = BTreeSet::new();
+    for d in &fail {
+        if !places.insert((d.code, d.line, d.col)) {
+            bad.push(format!(
+                "{}: said twice at {}:{} (once per host for one written key?):\n{}",
+                case.code,
+                d.line,
+                d.col,
+                show(&fail)
             ));
         }
     }

@@ -6,31 +6,14 @@ use std::path::{Path, PathBuf};
 
 use super::checks::{known, KINDS};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::source_scan::root;
 
 /// The non-test Rust sources under `src/` (a file's inline `mod tests` cut off).
 fn sources() -> Vec<(PathBuf, String)> {
-    let mut out = Vec::new();
-    let mut dirs = vec![root().join("src")];
-    while let Some(d) = dirs.pop() {
-        for e in std::fs::read_dir(&d).expect("src dir").flatten() {
-            let p = e.path();
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if p.is_dir() {
-                dirs.push(p);
-            } else if name.ends_with(".rs") && !name.ends_with("_tests.rs") && name != "tests.rs" {
-                let text = std::fs::read_to_string(&p).expect("read source");
-                let text = match text.find("#[cfg(test)]\nmod tests {") {
-                    Some(i) => text[..i].to_string(),
-                    None => text,
-                };
-                out.push((p, text));
-            }
-        }
-    }
-    out
+    crate::source_scan::files()
+        .into_iter()
+        .map(|(rel, text)| (root().join(rel), text))
+        .collect()
 }
 
 /// The string literal at the start of `s` (after whitespace), if any.

@@ -162,7 +162,7 @@ pub const DEDICATED_SERVERS: &Tom = &Tom {
     section: S1_4,
     title: "customer projects on their own servers where required",
     kind: Technical,
-    how: Checked("policy rules refuse a host that accepts a host of another tenant (by name or prefix), a gatekeeper fronting another tenant and a tenant-less host serving two tenants."),
+    how: Checked("policy rules refuse a host that accepts a host of another tenant (by name or prefix, in `allow` or a gatekeeper's `sources`), a gatekeeper fronting another tenant and a tenant-less host serving two tenants."),
 };
 /// 1.4 Separation control: production and test systems run separately.
 pub const PROD_TEST: &Tom = &Tom {
@@ -170,7 +170,7 @@ pub const PROD_TEST: &Tom = &Tom {
     section: S1_4,
     title: "production and test systems run separately",
     kind: Technical,
-    how: Checked("policy rules refuse an allow path between production and test (by name or prefix), a gatekeeper fronting the other environment and a provider project both share."),
+    how: Checked("policy rules refuse an allow path between production and test (by name or prefix, in `allow` or a gatekeeper's `sources`), a gatekeeper fronting the other environment and a provider project both share."),
 };
 /// 1.4 Separation control: products separate tenants logically (the application's, outside harden).
 pub const MULTI_TENANT: &Tom = &Tom {

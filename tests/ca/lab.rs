@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use harden::ca::{sign_user, CaRole, CaStore, UserCertRequest};
 
-use crate::util::{Run, TestLab, CA_PASSPHRASE};
+use crate::util::{ca_inventory, ca_lab, Run, TestLab, CA_PASSPHRASE};
 
 /// A data host and an app host, three people, and the CA.
 pub(super) struct CaLab {
@@ -18,60 +18,27 @@ pub(super) struct CaLab {
 }
 
 pub(super) fn inventory(alice: &str, dave: &str, oscar: &str, dave_active: bool) -> String {
-    format!(
-        r#"{{defaults}}
-[ca]
-dir = "ca"
-
-[[users]]
-name = "alice"
-role = "management"
-public_keys = ["{alice}"]
-
-[[users]]
-name = "dave"
-role = "developer"
-public_keys = ["{dave}"]
-active = {dave_active}
-
-[[users]]
-name = "oscar"
-role = "operator"
-public_keys = ["{oscar}"]
-
-[[hosts]]
-name = "otc-db-1"
-address = "10.213.0.11"
-provider = "telekom"
-environment = "production"
-roles = ["data"]
-disks = []
-
-[[hosts]]
-name = "otc-app-1"
-address = "10.213.0.12"
-provider = "telekom"
-environment = "production"
-roles = ["app"]
-"#
+    ca_inventory(
+        &[
+            ("alice", "management", alice, true),
+            ("dave", "developer", dave, dave_active),
+            ("oscar", "operator", oscar, true),
+        ],
+        "",
     )
 }
 
 impl CaLab {
     pub(super) fn new() -> CaLab {
-        let t = TestLab::new(&["otc-db-1", "otc-app-1"], "{defaults}");
-        let (alice, alice_pub) = t.keypair("alice");
-        let (dave, dave_pub) = t.keypair("dave");
-        let (oscar, oscar_pub) = t.keypair("oscar");
-        let inv = t.inventory(
-            "inventory.toml",
-            &inventory(&alice_pub, &dave_pub, &oscar_pub, true),
-        );
-        assert_eq!(inv, t.inv);
-        t.harden(&["ca", "init"]).code(0).says("user CA SHA256:");
-        t.harden(&["apply", "--yes"])
-            .code(0)
-            .says("Apply complete: 2 of 2 hosts changed");
+        let people = [
+            ("alice", "management"),
+            ("dave", "developer"),
+            ("oscar", "operator"),
+        ];
+        let (t, mut keys) = ca_lab(&people, "", |_| {});
+        let (oscar, _) = keys.remove(2);
+        let (dave, dave_pub) = keys.remove(1);
+        let (alice, _) = keys.remove(0);
         CaLab {
             t,
             alice,

@@ -7,14 +7,10 @@ use ssh_key::{Fingerprint, PublicKey};
 
 use crate::ca::Error;
 
-/// `"SSHKRL\n\0"`.
-const KRL_MAGIC: &[u8; 8] = b"SSHKRL\n\0";
-const KRL_FORMAT_VERSION: u32 = 1;
-const KRL_SECTION_CERTIFICATES: u8 = 1;
-const KRL_SECTION_EXPLICIT_KEY: u8 = 2;
-const KRL_SECTION_FINGERPRINT_SHA256: u8 = 5;
-const KRL_SECTION_CERT_SERIAL_LIST: u8 = 0x20;
-const KRL_SECTION_CERT_KEY_ID: u8 = 0x23;
+use super::format::{
+    CERT_KEY_ID, CERT_SERIAL_LIST, FORMAT_VERSION, MAGIC, SECTION_CERTIFICATES,
+    SECTION_EXPLICIT_KEY, SECTION_FINGERPRINT_SHA256,
+};
 
 /// An OpenSSH key revocation list, built in memory and encoded with
 /// [`Krl::to_bytes`].
@@ -103,8 +99,8 @@ impl Krl {
     /// The binary KRL, as `RevokedKeys` and `ssh-keygen -Q` read it.
     pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
         let mut out = Vec::new();
-        out.extend_from_slice(KRL_MAGIC);
-        out.extend_from_slice(&KRL_FORMAT_VERSION.to_be_bytes());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
         out.extend_from_slice(&self.version.to_be_bytes());
         out.extend_from_slice(&self.generated_at.to_be_bytes());
         out.extend_from_slice(&0u64.to_be_bytes()); // flags: none defined
@@ -117,30 +113,30 @@ impl Krl {
             put_string(&mut body, b"")?; // reserved
             if !revs.serials.is_empty() {
                 let list: Vec<u8> = revs.serials.iter().flat_map(|s| s.to_be_bytes()).collect();
-                put_section(&mut body, KRL_SECTION_CERT_SERIAL_LIST, &list)?;
+                put_section(&mut body, CERT_SERIAL_LIST, &list)?;
             }
             if !revs.key_ids.is_empty() {
                 let mut ids = Vec::new();
                 for id in &revs.key_ids {
                     put_string(&mut ids, id.as_bytes())?;
                 }
-                put_section(&mut body, KRL_SECTION_CERT_KEY_ID, &ids)?;
+                put_section(&mut body, CERT_KEY_ID, &ids)?;
             }
-            put_section(&mut out, KRL_SECTION_CERTIFICATES, &body)?;
+            put_section(&mut out, SECTION_CERTIFICATES, &body)?;
         }
         if !self.keys.is_empty() {
             let mut body = Vec::new();
             for blob in &self.keys {
                 put_string(&mut body, blob)?;
             }
-            put_section(&mut out, KRL_SECTION_EXPLICIT_KEY, &body)?;
+            put_section(&mut out, SECTION_EXPLICIT_KEY, &body)?;
         }
         if !self.sha256.is_empty() {
             let mut body = Vec::new();
             for hash in &self.sha256 {
                 put_string(&mut body, hash)?;
             }
-            put_section(&mut out, KRL_SECTION_FINGERPRINT_SHA256, &body)?;
+            put_section(&mut out, SECTION_FINGERPRINT_SHA256, &body)?;
         }
         Ok(out)
     }

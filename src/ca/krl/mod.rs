@@ -33,6 +33,7 @@
 //! the same bytes (a deployed KRL does not show as drift every night).
 
 mod encode;
+pub(crate) mod format;
 mod revoke;
 #[cfg(test)]
 mod tests;

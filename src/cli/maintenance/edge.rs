@@ -98,7 +98,10 @@ pub async fn open(
         match edge::open(cloud, name, &opening(i), now).await {
             Ok(o) => {
                 for w in &o.warnings {
-                    eprintln!("harden: warning: {name}: at the provider: {w}");
+                    crate::warn::say(
+                        crate::warn::Code::Provider,
+                        format!("{name}: at the provider: {w}"),
+                    );
                 }
                 out.done.push((i, o));
             }

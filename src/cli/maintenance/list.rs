@@ -120,7 +120,10 @@ async fn record_overdue(
     let reporter = match events::Reporter::new(inv, ctx) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("harden: warning: the overdue closing was not recorded: {e}");
+            crate::warn::say(
+                crate::warn::Code::OverdueUnrecorded,
+                format!("the overdue closing was not recorded: {e}"),
+            );
             return;
         }
     };

@@ -56,6 +56,7 @@ pub(super) fn service(name: &str, listen: Vec<Listen>, sni: &[&str], mode: Mode)
         name: name.into(),
         listen,
         sources: None,
+        sources_written: Vec::new(),
         mode,
         sni: sni.iter().map(|s| s.to_string()).collect(),
         backends: backends(),

@@ -60,13 +60,14 @@ impl Control for Haproxy {
     }
 
     fn measures(&self) -> &'static [&'static crate::tom::Tom] {
-        // The last three are the section's cross-host policy rules.
+        // The last four are the section's cross-host policy rules.
         &[
             crate::tom::TRANSPORT_ENCRYPTION,
             crate::tom::PORTS,
             crate::tom::MGMT_WINDOW,
             crate::tom::DISK_ENCRYPTION,
             crate::tom::PROD_TEST,
+            crate::tom::DEDICATED_SERVERS,
         ]
     }
 

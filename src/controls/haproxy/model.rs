@@ -54,6 +54,9 @@ pub struct Service {
     pub listen: Vec<Listen>,
     /// Who may connect to the listeners; `None`: anyone.
     pub sources: Option<Vec<Cidr>>,
+    /// The `sources` entries as written (host names, addresses, prefixes),
+    /// in order, for the separation rules; empty when `sources` is absent.
+    pub sources_written: Vec<String>,
     /// How TLS is handled.
     pub mode: Mode,
     /// TLS server names routed to this service (passthrough: `req.ssl_sni`;

@@ -1,7 +1,8 @@
 //! The gatekeeper's cross-host rules, run on the resolved inventory
 //! ([`Section::policy`](crate::contract::section::Section::policy)): a
 //! gatekeeper is a gatekeeper or load balancer at `gatekeeper_provider`
-//! that holds no data; each backend is another host, at
+//! that holds no data; a service's `sources` admit no host of another
+//! environment or tenant; each backend is another host, at
 //! `backend_provider`, in the same environment and tenant, not a data
 //! host behind a public service, and reachable on its forwarded port
 //! only from the gatekeepers that front it.
@@ -22,6 +23,7 @@ pub fn check(inv: &Inventory, out: &mut Diags) {
         for (j, s) in gk.services.iter().enumerate() {
             let sp = path(h).key("services").index(j);
             listen_rules(inv, h, s, &sp, out);
+            source_rules(inv, h, s, &sp, out);
             backend_rules(inv, h, gk, s, &sp, out);
         }
     }
@@ -135,6 +137,64 @@ fn listen_rules(inv: &Inventory, h: &Host, s: &Service, sp: &KeyPath, out: &mut 
                 ),
                 "pick another port: the management port is open to controller_sources only",
             );
+        }
+    }
+}
+
+/// The host of another environment (`env`) or tenant (`!env`) than `h`
+/// that the written `sources` entry admits: by name, or as an address or
+/// prefix (not `0.0.0.0/0` or `::/0`, which admit anyone) holding one of
+/// its addresses.
+fn admitted<'a>(inv: &'a Inventory, h: &Host, written: &str, env: bool) -> Option<&'a Host> {
+    let apart = |o: &&Host| {
+        o.name != h.name
+            && if env {
+                o.environment != h.environment
+            } else {
+                matches!((&h.tenant, &o.tenant), (Some(a), Some(b)) if a != b)
+            }
+    };
+    if let Some(o) = inv.host(written) {
+        return Some(o).filter(apart);
+    }
+    let cidr = Cidr::parse(written).ok().filter(|c| !c.is_any())?;
+    inv.hosts
+        .iter()
+        .filter(apart)
+        .find(|o| o.addresses.iter().any(|ip| cidr.contains(*ip)))
+}
+
+/// What a `sources` entry admits, for the message.
+fn admits(written: &str, o: &Host, what: &str) -> String {
+    if written == o.name {
+        format!("{what} `{}`", o.name)
+    } else {
+        format!("{written}, which holds {what} `{}`,", o.name)
+    }
+}
+
+/// `pol-gk-prod-test-source` / `pol-gk-tenant-source`: a service's
+/// `sources` entry admits a host of the other environment, or of another
+/// tenant when both hosts have one (the gatekeeper's derived firewall
+/// rule would be an allow path between them).
+fn source_rules(inv: &Inventory, h: &Host, s: &Service, sp: &KeyPath, out: &mut Diags) {
+    for (k, written) in s.sources_written.iter().enumerate() {
+        let at = sp.key("sources").index(k);
+        if let Some(o) = admitted(inv, h, written, true) {
+            let who = admits(written, o, &format!("{} host", o.environment));
+            err(inv, out, &at, "pol-gk-prod-test-source", Some(crate::tom::PROD_TEST),
+                format!("{} gatekeeper `{}` lets {who} connect to service `{}`", h.environment, h.name, s.name),
+                "production and test systems run separately: list only clients of the gatekeeper's own environment (narrow the prefix, or remove the host)");
+        }
+        if let Some(o) = admitted(inv, h, written, false) {
+            let who = admits(
+                written,
+                o,
+                &format!("tenant {} host", o.tenant.as_deref().unwrap_or("")),
+            );
+            err(inv, out, &at, "pol-gk-tenant-source", Some(crate::tom::DEDICATED_SERVERS),
+                format!("gatekeeper `{}` (tenant {}) lets {who} connect to service `{}`", h.name, h.tenant.as_deref().unwrap_or(""), s.name),
+                "customer projects are kept apart: list only clients of the gatekeeper's own tenant (narrow the prefix, or remove the host)");
         }
     }
 }

@@ -212,6 +212,94 @@ fn gatekeeper_and_backend_share_environment_and_tenant() {
 }
 
 #[test]
+fn a_service_admits_no_client_of_the_other_environment() {
+    let test = host("app-x", "10.0.9.9", "").replace("\"production\"", "\"test\"");
+    for (sources, says) in [
+        ("\"app-x\"", "lets test host `app-x` connect"),
+        (
+            "\"10.0.9.9\"",
+            "lets 10.0.9.9, which holds test host `app-x`, connect",
+        ),
+        (
+            "\"198.51.100.0/24\", \"10.0.0.0/8\"",
+            "lets 10.0.0.0/8, which holds test host `app-x`, connect",
+        ),
+    ] {
+        let web = format!("{WEB}sources = [{sources}]\n");
+        let e = fails(
+            &estate("", &web, &test),
+            "pol-gk-prod-test-source",
+            "TOM-1.4-prod-test",
+            "name = \"web\"",
+            "sources = ",
+        );
+        assert!(e.contains(says), "{e}");
+        assert!(e.contains("production gatekeeper `gw-1`"), "{e}");
+        assert!(!e.contains("pol-gk-env-mix"), "{e}");
+    }
+    // The reverse: a test gatekeeper (fronting a test host) admitting a
+    // production host.
+    let tgw = estate(
+        "",
+        &format!(
+            "{}sources = [\"app-1\"]\n",
+            WEB.replace("\"app-1:8443\", \"app-2:8443\"", "\"app-x:8443\"")
+        ),
+        &test,
+    )
+    .replace(
+        "environment = \"production\"\ntenant = \"t1\"\nroles = [\"gatekeeper\"]",
+        "environment = \"test\"\ntenant = \"t1\"\nroles = [\"gatekeeper\"]",
+    );
+    let e = fails(
+        &tgw,
+        "pol-gk-prod-test-source",
+        "TOM-1.4-prod-test",
+        "name = \"web\"",
+        "sources = ",
+    );
+    assert!(
+        e.contains("test gatekeeper `gw-1` lets production host `app-1` connect"),
+        "{e}"
+    );
+    // Clients of its own environment, or anyone (judged by the public rules).
+    for sources in [
+        "\"198.51.100.0/24\", \"app-2\"",
+        "\"10.0.1.0/24\"",
+        "\"0.0.0.0/0\", \"::/0\"",
+    ] {
+        ok(&estate("", &format!("{WEB}sources = [{sources}]\n"), &test));
+    }
+}
+
+#[test]
+fn a_service_admits_no_client_of_another_tenant() {
+    let other = host("app-y", "10.0.8.8", "").replace("\"t1\"", "\"t2\"");
+    let web = format!("{WEB}sources = [\"10.0.8.0/24\"]\n");
+    let e = fails(
+        &estate("", &web, &other),
+        "pol-gk-tenant-source",
+        "TOM-1.4-dedicated-servers",
+        "name = \"web\"",
+        "sources = ",
+    );
+    assert!(
+        e.contains("gatekeeper `gw-1` (tenant t1) lets 10.0.8.0/24, which holds tenant t2 host `app-y`, connect"),
+        "{e}"
+    );
+    let web = format!("{WEB}sources = [\"app-y\"]\n");
+    fails(
+        &estate("", &web, &other),
+        "pol-gk-tenant-source",
+        "TOM-1.4-dedicated-servers",
+        "name = \"web\"",
+        "sources = ",
+    );
+    // A host without a tenant is no other tenant's.
+    ok(&estate("", &web, &other.replace("tenant = \"t2\"\n", "")));
+}
+
+#[test]
 fn listeners_use_the_hosts_addresses_and_spare_the_management_port() {
     let web = WEB.replace("[443]", "[\"203.0.113.9:443\"]");
     let e = fails(
@@ -267,6 +355,8 @@ fn every_gk_code_is_catalogued_with_its_measure() {
         "pol-gk-location",
         "pol-gk-holds-data",
         "pol-gk-env-mix",
+        "pol-gk-prod-test-source",
+        "pol-gk-tenant-source",
         "inv-gk-shared-port",
         "inv-gk-listen-address",
     ] {

@@ -16,6 +16,7 @@ pub fn service(name: &str, port: u16, mode: Mode) -> Service {
         name: name.into(),
         listen: vec![Listen { addr: None, port }],
         sources: None,
+        sources_written: Vec::new(),
         mode,
         sni: vec![format!("{name}.example.com")],
         backends: vec![

@@ -163,4 +163,16 @@ pub(super) const CODES: &[CodeInfo] = &[
         tom: Some(crate::tom::PROD_TEST.id),
         description: "a gatekeeper and its backend are in different environments or tenants",
     },
+    CodeInfo {
+        code: "pol-gk-prod-test-source",
+        severity: "error",
+        tom: Some(crate::tom::PROD_TEST.id),
+        description: "a gatekeeper service's `sources` names a host of the other environment, or an address or prefix (not 0.0.0.0/0, ::/0) that contains one's address",
+    },
+    CodeInfo {
+        code: "pol-gk-tenant-source",
+        severity: "error",
+        tom: Some(crate::tom::DEDICATED_SERVERS.id),
+        description: "a gatekeeper service's `sources` names a host of another tenant, or an address or prefix (not 0.0.0.0/0, ::/0) that contains one's address",
+    },
 ];

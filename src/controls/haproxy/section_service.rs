@@ -224,6 +224,7 @@ fn one(cx: &mut SectionCx<'_>, at: &KeyPath, s: &RawService, layers: &Layers) ->
         name: name?,
         listen: listen?,
         sources: sources?,
+        sources_written: s.sources.clone().unwrap_or_default(),
         mode: mode?,
         sni: sni?,
         backends: backends?,
