@@ -15,17 +15,13 @@ use crate::evs::{fake, world, World, ADDR, KEY, PASSWORD};
 use crate::util::Run;
 use harden::lab::fake_cloud::otc::PROJECT_ID;
 
+/// `harden -i <the world's inventory> args…`, off the fake's runtime.
 async fn harden(w: &Arc<World>, args: &[&str]) -> Run {
-    let w = w.clone();
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let mut all = vec!["-i".to_string(), w.inv.display().to_string()];
+    all.extend(args.iter().map(|a| a.to_string()));
     tokio::task::spawn_blocking(move || {
-        let mut c = std::process::Command::new(crate::util::harden_bin());
-        c.arg("-i")
-            .arg(&w.inv)
-            .args(&args)
-            .env_remove("HARDEN_INVENTORY")
-            .stdin(std::process::Stdio::null());
-        crate::util::run(c)
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        crate::util::harden_local(&all)
     })
     .await
     .expect("harden ran")
