@@ -43,13 +43,17 @@ pub enum Code {
     Provider,
     /// `maintenance list` closed overdue windows but cannot record it.
     OverdueUnrecorded,
+    /// `report --from` reads a drift file without `inventory_sha256`.
+    ReportUnanchored,
+    /// The HTML report's reachability picture cannot be drawn.
+    ReportNoPicture,
     /// More distinct warnings than [`MAX_DISTINCT`] in one run.
     Suppressed,
 }
 
 impl Code {
     /// Every code, in the order of docs/cli.md's table.
-    pub const ALL: [Code; 9] = [
+    pub const ALL: [Code; 11] = [
         Code::NoWebhook,
         Code::Outbox,
         Code::Notifier,
@@ -58,6 +62,8 @@ impl Code {
         Code::CaMissing,
         Code::Provider,
         Code::OverdueUnrecorded,
+        Code::ReportUnanchored,
+        Code::ReportNoPicture,
         Code::Suppressed,
     ];
 
@@ -72,6 +78,8 @@ impl Code {
             Code::CaMissing => "warn-ca-missing",
             Code::Provider => "warn-provider",
             Code::OverdueUnrecorded => "warn-overdue-unrecorded",
+            Code::ReportUnanchored => "warn-report-unanchored",
+            Code::ReportNoPicture => "warn-report-no-picture",
             Code::Suppressed => "warn-suppressed",
         }
     }

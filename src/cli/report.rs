@@ -82,9 +82,12 @@ pub fn run(inv_path: &Path, a: &Args) -> Result<u8> {
             let inv = std::sync::Arc::new(super::run::load(inv_path)?);
             let have = model::sha256_hex(&inv.source.text);
             if run.inventory_sha256.is_empty() {
-                eprintln!(
-                    "harden: warning: {}: inventory_sha256 not recorded (an older harden); the report cannot prove which inventory was checked",
-                    p.display()
+                crate::warn::say(
+                    crate::warn::Code::ReportUnanchored,
+                    format!(
+                        "{}: inventory_sha256 not recorded (an older harden); the report cannot prove which inventory was checked",
+                        p.display()
+                    ),
                 );
             } else if run.inventory_sha256 != have {
                 anyhow::bail!(
@@ -104,7 +107,10 @@ pub fn run(inv_path: &Path, a: &Args) -> Result<u8> {
     })?;
     let svg = match a.format {
         EvidenceFormat::Html => crate::report::reach::svg(&inv).unwrap_or_else(|e| {
-            eprintln!("harden: warning: no reachability picture: {e}");
+            crate::warn::say(
+                crate::warn::Code::ReportNoPicture,
+                format!("no reachability picture: {e}"),
+            );
             String::new()
         }),
         _ => String::new(),
