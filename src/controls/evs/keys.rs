@@ -14,7 +14,9 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::backend::http::otc::kms::{describe_body, parse_key, KeyState, DESCRIBE_KEY, PERMISSION};
+use crate::backend::http::otc::kms::{
+    describe_body, parse_key, KeyState, DESCRIBE_KEY, PERMISSION,
+};
 use crate::backend::http::otc::{parse_volumes, Volume};
 use crate::contract::api::Service;
 use crate::contract::Probe;
@@ -72,17 +74,33 @@ fn keys(volumes: &[Volume]) -> BTreeSet<String> {
 }
 
 /// One `evs-key` finding per volume, from the answers `answer(probe id)`.
-pub fn findings<'a>(volumes: &[Volume], answer: impl Fn(&str) -> Option<&'a Value>) -> Vec<Finding> {
+pub fn findings<'a>(
+    volumes: &[Volume],
+    answer: impl Fn(&str) -> Option<&'a Value>,
+) -> Vec<Finding> {
     volumes
         .iter()
-        .filter_map(|v| v.cmk_id.as_ref().map(|k| finding(v, k, answer(&probe_id(k)))))
+        .filter_map(|v| {
+            v.cmk_id
+                .as_ref()
+                .map(|k| finding(v, k, answer(&probe_id(k))))
+        })
         .collect()
 }
 
 fn finding(v: &Volume, key: &str, answer: Option<&Value>) -> Finding {
-    let name = if v.name.is_empty() { "unnamed" } else { v.name.as_str() };
+    let name = if v.name.is_empty() {
+        "unnamed"
+    } else {
+        v.name.as_str()
+    };
     let volume = format!("{} ({name})", v.id);
-    let f = Finding::new("evs", "evs-key", volume.clone(), crate::tom::DISK_ENCRYPTION.id);
+    let f = Finding::new(
+        "evs",
+        "evs-key",
+        volume.clone(),
+        crate::tom::DISK_ENCRYPTION.id,
+    );
     let expected = format!("KMS key {key} enabled (key_state 2)");
     let Some(answer) = answer else {
         return f.failed(format!(
@@ -100,11 +118,17 @@ fn finding(v: &Volume, key: &str, answer: Option<&Value>) -> Finding {
             ))
         }
     };
-    let alias = if k.alias.is_empty() { "no alias".to_string() } else { format!("alias {}", k.alias) };
+    let alias = if k.alias.is_empty() {
+        "no alias".to_string()
+    } else {
+        format!("alias {}", k.alias)
+    };
     if k.state == KeyState::Enabled {
         return f
             .ok(format!("KMS key {key} ({alias}) enabled"))
-            .with_message(format!("volume {volume} is encrypted with it; read: {READ}"));
+            .with_message(format!(
+                "volume {volume} is encrypted with it; read: {READ}"
+            ));
     }
     let (state, fix) = match (k.state, k.deletion) {
         (KeyState::PendingDeletion, Some(at)) => {
@@ -116,7 +140,8 @@ fn finding(v: &Volume, key: &str, answer: Option<&Value>) -> Finding {
         }
         (KeyState::Disabled, _) => (
             "disabled".to_string(),
-            "enable the key in KMS (or move the data to a volume encrypted with an enabled key)".to_string(),
+            "enable the key in KMS (or move the data to a volume encrypted with an enabled key)"
+                .to_string(),
         ),
         (s, _) => (
             s.words().to_string(),

@@ -21,8 +21,8 @@
 pub mod hcloud_actions;
 mod post_read;
 mod settings;
-pub use post_read::PostReads;
 pub use hcloud_actions::{ActionError, ActionWait};
+pub use post_read::PostReads;
 pub use settings::{
     build, credential_file_problem, otc_endpoint, CloudKey, CloudSettings, HetznerSettings,
     OtcSettings, ProjectRef, ServerRef,

@@ -111,7 +111,9 @@ pub fn parse_key(v: &Value, asked: &str) -> Result<KeyInfo, String> {
         })?),
     };
     if state == KeyState::PendingDeletion && deletion.is_none() {
-        return Err("the key is scheduled for deletion but names no scheduled_deletion_date".into());
+        return Err(
+            "the key is scheduled for deletion but names no scheduled_deletion_date".into(),
+        );
     }
     Ok(KeyInfo {
         id: id.to_string(),

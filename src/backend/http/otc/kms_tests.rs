@@ -16,7 +16,10 @@ fn info(state: &str, extra: Value) -> Value {
 #[test]
 fn states_alias_and_deletion_date_read() {
     let k = parse_key(&info("2", json!({})), K).expect("enabled");
-    assert_eq!((k.state, k.alias.as_str(), k.deletion), (KeyState::Enabled, "evs/data", None));
+    assert_eq!(
+        (k.state, k.alias.as_str(), k.deletion),
+        (KeyState::Enabled, "evs/data", None)
+    );
     let k = parse_key(&info("3", json!({})), K).expect("disabled");
     assert_eq!(k.state.words(), "disabled");
     let k = parse_key(
@@ -24,8 +27,14 @@ fn states_alias_and_deletion_date_read() {
         K,
     )
     .expect("pending deletion");
-    assert_eq!((k.state, k.deletion), (KeyState::PendingDeletion, Some(1_798_761_600)));
-    assert_eq!(parse_key(&info("5", json!({})), K).expect("import").state, KeyState::PendingImport);
+    assert_eq!(
+        (k.state, k.deletion),
+        (KeyState::PendingDeletion, Some(1_798_761_600))
+    );
+    assert_eq!(
+        parse_key(&info("5", json!({})), K).expect("import").state,
+        KeyState::PendingImport
+    );
 }
 
 #[test]
@@ -33,14 +42,38 @@ fn hostile_answers_refused() {
     let cases = [
         (json!({"key": {}}), "no object \"key_info\""),
         (info("9", json!({})), "not one of KMS's states"),
-        (info(&"2".repeat(100_000), json!({})), "not one of KMS's states"),
-        (info("2", json!({"key_state": 2})), "key_state is not a string"),
-        (info("2", json!({"key_alias": "evil\u{1b}]0;x\u{7}"})), "key_alias it contains"),
-        (info("2", json!({"key_alias": "a".repeat(256)})), "key_alias it is longer"),
-        (info("2", json!({"key_id": "../../x"})), "not the key asked for"),
+        (
+            info(&"2".repeat(100_000), json!({})),
+            "not one of KMS's states",
+        ),
+        (
+            info("2", json!({"key_state": 2})),
+            "key_state is not a string",
+        ),
+        (
+            info("2", json!({"key_alias": "evil\u{1b}]0;x\u{7}"})),
+            "key_alias it contains",
+        ),
+        (
+            info("2", json!({"key_alias": "a".repeat(256)})),
+            "key_alias it is longer",
+        ),
+        (
+            info("2", json!({"key_id": "../../x"})),
+            "not the key asked for",
+        ),
         (info("4", json!({})), "names no scheduled_deletion_date"),
-        (info("4", json!({"scheduled_deletion_date": "soon\n"})), "not a time in milliseconds"),
-        (info("4", json!({"scheduled_deletion_date": "99999999999999999999"})), "not a time"),
+        (
+            info("4", json!({"scheduled_deletion_date": "soon\n"})),
+            "not a time in milliseconds",
+        ),
+        (
+            info(
+                "4",
+                json!({"scheduled_deletion_date": "99999999999999999999"}),
+            ),
+            "not a time",
+        ),
     ];
     for (v, want) in cases {
         let e = parse_key(&v, K).expect_err(want);
