@@ -298,6 +298,24 @@ pub fn check_path(path: &str) -> Result<(), ApiCallError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_kms_describe_key_is_a_post_read() {
+        let d = "/v1.0/{project_id}/kms/describe-key";
+        assert!(is_post_read(Some(Service::OtcKms), d));
+        assert!(is_post_read(Some(Service::OtcKms), &format!("{d}?x=1")));
+        assert!(!is_post_read(Some(Service::OtcEvs), d));
+        assert!(!is_post_read(None, d));
+        assert!(!is_post_read(
+            Some(Service::OtcKms),
+            "/v1.0/p/kms/create-key"
+        ));
+        assert!(!is_post_read(
+            Some(Service::OtcKms),
+            "/v1.0/p/kms/describe-key/x"
+        ));
+        assert_eq!(Service::OtcKms.as_str(), "otc-kms");
+    }
     use serde_json::json;
 
     #[test]

@@ -81,3 +81,54 @@ impl Cloud {
         Ok((v, false))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::http::{ApiClient, ApiConfig, Credential};
+
+    /// A POST that is not a documented read is refused before anything
+    /// is sent (the client points at a port where nothing listens).
+    #[tokio::test]
+    async fn only_documented_reads_are_posted() {
+        let c = ApiClient::new(&ApiConfig::new(
+            "otc-kms",
+            "http://127.0.0.1:9",
+            Credential::None,
+        ))
+        .expect("client");
+        let cloud = Cloud::Single(c);
+        let describe = "/v1.0/{project_id}/kms/describe-key";
+        for (service, path, body) in [
+            (
+                Some(Service::OtcKms),
+                "/v1.0/{project_id}/kms/create-key",
+                "{}",
+            ),
+            (
+                Some(Service::OtcKms),
+                "/v1.0/{project_id}/kms/schedule-key-deletion",
+                "{}",
+            ),
+            (Some(Service::OtcEvs), describe, "{}"),
+            (None, describe, "{}"),
+            (Some(Service::OtcKms), describe, "[1]"),
+            (Some(Service::OtcKms), describe, "{\"key_id\": "),
+        ] {
+            let e = cloud.read_post(service, path, body).await.expect_err(path);
+            assert_eq!(e.code(), "otc-setting", "{path} {body}: {e}");
+        }
+        let big = format!("{{\"key_id\": \"{}\"}}", "a".repeat(MAX_POST_BODY));
+        let e = cloud
+            .read_post(Some(Service::OtcKms), describe, &big)
+            .await
+            .expect_err("too long");
+        assert!(e.to_string().contains("too long"), "{e}");
+        // A documented read on a provider without KMS: the wrong provider.
+        let e = cloud
+            .read_post(Some(Service::OtcKms), describe, "{\"key_id\": \"k\"}")
+            .await
+            .expect_err("hcloud");
+        assert_eq!(e.code(), "provider-service");
+    }
+}
