@@ -171,3 +171,37 @@ async fn hostile_key_answers_are_refused_and_escaped() {
     let m = keys(&evs)[0].message.clone().unwrap_or_default();
     assert!(m.contains("not a time in milliseconds"), "{m}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_shared_by_two_hosts_is_described_once_per_run() {
+    let f = fake().await;
+    {
+        let mut s = f.lock();
+        let one = s.add_server("db-1", "subnet-1", ADDR);
+        let two = s.add_server("db-2", "subnet-1", "127.0.0.2");
+        s.add_volume("one", Some(&one), Some(KEY));
+        s.add_volume("two", Some(&two), Some(KEY));
+    }
+    let second = "\n[[hosts]]\nname = \"db-2\"\naddress = \"127.0.0.2\"\nprovider = \"telekom\"\n\
+                  environment = \"production\"\nroles = [\"data\"]\ndisks = []\n";
+    let w = world(f, second);
+    let out = w.run().await;
+    assert_eq!(out.len(), 2);
+    for host in &out {
+        let evs = host
+            .outcomes
+            .iter()
+            .find(|o| o.control == "evs")
+            .expect("evs ran");
+        assert!(evs.error.is_none(), "{:?}", evs.error);
+        let k = keys(&evs.findings);
+        assert_eq!(k.len(), 1, "{:?}", evs.findings);
+        assert_eq!(k[0].status, Status::InSync, "{:?}", k[0]);
+    }
+    let described = w.sent("describe-key");
+    assert_eq!(
+        described.len(),
+        1,
+        "one key, one read per run: {described:?}"
+    );
+}
