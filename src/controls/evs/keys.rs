@@ -179,3 +179,7 @@ fn read_failed(volume: &str, key: &str, e: &Value) -> String {
     };
     format!("volume {volume}: KMS key {key} cannot be checked: {why} (read: {READ})")
 }
+
+#[cfg(test)]
+#[path = "keys_tests.rs"]
+mod tests;
