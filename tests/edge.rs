@@ -208,6 +208,8 @@ async fn otc_empty_group_gets_its_rules_and_the_port_then_in_sync() {
         vpc: client("vpc"),
         evs: client("evs"),
         ecs: client("ecs"),
+        kms: client("kms"),
+        post_reads: Default::default(),
     });
     let controls: [&'static dyn Control; 1] = [&otc::OTC_SECGROUP];
     let out = check_apply_with(&controls, &ctx, &cloud, true).await;

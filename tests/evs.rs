@@ -9,10 +9,12 @@
 //! listens, so the host fails but its provider findings are reported),
 //! and on a lab host with real sshd, the fake in the controller's
 //! network namespace (`evs/lab.rs`: exit 0 clean, 2 on an unencrypted
-//! volume).
+//! volume). The KMS key of each encrypted volume (its state read with
+//! `describe-key`) in `evs/kms.rs`.
 
 mod cli;
 mod engine;
+mod kms;
 mod lab;
 
 use std::os::unix::fs::PermissionsExt;
@@ -66,6 +68,7 @@ iam = "{url}"
 vpc = "{url}"
 evs = "{url}"
 ecs = "{url}"
+kms = "{url}"
 
 [[hosts]]
 name = "db-1"

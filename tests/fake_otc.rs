@@ -4,10 +4,11 @@
 //! token: issued, sent as `X-Auth-Token`, cached, renewed before expiry
 //! and once after a 401, never shown. Errors and retries (403, 429, 5xx)
 //! are in `fake_otc/errors.rs`, EVS paging and hostile answers in
-//! `fake_otc/evs.rs`.
+//! `fake_otc/evs.rs`, KMS `describe-key` in `fake_otc/kms.rs`.
 
 mod errors;
 mod evs;
+mod kms;
 
 use std::time::Duration;
 

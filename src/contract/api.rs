@@ -74,6 +74,8 @@ pub enum Service {
     OtcEvs,
     /// Open Telekom Cloud Elastic Cloud Server (Nova).
     OtcEcs,
+    /// Open Telekom Cloud Key Management Service (`/v1.0/{project_id}/kms/…`).
+    OtcKms,
 }
 
 impl Service {
@@ -84,6 +86,7 @@ impl Service {
             Service::OtcVpc => "otc-vpc",
             Service::OtcEvs => "otc-evs",
             Service::OtcEcs => "otc-ecs",
+            Service::OtcKms => "otc-kms",
         }
     }
 }
@@ -92,6 +95,20 @@ impl fmt::Display for Service {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// The reads an API documents as a POST (KMS's `describe-key` takes the
+/// key id in a JSON body): the only POSTs a probe may send. Each is
+/// `(service, path suffix)`; the path is matched without its query.
+pub const POST_READS: &[(Service, &str)] = &[(Service::OtcKms, "/kms/describe-key")];
+
+/// True when a POST of `path` on `service` is one of the [`POST_READS`]:
+/// a read that changes nothing, allowed on the read-only path.
+pub fn is_post_read(service: Option<Service>, path: &str) -> bool {
+    let base = path.split_once('?').map_or(path, |(b, _)| b);
+    POST_READS
+        .iter()
+        .any(|(s, suffix)| service == Some(*s) && base.ends_with(suffix))
 }
 
 /// The placeholder an OTC path holds for the token's project id
@@ -281,6 +298,24 @@ pub fn check_path(path: &str) -> Result<(), ApiCallError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_kms_describe_key_is_a_post_read() {
+        let d = "/v1.0/{project_id}/kms/describe-key";
+        assert!(is_post_read(Some(Service::OtcKms), d));
+        assert!(is_post_read(Some(Service::OtcKms), &format!("{d}?x=1")));
+        assert!(!is_post_read(Some(Service::OtcEvs), d));
+        assert!(!is_post_read(None, d));
+        assert!(!is_post_read(
+            Some(Service::OtcKms),
+            "/v1.0/p/kms/create-key"
+        ));
+        assert!(!is_post_read(
+            Some(Service::OtcKms),
+            "/v1.0/p/kms/describe-key/x"
+        ));
+        assert_eq!(Service::OtcKms.as_str(), "otc-kms");
+    }
     use serde_json::json;
 
     #[test]

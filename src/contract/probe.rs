@@ -23,7 +23,11 @@ pub enum Probe {
     },
     /// A GET below a provider API's base URL (provider-scoped controls);
     /// the JSON answer is kept under `id`. With `list`, every page is read
-    /// and the answer is the JSON array of all items.
+    /// and the answer is the JSON array of all items. With `body`, a POST
+    /// of that JSON text instead, allowed only for the reads an API
+    /// documents as POSTs ([`crate::contract::api::is_post_read`]); its
+    /// failure is kept as the answer `{"read_error": {"status", "code",
+    /// "message"}}` for the control to judge.
     Api {
         /// Key under which the answer is stored.
         id: String,
@@ -34,6 +38,8 @@ pub enum Probe {
         path: String,
         /// Read a paged list: the key of the items in each page's body.
         list: Option<String>,
+        /// A POST read's JSON body (serialised; never recorded).
+        body: Option<String>,
     },
     /// A TLS connection made from where harden runs, as a client on the
     /// internet would (see [`crate::contract::outside`]); the engine
@@ -57,6 +63,24 @@ impl Probe {
             service,
             path: path.to_string(),
             list: None,
+            body: None,
+        }
+    }
+
+    /// A read the API documents as a POST of `body` (see
+    /// [`crate::contract::api::POST_READS`]).
+    pub fn api_post_read(
+        service: Option<crate::contract::api::Service>,
+        id: &str,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Self {
+        Probe::Api {
+            id: id.to_string(),
+            service,
+            path: path.to_string(),
+            list: None,
+            body: Some(body.to_string()),
         }
     }
 
@@ -74,6 +98,7 @@ impl Probe {
             service,
             path: path.to_string(),
             list: Some(key.to_string()),
+            body: None,
         }
     }
 

@@ -1,8 +1,13 @@
 //! The reads of the provider-scoped path: a control's [`Probe::Api`]
 //! facts answered through the provider's API, each read recorded as an
-//! [`ApiRead`] (service, `GET`, the path template, pages, when) for the
+//! [`ApiRead`] (service, method, the path template, pages, when) for the
 //! report's evidence; and the per-host [`Cache`] of planning reads that
 //! the controls of one host share (provider APIs are rate-limited).
+//! A read the API documents as a POST (a probe with a body, KMS
+//! `describe-key`) is recorded as `POST` without its body; it is kept for
+//! the run by the provider's clients ([`Cloud::read_post`]), and when it
+//! fails the failure is its answer ([`read_error`]), for the control to
+//! report as a failed finding.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -68,11 +73,33 @@ pub(super) async fn read(
             service,
             path,
             list,
+            body,
         } = p
         else {
             return Err(ProviderError::ProbeKind(probe_kind(&p)));
         };
         if !seen.insert(id.clone()) {
+            continue;
+        }
+        if let Some(body) = body {
+            let (answer, cached) = match api.read_post(service, &path, &body).await {
+                Ok(a) => a,
+                Err(e) if e.code() == "otc-setting" || e.code() == "provider-service" => {
+                    return Err(ProviderError::from(e))
+                }
+                Err(e) => (read_error(&e), false),
+            };
+            reads.push(ApiRead {
+                host: who.host.to_string(),
+                control: who.control.to_string(),
+                service: api.service_name(service).to_string(),
+                method: "POST".into(),
+                path: path_template(&path),
+                pages: 1,
+                at: crate::timefmt::rfc3339(crate::timefmt::now()),
+                cached,
+            });
+            facts.set_api(&id, answer);
             continue;
         }
         let key = (service, path, list);
@@ -103,6 +130,16 @@ pub(super) async fn read(
         facts.set_api(&id, answer);
     }
     Ok(())
+}
+
+/// A failed POST read as its answer: `{"read_error": {"status", "code",
+/// "message"}}` (the message is the error's scrubbed text).
+pub fn read_error(e: &crate::backend::http::cloud::CloudError) -> Value {
+    serde_json::json!({"read_error": {
+        "status": e.status(),
+        "code": e.code(),
+        "message": e.to_string(),
+    }})
 }
 
 fn probe_kind(p: &Probe) -> String {

@@ -25,6 +25,7 @@ pub const KINDS: &[&str] = &[
     "edge-object-scope",
     "edge-port-security",
     "edge-rules",
+    "evs-key",
     "evs-volume",
     "evs-volumes",
     "file",

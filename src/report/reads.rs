@@ -1,4 +1,4 @@
-//! What a run read beyond the hosts' own probes, and when: every GET a
+//! What a run read beyond the hosts' own probes, and when: every read a
 //! provider-scoped control had its provider's API answer ([`ApiRead`]),
 //! and each host's real start and end ([`HostTime`]). Both are part of
 //! the `plan`/`drift` JSON (docs/reports.md, additive: `format_version`
@@ -13,9 +13,11 @@ pub struct ApiRead {
     pub host: String,
     /// Control id (`cloud`, `evs`, `hcloud-firewall`, …).
     pub control: String,
-    /// The provider API asked (`hcloud`, `otc-vpc`, `otc-evs`, `otc-ecs`).
+    /// The provider API asked (`hcloud`, `otc-vpc`, `otc-evs`, `otc-ecs`,
+    /// `otc-kms`).
     pub service: String,
-    /// Always `GET`: provider controls read with GET only.
+    /// `GET`, or `POST` for a read the API documents as a POST (KMS
+    /// `describe-key`; its body is never recorded).
     pub method: String,
     /// The path template: `{project_id}` left unfilled, every query value
     /// shown as `*` (see [`path_template`]).

@@ -104,6 +104,12 @@ async fn drift_reports_the_unencrypted_volume_and_never_a_secret() {
                 format!("{bad} (db-1-logs)"),
                 "drift".into()
             ),
+            (
+                "evs".into(),
+                "evs-key".into(),
+                format!("{good} (db-1-data)"),
+                "in-sync".into()
+            ),
         ]
     );
     let text = drift(&w, &[]).await;

@@ -32,8 +32,14 @@ async fn encrypted_volumes_in_sync_and_an_unencrypted_one_drifts() {
         [
             ("evs-volume", format!("{data} (db-1-data)"), Status::InSync),
             ("evs-volume", format!("{plain} (db-1-logs)"), Status::Drift),
+            ("evs-key", format!("{data} (db-1-data)"), Status::InSync),
         ],
         "the other server's volume {other} is not judged"
+    );
+    assert!(
+        evs[2].actual.contains(KEY) && evs[2].actual.contains("evs/default"),
+        "{:?}",
+        evs[2]
     );
     assert!(evs[0].actual.contains(KEY), "{:?}", evs[0]);
     assert!(evs[1].actual.contains("not encrypted"), "{:?}", evs[1]);
@@ -58,7 +64,15 @@ async fn encrypted_volumes_in_sync_and_an_unencrypted_one_drifts() {
         1,
         "cloud, evs and otc-secgroup share one server lookup per run: {lookups:?}"
     );
-    assert!(w.sent("POST").iter().all(|l| l.contains("/v3/auth/tokens")));
+    // POSTs: the token, and the one documented read of KMS.
+    let posts = w.sent("POST");
+    assert!(
+        posts
+            .iter()
+            .all(|l| l.contains("/v3/auth/tokens") || l.ends_with("/kms/describe-key")),
+        "{posts:?}"
+    );
+    assert_eq!(w.sent("describe-key").len(), 1, "{posts:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -131,6 +145,7 @@ async fn cloud_server_drifts_when_the_server_lacks_the_host_address() {
     );
     w2.fake.lock().servers = w.fake.lock().servers.clone();
     w2.fake.lock().volumes = w.fake.lock().volumes.clone();
+    w2.fake.lock().keys = w.fake.lock().keys.clone();
     let out = w2.run().await;
     assert_eq!(findings_of(&out, "cloud")[0].status, Status::Drift);
     assert_eq!(findings_of(&out, "evs")[0].status, Status::InSync);
@@ -177,7 +192,7 @@ async fn a_token_expiring_or_revoked_mid_run_is_renewed() {
     let w = world(f, "");
     let out = w.run().await;
     let evs = findings_of(&out, "evs");
-    assert_eq!(evs.len(), 2);
+    assert_eq!(evs.len(), 4, "two volumes, two key findings");
     assert!(evs.iter().all(|f| f.status == Status::InSync));
     assert!(evs[1].item.starts_with(&vols[1]));
     let s = w.fake.lock();
@@ -231,10 +246,16 @@ async fn volumes_over_three_pages_are_all_read() {
             Status::InSync,
             Status::InSync,
             Status::InSync,
-            Status::Drift
+            Status::Drift,
+            Status::InSync,
+            Status::InSync,
+            Status::InSync,
+            Status::InSync,
         ]
     );
     assert!(evs[4].item.starts_with(&vols[4]));
+    assert!(evs[5..].iter().all(|f| f.check == "evs-key"));
+    assert_eq!(w.sent("describe-key").len(), 1, "one key, described once");
     let pages = w.sent(VOLUMES);
     assert_eq!(pages.len(), 3, "{pages:?}");
     assert!(

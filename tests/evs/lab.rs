@@ -43,7 +43,7 @@ impl NsFake {
 }
 
 #[test]
-fn drift_exits_0_with_encrypted_volumes_and_2_naming_an_unencrypted_one() {
+fn drift_exits_0_with_encrypted_volumes_and_2_naming_a_disabled_key_or_an_unencrypted_volume() {
     crate::util::require_root();
     let secret = tempfile::tempdir().expect("secret dir");
     let pw = secret.path().join("otc.password");
@@ -79,6 +79,7 @@ iam = "{url}"
 vpc = "{url}"
 evs = "{url}"
 ecs = "{url}"
+kms = "{url}"
 
 [[hosts]]
 name = "otc-db-1"
@@ -101,11 +102,24 @@ disks = []
         .iter()
         .filter(|f| f["control"] == "evs")
         .collect();
-    assert_eq!(evs.len(), 2, "{evs:?}");
+    assert_eq!(evs.len(), 4, "two volumes and their key: {evs:?}");
     assert!(evs.iter().all(|f| f["status"] == "in-sync"), "{evs:?}");
     assert!(evs[0]["item"]
         .as_str()
         .is_some_and(|i| i.starts_with(&data)));
+
+    // The key is disabled at KMS: drift, exit 2, the key and both volumes
+    // named, no secret shown; enabled again, clean.
+    fake.lock().key_mut(KEY).expect("the key").state = "3".into();
+    let r = t.harden_with(&inv, &["drift"]);
+    r.code(2)
+        .says(KEY)
+        .says("disabled")
+        .says(&data)
+        .says(&logs)
+        .never_says(PASSWORD);
+    fake.lock().key_mut(KEY).expect("the key").state = "2".into();
+    t.harden_with(&inv, &["drift"]).code(0);
 
     // The logs volume turns out not encrypted: drift, exit 2, named.
     fake.lock().volumes[1].metadata.clear();

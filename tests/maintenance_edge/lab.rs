@@ -31,12 +31,13 @@ fn cloud_inventory(
 ) -> std::path::PathBuf {
     let url = |p: &str| fake.url(p);
     let text = format!(
-        "{PAIR}\n[defaults.cloud.otc]\nregion = \"eu-de\"\ndomain = \"OTC-EU-DE-1\"\nproject = \"eu-de_lab\"\nuser = \"harden\"\npassword_file = \"{}\"\niam = \"{}\"\nvpc = \"{}\"\nevs = \"{}\"\necs = \"{}\"\n",
+        "{PAIR}\n[defaults.cloud.otc]\nregion = \"eu-de\"\ndomain = \"OTC-EU-DE-1\"\nproject = \"eu-de_lab\"\nuser = \"harden\"\npassword_file = \"{}\"\niam = \"{}\"\nvpc = \"{}\"\nevs = \"{}\"\necs = \"{}\"\nkms = \"{}\"\n",
         password.display(),
         url("/iam"),
         url("/vpc"),
         url("/evs"),
         url("/ecs"),
+        url("/kms"),
     );
     t.inventory(&format!("cloud-{n}.toml"), &text)
 }

@@ -48,6 +48,8 @@ fn otc(fake: &FakeApi) -> (Cloud, tempfile::TempDir) {
         vpc: client("otc-vpc", "/vpc"),
         evs: client("otc-evs", "/evs"),
         ecs: client("otc-ecs", "/ecs"),
+        kms: client("otc-kms", "/kms"),
+        post_reads: Default::default(),
     });
     (cloud, dir)
 }

@@ -51,6 +51,17 @@ fn read(control: &str, service: &str, path: &str) -> (String, String, String, St
 
 const SERVER: &str = "/v2.1/{project_id}/servers/detail?name=*";
 const VOLUMES: &str = "/v2/{project_id}/cloudvolumes/detail";
+const DESCRIBE_KEY: &str = "/v1.0/{project_id}/kms/describe-key";
+
+/// The KMS read of the evs control: a POST, recorded without its body.
+fn kms_read() -> (String, String, String, String) {
+    (
+        "evs".into(),
+        "otc-kms".into(),
+        "POST".into(),
+        DESCRIBE_KEY.into(),
+    )
+}
 
 /// The measure `tom`'s cell on host `db-1` in evidence JSON `e`.
 fn cell<'a>(e: &'a Value, tom: &str) -> &'a Value {
@@ -79,9 +90,15 @@ async fn provider_reads_are_evidence_of_the_measures_their_controls_serve() {
     for want in [
         read("cloud", "otc-ecs", SERVER),
         read("evs", "otc-evs", VOLUMES),
+        kms_read(),
     ] {
         assert!(all.contains(&want), "{want:?} not in {all:?}");
     }
+    assert!(
+        !d["api_reads"].to_string().contains(KEY),
+        "no body (the key id) is recorded: {}",
+        d["api_reads"]
+    );
     for r in d["api_reads"].as_array().expect("api_reads") {
         assert_eq!(r["host"], "db-1");
         assert!(r["pages"].as_u64().is_some_and(|p| p >= 1), "{r}");
@@ -108,7 +125,7 @@ async fn provider_reads_are_evidence_of_the_measures_their_controls_serve() {
     assert_eq!(disk["status"], "drifts", "{disk}");
     let disk_reads = reads(&disk["api_reads"]);
     assert!(
-        disk_reads.contains(&read("evs", "otc-evs", VOLUMES)),
+        disk_reads.contains(&read("evs", "otc-evs", VOLUMES)) && disk_reads.contains(&kms_read()),
         "{disk_reads:?}"
     );
     assert!(
@@ -164,6 +181,12 @@ async fn provider_reads_are_evidence_of_the_measures_their_controls_serve() {
         html.stdout.contains(&format!(
             "read by <b>evs</b> at the provider: <span class=\"mono\">otc-evs GET {VOLUMES}, 1 page, at "
         )),
+        "{}",
+        html.stdout
+    );
+    assert!(
+        html.stdout
+            .contains(&format!("otc-kms POST {DESCRIBE_KEY}, 1 page, at ")),
         "{}",
         html.stdout
     );

@@ -58,6 +58,7 @@ struct RawOtc {
     vpc: Option<String>,
     evs: Option<String>,
     ecs: Option<String>,
+    kms: Option<String>,
 }
 
 /// The `cloud` section.
@@ -270,6 +271,7 @@ fn otc(cx: &mut SectionCx<'_>, d: Option<&RawOtc>, h: Option<&RawOtc>) -> Option
     let vpc = url(cx, "vpc", pick(d, h, |r| r.vpc.clone()));
     let evs = url(cx, "evs", pick(d, h, |r| r.evs.clone()));
     let ecs = url(cx, "ecs", pick(d, h, |r| r.ecs.clone()));
+    let kms = url(cx, "kms", pick(d, h, |r| r.kms.clone()));
     if !ok {
         return None;
     }
@@ -283,6 +285,7 @@ fn otc(cx: &mut SectionCx<'_>, d: Option<&RawOtc>, h: Option<&RawOtc>) -> Option
         vpc: vpc?,
         evs: evs?,
         ecs: ecs?,
+        kms: kms?,
     })
 }
 

@@ -10,8 +10,13 @@
 //! project (`GET /v2/{project_id}/cloudvolumes/detail`, all pages); the
 //! encryption is read from each volume's metadata (`__system__encrypted`,
 //! `__system__cmkid`), since the list call documents its `encrypted`
-//! field as not supported. Findings: [`verify`].
+//! field as not supported. Then, for the KMS-encrypted volumes attached
+//! to the server, the state of each distinct key (`POST
+//! /v1.0/{project_id}/kms/describe-key`, a documented read): it must be
+//! enabled. Findings: [`verify`] (`evs-volumes`, `evs-volume`) and
+//! [`keys`] (`evs-key`).
 
+pub mod keys;
 pub mod verify;
 
 #[cfg(test)]
@@ -61,8 +66,15 @@ impl Control for Evs {
         Ok(probes)
     }
 
+    /// The describe of each distinct KMS key of the server's encrypted
+    /// volumes.
+    fn probes_after(&self, ctx: &HostCtx<'_>, facts: &Facts) -> Result<Vec<Probe>, RenderError> {
+        Ok(keys::probes(&encrypted(ctx, facts)))
+    }
+
     fn plan(&self, ctx: &HostCtx<'_>, facts: &Facts) -> Result<Plan, RenderError> {
         let mut plan = Plan::new(self.id());
+        let volumes = encrypted(ctx, facts);
         let found = server::read(ctx, facts);
         let wanted = ctx
             .host
@@ -73,6 +85,17 @@ impl Control for Evs {
             found,
             facts.api(PROBE),
         ));
+        plan.findings
+            .extend(keys::findings(&volumes, |id| facts.api(id)));
         Ok(plan)
+    }
+}
+
+/// The KMS-encrypted volumes attached to the host's server (none when
+/// the server or the listing is not usable).
+fn encrypted(ctx: &HostCtx<'_>, facts: &Facts) -> Vec<crate::backend::http::otc::Volume> {
+    match server::read(ctx, facts) {
+        Ok(s) => keys::encrypted_attached(&s, facts.api(PROBE)),
+        Err(_) => Vec::new(),
     }
 }

@@ -97,7 +97,7 @@ impl FakeClouds {
             "[defaults.cloud.hetzner]\nendpoint = \"{}\"\ntoken_file = \"{s}/hcloud.token\"\n\n\
              [defaults.cloud.otc]\nregion = \"eu-de\"\ndomain = \"OTC-EU-DE-1\"\nproject = \"eu-de\"\n\
              user = \"harden\"\npassword_file = \"{s}/otc.password\"\n\
-             iam = \"{u}\"\nvpc = \"{u}\"\nevs = \"{u}\"\necs = \"{u}\"\n",
+             iam = \"{u}\"\nvpc = \"{u}\"\nevs = \"{u}\"\necs = \"{u}\"\nkms = \"{u}\"\n",
             self.hcloud_url
         )
     }

@@ -3,15 +3,16 @@
 //! ECS (Nova `/v2.1/{project}/servers…`), EVS
 //! (`/v2/{project}/cloudvolumes/detail`) and VPC (Neutron
 //! `/v2.0/security-groups…`, `/v2.0/security-group-rules…`,
-//! `/v2.0/ports…`), so one base URL serves as all four endpoints.
+//! `/v2.0/ports…`) and KMS (`POST /v1.0/{project}/kms/describe-key`), so
+//! one base URL serves as all five endpoints.
 //!
 //! The world is an [`OtcState`] behind `Arc<Mutex<…>>` ([`OtcFake::state`])
 //! that a test seeds and inspects. Every call but IAM's needs a valid
 //! `X-Auth-Token` (known, not revoked, not expired), and a token serves
 //! only its own project's paths; otherwise 401. Faults ([`Fault`]) are
 //! answered before the route. Shapes follow the documented APIs
-//! (research §3, §5); what the fake leaves out: the service catalog, KMS,
-//! Nova regexes beyond `^`/`$` anchors, policies (every valid token may
+//! (research §3, §5); what the fake leaves out: the service catalog, KMS beyond
+//! describe-key, Nova regexes beyond `^`/`$` anchors, policies (every valid token may
 //! do everything).
 //!
 //! [`FakeServer`]: crate::lab::fake_http::FakeServer
@@ -22,6 +23,8 @@ mod evs;
 pub mod faults;
 #[path = "otc_iam_ecs.rs"]
 mod iam_ecs;
+#[path = "otc_kms.rs"]
+pub mod kms;
 #[path = "otc_state.rs"]
 pub mod state;
 #[path = "otc_vpc.rs"]
@@ -118,7 +121,7 @@ fn handle(shared: &Mutex<OtcState>, req: &Request) -> Reply {
     if req.method == "POST" && parts == ["v3", "auth", "tokens"] {
         return iam_ecs::tokens(&mut st, req);
     }
-    let project_path = matches!(parts.first(), Some(&"v2.1") | Some(&"v2"));
+    let project_path = matches!(parts.first(), Some(&"v2.1") | Some(&"v2") | Some(&"v1.0"));
     let scope = project_path.then(|| parts.get(1).copied().unwrap_or(""));
     if let Err(why) = token_ok(&st, req, scope) {
         return faults::unauthorized(why);
@@ -128,6 +131,7 @@ fn handle(shared: &Mutex<OtcState>, req: &Request) -> Reply {
         ("GET", ["v2.1", p, "servers", "detail"]) => iam_ecs::servers(&st, req, p),
         ("GET", ["v2.1", p, "servers", id]) => iam_ecs::server(&st, p, id),
         ("GET", ["v2", p, "cloudvolumes", "detail"]) => evs::volumes(&st, req, p),
+        ("POST", ["v1.0", _, "kms", "describe-key"]) => kms::describe(&st, req),
         ("GET", ["v2.0", "security-groups"]) => vpc::groups(&st, req),
         ("POST", ["v2.0", "security-groups"]) => vpc::create_group(&mut st, req),
         ("GET", ["v2.0", "security-groups", id]) => vpc::group(&st, id),

@@ -128,6 +128,10 @@ pub struct OtcState {
     pub servers: Vec<Server>,
     /// The volumes, in listing order.
     pub volumes: Vec<Volume>,
+    /// The KMS keys (a volume added with a key adds it, enabled).
+    pub keys: Vec<super::kms::Key>,
+    /// KMS answers 403 (the IAM user lacks `kms:cmk:get`).
+    pub kms_forbidden: bool,
     /// The security groups.
     pub groups: Vec<Group>,
     /// Their rules, in creation order.
@@ -165,6 +169,8 @@ impl OtcState {
             tokens: Vec::new(),
             servers: Vec::new(),
             volumes: Vec::new(),
+            keys: Vec::new(),
+            kms_forbidden: false,
             groups: Vec::new(),
             rules: Vec::new(),
             ports: Vec::new(),
@@ -194,11 +200,15 @@ impl OtcState {
     }
 
     /// Adds a volume attached to `server` (as `/dev/vdb`), KMS-encrypted
-    /// with key `cmk` when given; its id.
+    /// with key `cmk` when given (added as an enabled key `evs/default`
+    /// if unknown); its id.
     pub fn add_volume(&mut self, name: &str, server: Option<&str>, cmk: Option<&str>) -> String {
         let id = self.new_id(0x70);
         let mut metadata = BTreeMap::new();
         if let Some(k) = cmk {
+            if !self.keys.iter().any(|x| x.id == k) {
+                self.keys.push(super::kms::Key::enabled(k, "evs/default"));
+            }
             metadata.insert("__system__encrypted".into(), "1".into());
             metadata.insert("__system__cmkid".into(), k.into());
         }
@@ -212,6 +222,11 @@ impl OtcState {
             metadata,
         });
         id
+    }
+
+    /// The key `id`, to change its state (`None`: unknown).
+    pub fn key_mut(&mut self, id: &str) -> Option<&mut super::kms::Key> {
+        self.keys.iter_mut().find(|k| k.id == id)
     }
 
     /// Adds a security group with Neutron's two default allow-all egress

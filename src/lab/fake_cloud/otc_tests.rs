@@ -200,3 +200,52 @@ fn rule_pages_link_to_the_next_and_faults_come_first() {
         200
     );
 }
+
+#[test]
+fn kms_describes_keys_in_their_current_state_and_answers_its_errors() {
+    let s = Mutex::new(OtcState::new("pw"));
+    let key = "3b1c9d2e-1111-4c4c-9d9d-0123456789ab";
+    lock(&s).add_volume("data", None, Some(key));
+    let t = token(&s);
+    let path = format!("/v1.0/{PROJECT_ID}/kms/describe-key");
+    let describe = |body: Value| handle(&s, &req("POST", &path, Some(&t), body));
+    let r = describe(json!({"key_id": key}));
+    assert_eq!(r.status, 200);
+    let info = &json_of(&r)["key_info"];
+    assert_eq!(
+        (info["key_id"].as_str(), info["key_state"].as_str()),
+        (Some(key), Some("2"))
+    );
+    lock(&s).key_mut(key).expect("key").state = "3".into();
+    assert_eq!(
+        json_of(&describe(json!({"key_id": key})))["key_info"]["key_state"],
+        "3"
+    );
+    let unknown = describe(json!({"key_id": "00000000-0000-4000-8000-000000000000"}));
+    assert_eq!(
+        (
+            unknown.status,
+            json_of(&unknown)["error"]["error_code"].as_str()
+        ),
+        (404, Some("KMS.0207"))
+    );
+    assert_eq!(describe(json!({"id": key})).status, 400);
+    assert_eq!(describe(json!(null)).status, 400);
+    lock(&s).kms_forbidden = true;
+    assert_eq!(describe(json!({"key_id": key})).status, 403);
+    // Another project's path, or no token: 401.
+    let other = handle(
+        &s,
+        &req(
+            "POST",
+            "/v1.0/ffffffffffffffffffffffffffffffff/kms/describe-key",
+            Some(&t),
+            json!({"key_id": key}),
+        ),
+    );
+    assert_eq!(other.status, 401);
+    assert_eq!(
+        handle(&s, &req("POST", &path, None, json!({"key_id": key}))).status,
+        401
+    );
+}

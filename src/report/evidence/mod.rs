@@ -169,7 +169,7 @@ pub struct Cell {
 pub struct ApiReadUse {
     /// Control id.
     pub control: String,
-    /// Provider API (`hcloud`, `otc-vpc`, `otc-evs`, `otc-ecs`).
+    /// Provider API (`hcloud`, `otc-vpc`, `otc-evs`, `otc-ecs`, `otc-kms`).
     pub service: String,
     /// `GET`.
     pub method: String,

@@ -16,6 +16,15 @@ fn hostile_api_reads_and_host_times_are_refused_naming_the_field() {
     );
     let run = Run::parse(&good).expect("valid");
     assert_eq!((run.api_reads.len(), run.host_times.len()), (1, 1));
+    // KMS's describe-key is a documented read, though a POST.
+    let kms = r#""service":"otc-kms","method":"POST","path":"/v1.0/{project_id}/kms/describe-key""#;
+    let describe = good.replace(
+        r#""service":"hcloud","method":"GET","path":"/servers?name=*""#,
+        kms,
+    );
+    assert_ne!(describe, good);
+    let run = Run::parse(&describe).expect("a POST read");
+    assert_eq!(run.api_reads[0].method, "POST");
     let cases = [
         (
             good.replace(r#""service":"hcloud""#, r#""service":"evil""#),
@@ -23,6 +32,14 @@ fn hostile_api_reads_and_host_times_are_refused_naming_the_field() {
         ),
         (
             good.replace(r#""method":"GET""#, r#""method":"POST""#),
+            "api_reads[0].method",
+        ),
+        (
+            describe.replace("kms/describe-key", "kms/create-key"),
+            "api_reads[0].method",
+        ),
+        (
+            describe.replace(r#""service":"otc-kms""#, r#""service":"otc-evs""#),
             "api_reads[0].method",
         ),
         (

@@ -225,8 +225,13 @@ impl Run {
                     short(&r.service)
                 ));
             }
-            if r.method != "GET" {
-                return Err(format!("{}: a provider read is a GET", at("method")));
+            let post_read = r.method == "POST"
+                && crate::contract::api::is_post_read(service_named(&r.service), &r.path);
+            if r.method != "GET" && !post_read {
+                return Err(format!(
+                    "{}: a provider read is a GET, or a POST the API documents as a read",
+                    at("method")
+                ));
             }
             line(&at("path"), &r.path)?;
             if !r.path.starts_with('/') || r.path.len() > crate::contract::api::MAX_PATH {
@@ -252,10 +257,15 @@ impl Run {
 
 /// True when `name` is a provider API ([`crate::contract::api::Service`]).
 fn service_known(name: &str) -> bool {
+    service_named(name).is_some()
+}
+
+/// The provider API named `name`.
+fn service_named(name: &str) -> Option<crate::contract::api::Service> {
     use crate::contract::api::Service::*;
-    [Hcloud, OtcVpc, OtcEvs, OtcEcs]
-        .iter()
-        .any(|s| s.as_str() == name)
+    [Hcloud, OtcVpc, OtcEvs, OtcEcs, OtcKms]
+        .into_iter()
+        .find(|s| s.as_str() == name)
 }
 
 /// The most pages one read may have followed (the clients' own caps are

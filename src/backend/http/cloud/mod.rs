@@ -6,8 +6,11 @@
 //! - [`Cloud::Single`]: one bearer-token API (Hetzner Cloud, or a test's
 //!   client); it serves calls without a service and those for `hcloud`.
 //! - [`Cloud::Otc`]: Open Telekom Cloud, one project-scoped IAM token for
-//!   its VPC, EVS and ECS clients; [`PROJECT_ID`] in a path is replaced by
-//!   the token's project id before the call is made.
+//!   its VPC, EVS, ECS and KMS clients; [`PROJECT_ID`] in a path is
+//!   replaced by the token's project id before the call is made. The
+//!   reads KMS documents as POSTs (`describe-key`) go through
+//!   [`Cloud::read_post`], answered once per account and run
+//!   ([`PostReads`]).
 //!
 //! Lists are read with the provider's own paging (Hetzner's `page=`,
 //! OpenStack's `marker=`), within the clients' page and item limits. A
@@ -16,8 +19,10 @@
 //! refused as `token_readonly` is [`CloudError::ReadOnlyToken`].
 
 pub mod hcloud_actions;
+mod post_read;
 mod settings;
 pub use hcloud_actions::{ActionError, ActionWait};
+pub use post_read::PostReads;
 pub use settings::{
     build, credential_file_problem, otc_endpoint, CloudKey, CloudSettings, HetznerSettings,
     OtcSettings, ProjectRef, ServerRef,
@@ -50,6 +55,10 @@ pub struct OtcCloud {
     pub evs: ApiClient,
     /// ECS (Nova `/v2.1/{project_id}/…`).
     pub ecs: ApiClient,
+    /// KMS (`/v1.0/{project_id}/kms/…`).
+    pub kms: ApiClient,
+    /// The POST reads answered so far (shared by the account's hosts).
+    pub post_reads: PostReads,
 }
 
 impl fmt::Debug for Cloud {
@@ -90,6 +99,15 @@ impl CloudError {
             CloudError::Action(e) => e.code(),
             CloudError::ReadOnlyToken(_) => "hcloud-token-readonly",
             CloudError::Service { .. } => "provider-service",
+        }
+    }
+
+    /// The HTTP status, when the API answered with an error.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            CloudError::Api(e) | CloudError::ReadOnlyToken(e) => e.status(),
+            CloudError::Otc(e) => e.status(),
+            CloudError::Action(_) | CloudError::Service { .. } => None,
         }
     }
 }
@@ -258,6 +276,7 @@ impl OtcCloud {
             Some(Service::OtcVpc) | None => Ok(&self.vpc),
             Some(Service::OtcEvs) => Ok(&self.evs),
             Some(Service::OtcEcs) => Ok(&self.ecs),
+            Some(Service::OtcKms) => Ok(&self.kms),
             Some(s) => Err(CloudError::Service {
                 cloud: "otc",
                 service: s.to_string(),

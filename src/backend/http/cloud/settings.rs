@@ -50,7 +50,7 @@ pub struct OtcSettings {
     pub user: String,
     /// The user's password.
     pub password: Credential,
-    /// IAM, VPC, EVS and ECS endpoints (default
+    /// IAM, VPC, EVS, ECS and KMS endpoints (default
     /// `https://<service>.<region>.otc.t-systems.com`).
     pub iam: String,
     /// VPC endpoint.
@@ -59,6 +59,8 @@ pub struct OtcSettings {
     pub evs: String,
     /// ECS endpoint.
     pub ecs: String,
+    /// KMS endpoint.
+    pub kms: String,
 }
 
 /// An OTC project reference (hashable twin of [`Project`]).
@@ -149,6 +151,8 @@ pub fn build(key: &CloudKey, timeout: Duration) -> Result<Cloud, CloudError> {
                 vpc: client(config("otc-vpc", &o.vpc, Credential::None))?,
                 evs: client(config("otc-evs", &o.evs, Credential::None))?,
                 ecs: client(config("otc-ecs", &o.ecs, Credential::None))?,
+                kms: client(config("otc-kms", &o.kms, Credential::None))?,
+                post_reads: Default::default(),
             }))
         }
     }
