@@ -66,7 +66,7 @@ pub const DISK_ENCRYPTION: &Tom = &Tom {
     section: S1_2,
     title: "the disks of the data-holding systems at Telekom are encrypted",
     kind: Technical,
-    how: Checked("disks reads each declared data volume's LUKS2 header and dm-crypt mapping, evs the OTC volume's encryption flag; policy rules keep data hosts at Telekom with declared disks and gatekeepers free of data."),
+    how: Checked("disks reads each declared data volume's LUKS2 header and dm-crypt mapping, evs the OTC volume's encryption flag and its KMS key's state; policy rules keep data hosts at Telekom with declared disks and gatekeepers free of data."),
 };
 /// 1.2 System access control: staff computers get security updates promptly.
 pub const STAFF_UPDATES: &Tom = &Tom {
