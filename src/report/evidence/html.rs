@@ -223,13 +223,7 @@ pub fn write(e: &Evidence, svg: &str, w: &mut dyn Write) -> std::io::Result<()> 
             writeln!(w, "<p class=\"alert\">{}</p>", esc(err))?;
         }
         writeln!(w, "<table><colgroup><col style=\"width:24%\"><col style=\"width:16%\"><col></colgroup><tr><th>Measure</th><th>Status</th><th>Evidence</th></tr>")?;
-        for m in &e.measures {
-            let Some(c) = m.hosts.iter().find(|c| c.host == h.host) else {
-                continue;
-            };
-            if c.status == CellStatus::NotApplicable {
-                continue;
-            }
+        for (m, c) in e.cells_of(&h.host) {
             write!(
                 w,
                 "<tr><td><code>{}</code></td><td>{}</td><td>{}",

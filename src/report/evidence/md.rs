@@ -133,13 +133,7 @@ pub fn write(e: &Evidence, w: &mut dyn Write) -> std::io::Result<()> {
             writeln!(w, "Error: {}\n", esc(err))?;
         }
         writeln!(w, "| Measure | Status | Evidence |\n|---|---|---|")?;
-        for m in &e.measures {
-            let Some(c) = m.hosts.iter().find(|c| c.host == h.host) else {
-                continue;
-            };
-            if c.status == CellStatus::NotApplicable {
-                continue;
-            }
+        for (m, c) in e.cells_of(&h.host) {
             let mut ev = esc(&c.reason);
             for f in &c.findings {
                 ev.push_str(&format!(

@@ -277,6 +277,18 @@ impl Evidence {
             0
         }
     }
+
+    /// The measures that apply on `host`, each with its cell there, in
+    /// measure order: what the writers list under "Evidence per host".
+    pub fn cells_of<'a>(&'a self, host: &'a str) -> impl Iterator<Item = (&'a Measure, &'a Cell)> {
+        self.measures.iter().filter_map(move |m| {
+            m.hosts
+                .iter()
+                .find(|c| c.host == host)
+                .filter(|c| c.status != CellStatus::NotApplicable)
+                .map(|c| (m, c))
+        })
+    }
 }
 
 /// One API read in words: `otc-evs GET /v2/{project_id}/cloudvolumes/detail,
