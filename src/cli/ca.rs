@@ -107,6 +107,26 @@ fn settings(inv: &Inventory) -> Result<&crate::inventory::CaSettings> {
     })
 }
 
+/// `--source` values as CIDRs; the first bad one is the error.
+fn parse_sources(sources: &[String]) -> Result<Vec<crate::inventory::Cidr>> {
+    sources
+        .iter()
+        .map(|s| crate::inventory::Cidr::parse(s).map_err(|e| anyhow!("--source: {e}")))
+        .collect()
+}
+
+/// Unlocks the user CA (asking for the passphrase) and takes the next
+/// certificate serial: the start of every user-CA signing command.
+fn user_signer(cfg: &crate::inventory::CaSettings) -> Result<(crate::ca::CaKey, u64)> {
+    let pass = crate::ca::passphrase::get(cfg, false)?;
+    let mut store = crate::ca::CaStore::open(&cfg.dir).map_err(|e| anyhow!("{e}"))?;
+    let signer = store
+        .unlock(crate::ca::CaRole::User, &pass)
+        .map_err(|e| anyhow!("{e}"))?;
+    let serial = store.allocate_serial().map_err(|e| anyhow!("{e}"))?;
+    Ok((signer, serial))
+}
+
 fn read_key(path: &Path) -> Result<PublicKey> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;

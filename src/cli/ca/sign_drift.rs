@@ -9,9 +9,8 @@ use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use crate::ca::{self, CaRole, CaStore};
+use crate::ca;
 use crate::drift_access::credential::{CERT, KEY};
-use crate::inventory::Cidr;
 
 /// Signs a drift credential into `out` (created; must not exist) valid
 /// for `days`, usable only from `sources` when given.
@@ -25,16 +24,8 @@ pub(super) fn sign_drift(
     if days == 0 || validity > ca::drift::MAX_DRIFT_VALIDITY {
         bail!("--days {days} is outside 1-366");
     }
-    let sources: Vec<Cidr> = sources
-        .iter()
-        .map(|s| Cidr::parse(s).map_err(|e| anyhow!("--source: {e}")))
-        .collect::<Result<_>>()?;
-    let pass = ca::passphrase::get(cfg, false)?;
-    let mut store = CaStore::open(&cfg.dir).map_err(|e| anyhow!("{e}"))?;
-    let signer = store
-        .unlock(CaRole::User, &pass)
-        .map_err(|e| anyhow!("{e}"))?;
-    let serial = store.allocate_serial().map_err(|e| anyhow!("{e}"))?;
+    let sources = super::parse_sources(sources)?;
+    let (signer, serial) = super::user_signer(cfg)?;
     let key_id = format!("harden-drift/{serial}");
     let key =
         ssh_key::PrivateKey::random(&mut ssh_key::rand_core::OsRng, ssh_key::Algorithm::Ed25519)

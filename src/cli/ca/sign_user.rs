@@ -8,7 +8,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use ssh_key::HashAlg;
 
 use super::read_key;
-use crate::ca::{self, CaRole, CaStore, UserCertRequest};
+use crate::ca::{self, UserCertRequest};
 use crate::inventory::{Cidr, Inventory};
 
 /// What `sign-user` was asked for.
@@ -75,19 +75,9 @@ pub(super) fn sign_user(
     let source: Option<Vec<Cidr>> = if sources.is_empty() {
         user.source_addresses.clone()
     } else {
-        Some(
-            sources
-                .iter()
-                .map(|s| Cidr::parse(s).map_err(|e| anyhow!("--source: {e}")))
-                .collect::<Result<_>>()?,
-        )
+        Some(super::parse_sources(sources)?)
     };
-    let pass = ca::passphrase::get(cfg, false)?;
-    let mut store = CaStore::open(&cfg.dir).map_err(|e| anyhow!("{e}"))?;
-    let signer = store
-        .unlock(CaRole::User, &pass)
-        .map_err(|e| anyhow!("{e}"))?;
-    let serial = store.allocate_serial().map_err(|e| anyhow!("{e}"))?;
+    let (signer, serial) = super::user_signer(cfg)?;
     let now = crate::timefmt::now();
     let key_id = format!("{name}/{serial}");
     let cert = ca::sign_user(
