@@ -8,7 +8,7 @@
 //! errors and caps send nothing. Every test asserts on the requests the
 //! server recorded. No lab, no SSH.
 
-mod controls;
+pub mod controls;
 
 use harden::backend::http::cloud::Cloud;
 use harden::backend::http::ApiClient;

@@ -3,8 +3,6 @@
 //! and the path's query values hidden, and the same read by a second
 //! control of the host as answered from the first (no request of its own).
 
-use std::path::Path;
-
 use harden::backend::http::cloud::Cloud;
 use harden::contract::{Control, Facts, HostCtx, Plan, Probe, RenderError, Scope};
 use harden::engine::provider::check_apply_with;
@@ -14,19 +12,6 @@ use serde_json::json;
 
 use crate::fake_api::client;
 use crate::fake_api::server::{FakeApi, Reply};
-
-const INV: &str = r#"
-[defaults]
-controller_sources = ["10.213.0.2"]
-known_hosts = "known_hosts"
-
-[[hosts]]
-name = "web"
-address = "10.213.0.12"
-provider = "hetzner"
-environment = "production"
-roles = ["app"]
-"#;
 
 /// Reads every page of the host's firewalls; one in-sync finding.
 struct Paged(&'static str);
@@ -82,12 +67,8 @@ async fn each_read_is_recorded_with_its_pages_and_a_shared_read_as_cached() {
         page(&[4], None),
     ])
     .await;
-    let inv = harden::inventory::load_str(
-        Path::new("t.toml"),
-        INV.into(),
-        harden::controls::sections::sections(),
-    )
-    .expect("inventory");
+    // The provider-backend tests' one-host Hetzner estate.
+    let inv = crate::provider_backend::controls::inventory();
     let ctx = HostCtx::new(&inv, &inv.hosts[0], None);
     let (api, _dir) = client(&fake, |_| {});
     let controls: [&'static dyn Control; 2] = [&A, &B];
