@@ -138,12 +138,7 @@ async fn post_sends_its_json_body() {
 
 #[tokio::test]
 async fn pagination_followed_and_bounded() {
-    let page = |items: &[u32], next: Option<u32>| {
-        Reply::json(
-            200,
-            json!({"firewalls": items, "meta": {"pagination": {"next_page": next}}}),
-        )
-    };
+    let page = crate::fake_api::server::hcloud_page;
     let fake = FakeApi::start(vec![
         page(&[1, 2], Some(2)),
         page(&[3, 4], Some(3)),

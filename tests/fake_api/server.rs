@@ -10,6 +10,15 @@ use std::sync::{Arc, Mutex};
 use harden::lab::fake_http::FakeServer;
 pub use harden::lab::fake_http::{Reply, Request};
 
+/// One page of a Hetzner-style firewall list: `items` as the firewalls,
+/// `next` as `meta.pagination.next_page` (`None` on the last page).
+pub fn hcloud_page(items: &[u32], next: Option<u32>) -> Reply {
+    Reply::json(
+        200,
+        serde_json::json!({"firewalls": items, "meta": {"pagination": {"next_page": next}}}),
+    )
+}
+
 #[derive(Default)]
 struct State {
     script: VecDeque<Reply>,

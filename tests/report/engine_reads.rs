@@ -8,10 +8,9 @@ use harden::contract::{Control, Facts, HostCtx, Plan, Probe, RenderError, Scope}
 use harden::engine::provider::check_apply_with;
 use harden::report::model::Finding;
 use harden::report::reads::ApiRead;
-use serde_json::json;
 
 use crate::fake_api::client;
-use crate::fake_api::server::{FakeApi, Reply};
+use crate::fake_api::server::{hcloud_page as page, FakeApi};
 
 /// Reads every page of the host's firewalls; one in-sync finding.
 struct Paged(&'static str);
@@ -55,12 +54,6 @@ impl Control for Paged {
 
 #[tokio::test]
 async fn each_read_is_recorded_with_its_pages_and_a_shared_read_as_cached() {
-    let page = |items: &[u32], next: Option<u32>| {
-        Reply::json(
-            200,
-            json!({"firewalls": items, "meta": {"pagination": {"next_page": next}}}),
-        )
-    };
     let fake = FakeApi::start(vec![
         page(&[1, 2], Some(2)),
         page(&[3], Some(3)),
